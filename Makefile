@@ -1,0 +1,60 @@
+# The two commands: `make run` and `make test`. Both set up what is missing first.
+# Set-up is idempotent: stamps make a second run take seconds.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := $(VENV)/.stamps
+PULUMI_BIN_FILE := $(VENV)/pulumi-bin-dir
+# Everything runs with the project's Pulumi CLI first on PATH.
+WITH_PULUMI = PATH="$$(cat $(PULUMI_BIN_FILE)):$(CURDIR)/$(BIN):$$PATH"
+
+.PHONY: help setup run test lint typecheck unit bench clean
+help:
+	@echo "make run    set up what is missing, then start the sandbox (bot + local Slack + web page)"
+	@echo "make test   set up what is missing, then lint, type-check and run every test"
+	@echo "make setup  only the set-up;  make bench  the benchmarks"
+
+setup: $(STAMPS)/python $(STAMPS)/system $(PULUMI_BIN_FILE)
+
+$(STAMPS)/python: pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@mkdir -p $(STAMPS) && touch $@
+
+# Debian packages the real parts need: a PostgreSQL server (tests start their own
+# clusters) and Chromium for the browser test. Installed only when missing.
+$(STAMPS)/system: scripts/install-system.sh
+	bash scripts/install-system.sh
+	@mkdir -p $(STAMPS) && touch $@
+
+$(PULUMI_BIN_FILE): scripts/install-pulumi.sh scripts/pulumi-cli/go.mod
+	@mkdir -p $(VENV)
+	bash scripts/install-pulumi.sh > $@.tmp && mv $@.tmp $@
+
+run: setup
+	$(WITH_PULUMI) $(BIN)/platformbot dev
+
+lint: $(STAMPS)/python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check bot intents rulebook provisioners tests benchmarks
+
+typecheck: $(STAMPS)/python
+	$(BIN)/mypy
+
+unit: setup
+	$(WITH_PULUMI) $(BIN)/pytest $(PYTEST_ARGS)
+
+test: setup lint typecheck
+	$(WITH_PULUMI) $(BIN)/pytest --cov=intents --cov=rulebook --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
+	$(BIN)/coverage report --include='intents/*' --fail-under=100
+	$(BIN)/coverage report --include='rulebook/*' --fail-under=100
+
+bench: setup
+	$(WITH_PULUMI) $(BIN)/python benchmarks/bench_rulebook.py
+	$(WITH_PULUMI) $(BIN)/python benchmarks/bench_provision.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,15 @@
+"""The `platformbot` command line (typer). Each sub-command lives in its own module here."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="platformbot: golden paths as a product, from Slack.")
+
+
+def main() -> None:
+    # Sub-commands register themselves on import; importing here keeps import-time work at zero
+    # for library users of the packages.
+    from bot.cli import commands  # noqa: F401
+
+    app()

@@ -1,0 +1,6 @@
+"""Imports every sub-command module so each registers itself on `bot.cli.app`.
+
+Add one import line per sub-command module.
+"""
+
+from __future__ import annotations
