@@ -8,7 +8,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-version="$(sed -n 's/^\s*github.com\/pulumi\/pulumi\/pkg\/v3 \(v[0-9.]*\)$/\1/p' "$here/pulumi-cli/go.mod" | head -1)"
+version="$(awk '/github.com\/pulumi\/pulumi\/pkg\/v3 v[0-9]/ { for (i = 1; i <= NF; i++) if ($i ~ /^v[0-9]/) { print $i; exit } }' "$here/pulumi-cli/go.mod")"
+[ -n "$version" ] || { echo "install-pulumi: cannot read the pinned version from scripts/pulumi-cli/go.mod" >&2; exit 1; }
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/platformbot/pulumi/$version/bin"
 say() { echo "install-pulumi: $*" >&2; }
 

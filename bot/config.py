@@ -1,0 +1,165 @@
+"""Configuration: environment variables (secrets, endpoints) plus one YAML file (everything else).
+
+Environment (ARCHITECTURE.md): SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN (Socket Mode),
+SLACK_API_URL, PLATFORMBOT_CONFIG (path of the YAML), DATABASE_URL, PLATFORMBOT_DATA_DIR,
+PULUMI_CONFIG_PASSPHRASE / PULUMI_CONFIG_PASSPHRASE_FILE, PLATFORMBOT_POSTGRES_ADMIN_DSN.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MANIFESTS = REPO_ROOT / "manifests"
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(Exception):
+    """The config file or environment is unusable; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ApproverGroup(_Strict):
+    """Who may approve for a rulebook group: a Slack user group or a fixed list of user ids."""
+
+    usergroup_id: str | None = None
+    user_ids: tuple[str, ...] = ()
+    channel: str = Field(description="Channel id where this group's approval requests go")
+
+    @model_validator(mode="after")
+    def _one_source_of_members(self) -> ApproverGroup:
+        if bool(self.usergroup_id) == bool(self.user_ids):
+            raise ValueError("give exactly one of usergroup_id or user_ids")
+        return self
+
+
+class Channels(_Strict):
+    requests: str = Field(description="Channel id where request threads are opened")
+    platform: str | None = Field(default=None, description="Channel id for the platform team's own notices")
+
+
+class PulumiSettings(_Strict):
+    state_dir: Path | None = Field(
+        default=None, description="Local file backend; default <data_dir>/pulumi-state"
+    )
+    passphrase_env: str = "PULUMI_CONFIG_PASSPHRASE"
+    postgres_admin_dsn_env: str = "PLATFORMBOT_POSTGRES_ADMIN_DSN"
+    git_root: Path | None = Field(default=None, description="Where `service` repositories go")
+    pulumi_bin_dir: Path | None = None
+
+
+class Schedules(_Strict):
+    """Cron expressions (5 fields, in `timezone`) for the scheduled jobs; an empty string switches one off."""
+
+    drift: str = "0 */6 * * *"
+    feedback: str = "0 10 * * *"
+    reminders: str = "0 * * * *"
+    expiry: str = "*/5 * * * *"
+    digest: str = "0 9 * * 1"
+
+
+class Feedback(_Strict):
+    nps_every_days: int = 90
+    fatigue_days: int = 14
+    csat_delay_hours: int = 24
+
+
+class AppConfig(_Strict):
+    channels: Channels
+    groups: dict[str, ApproverGroup] = Field(default_factory=dict)
+    teams: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="team name -> member user ids"
+    )
+    admins: tuple[str, ...] = Field(default=(), description="Platform admins: may cancel any request")
+    rulebook_path: Path = MANIFESTS / "rulebook.yaml"
+    catalog_path: Path = MANIFESTS / "catalog.yaml"
+    timezone: str = "UTC"
+    approval_ttl_hours: float = 72
+    reminder_every_hours: float = 4
+    auto_apply_when_allowed: bool = True
+    drift_concurrency: int = 4
+    membership_cache_seconds: int = 300
+    pulumi: PulumiSettings = PulumiSettings()
+    schedules: Schedules = Schedules()
+    feedback: Feedback = Feedback()
+
+    @property
+    def approval_ttl(self) -> timedelta:
+        return timedelta(hours=self.approval_ttl_hours)
+
+    def team_of(self, user_id: str) -> str | None:
+        for team, members in sorted(self.teams.items()):
+            if user_id in members:
+                return team
+        return None
+
+
+class Settings(BaseSettings):
+    """Process environment. Secrets stay SecretStr so they never print by accident."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = SLACK_DEFAULT_API_URL
+    platformbot_config: Path | None = None
+    database_url: str | None = None
+    platformbot_data_dir: Path = Path(os.path.expanduser("~/.local/share/platformbot"))
+
+    @property
+    def data_dir(self) -> Path:
+        return self.platformbot_data_dir
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'platformbot.db'}"
+
+
+def load_app_config(path: Path) -> AppConfig:
+    """Read and validate the YAML config; relative paths in it are taken relative to the file."""
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config {path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config {path} must be a mapping at the top level")
+    try:
+        config = AppConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"config {path}: {problems}") from exc
+    return _anchor_paths(config, path.parent)
+
+
+def _anchor_paths(config: AppConfig, base: Path) -> AppConfig:
+    def anchor(p: Path | None) -> Path | None:
+        return p if p is None or p.is_absolute() else (base / p).resolve()
+
+    pulumi = config.pulumi.model_copy(
+        update={
+            "state_dir": anchor(config.pulumi.state_dir),
+            "git_root": anchor(config.pulumi.git_root),
+            "pulumi_bin_dir": anchor(config.pulumi.pulumi_bin_dir),
+        }
+    )
+    return config.model_copy(
+        update={
+            "rulebook_path": anchor(config.rulebook_path),
+            "catalog_path": anchor(config.catalog_path),
+            "pulumi": pulumi,
+        }
+    )

@@ -1,0 +1,55 @@
+"""Who belongs to which approver group, read from Slack and cached.
+
+`usergroups.users.list` is Tier 2 (about 20 calls a minute), so members are cached per group for
+`ttl_seconds`; groups given as fixed user ids never call Slack.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+from slack_sdk import WebClient
+
+from bot.config import ApproverGroup
+
+
+class SlackDirectory:
+    def __init__(
+        self,
+        client: WebClient,
+        groups: Mapping[str, ApproverGroup],
+        ttl_seconds: float = 300,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._groups = dict(groups)
+        self._ttl = ttl_seconds
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def members(self, group: str) -> frozenset[str]:
+        spec = self._groups.get(group)
+        if spec is None:
+            return frozenset()
+        if not spec.usergroup_id:
+            return frozenset(spec.user_ids)
+        now = self._monotonic()
+        with self._lock:
+            cached = self._cache.get(group)
+            if cached and now - cached[0] < self._ttl:
+                return cached[1]
+        response = self._client.usergroups_users_list(usergroup=spec.usergroup_id)
+        members = frozenset(str(u) for u in response.get("users") or [])
+        with self._lock:
+            self._cache[group] = (now, members)
+        return members
+
+    def groups_of(self, user_id: str) -> tuple[str, ...]:
+        return tuple(sorted(name for name in self._groups if user_id in self.members(name)))
+
+    def channel_of(self, group: str) -> str | None:
+        spec = self._groups.get(group)
+        return spec.channel if spec else None
