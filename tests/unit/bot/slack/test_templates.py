@@ -1,0 +1,183 @@
+"""Every template renders valid Block Kit within Slack's limits, and user text cannot inject mrkdwn."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.slack.templates import TEMPLATE_DIR, Trusted, escape_mrkdwn, render_blocks, render_text
+
+REQUEST = {
+    "id": "PB-7",
+    "action_label": "create",
+    "path": "postgres-database",
+    "intent_text": "postgres-database name=billing env=prod size=small",
+    "requester_mention": Trusted("<@U0REQ>"),
+    "state_label": "awaiting approval",
+    "created_label": "2026-11-21 10:00 UTC",
+    "thread_link": "<https://slack.example/archives/C0REQUESTS/p1|thread>",
+    "error": None,
+}
+
+SAMPLES: dict[str, dict[str, Any]] = {
+    "request_root": {"request": REQUEST},
+    "verdict": {
+        "verdict": {
+            "icon": ":large_orange_circle:",
+            "stage": "intent",
+            "label": "needs approval",
+            "approvals": "1 from security",
+            "matches": [
+                {"icon": ":lock:", "rule_id": "prod-needs-security", "message": "prod", "remediation": "ask"},
+                {"icon": ":lock:", "rule_id": "x", "message": "m", "remediation": None},
+            ],
+            "failures": [{"rule_id": "broken", "reason": "no such key 'sizes'"}],
+            "version": "abc123",
+        }
+    },
+    "plan": {
+        "plan": {
+            "summary": "2 to create",
+            "highlights": ["1 to replace: `db`"],
+            "diff_chunks": ["+ db\n+ role"],
+            "as_file": True,
+            "diff_lines": 400,
+            "short_hash": "abcdef12",
+        }
+    },
+    "approval_request": {
+        "request": REQUEST,
+        "need": {"group": "security", "count": 2},
+        "plan_summary": "2 to create",
+        "short_hash": "abcdef12",
+        "expires_label": "in 72 hours",
+        "button_value": "PB-7|abcdef1234",
+    },
+    "approval_status": {
+        "short_hash": "abcdef12",
+        "groups": [{"name": "security", "have": 1, "need": 2, "approvers": "<@U0SEC1>", "missing": 1}],
+        "footer": "expires in 3 days",
+    },
+    "progress": {"icon": ":hourglass:", "title": "Applying", "lines": ["+ db created"], "footer": "3 s"},
+    "succeeded": {
+        "request": REQUEST,
+        "duration": "12 s",
+        "summary": "2 created",
+        "outputs": [("database", "billing_prod"), ("host", "127.0.0.1")],
+        "secret_keys": ["dsn", "password"],
+    },
+    "secrets_dm": {"request": REQUEST, "secrets": [("dsn", "postgresql://u:p@h/db")]},
+    "notice": {"icon": ":x:", "text": Trusted("*PB-7 failed.*"), "context": "ctx"},
+    "intent_error": {
+        "text": "request postgres-databse name=x",
+        "path": None,
+        "problems": [
+            {"key": None, "message": "Unknown golden path.", "expected": None, "suggestions": ["postgres-database"]}
+        ],
+        "form_value": "",
+    },
+    "help": {"commands": [("help", "this help")], "paths": ["service"]},
+    "catalog": {
+        "paths": [
+            {
+                "name": "service",
+                "aliases": ["svc"],
+                "description": "d",
+                "owner": "platform",
+                "environments": ["prod"],
+                "unavailable": None,
+            }
+        ]
+    },
+    "catalog_path": {
+        "path": {
+            "name": "service",
+            "description": "d",
+            "owner": "platform",
+            "environments": ["prod"],
+            "unavailable": "no admin DSN configured",
+            "parameters": [
+                {"name": "name", "kind": "string", "required": True, "default": None, "help": "h", "constraint": "3-40"}
+            ],
+            "example": "service name=demo",
+        }
+    },
+    "status": {"request": REQUEST},
+    "request_list": {"title": "Your requests", "requests": [REQUEST], "more": 0},
+    "home": {"approvals": [REQUEST], "mine": []},
+    "reject_modal": {"request_id": "PB-7"},
+}
+
+TEMPLATE_NAMES = sorted(p.name.removesuffix(".json.j2") for p in TEMPLATE_DIR.glob("*.json.j2"))
+
+
+def _mrkdwn_texts(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["text"]] if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str) else []
+        return found + [t for value in node.values() for t in _mrkdwn_texts(value)]
+    if isinstance(node, list):
+        return [t for item in node for t in _mrkdwn_texts(item)]
+    return []
+
+
+def test_every_template_has_a_rendering_sample() -> None:
+    assert sorted(SAMPLES) == TEMPLATE_NAMES
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_template_renders_blocks_within_slack_limits(name: str) -> None:
+    blocks = render_blocks(name, **SAMPLES[name])
+    assert blocks and all(isinstance(block, dict) and "type" in block for block in blocks)
+    assert len(blocks) <= 50
+    assert len(json.dumps(blocks)) <= 12_000
+    for text in _mrkdwn_texts(blocks):
+        assert len(text) <= 3000
+
+
+def test_user_text_cannot_forge_mentions_or_links() -> None:
+    hostile = dict(REQUEST, intent_text="service name=<!channel> & <https://evil|click>")
+    blocks = render_blocks("request_root", request=hostile)
+    text = json.dumps(blocks)
+    assert "<!channel>" not in text
+    assert "&lt;!channel&gt; &amp; &lt;https://evil|click&gt;" in text
+
+
+def test_trusted_mentions_are_kept() -> None:
+    text = json.dumps(render_blocks("request_root", request=REQUEST))
+    assert "<@U0REQ>" in text
+
+
+def test_quotes_and_newlines_in_user_text_keep_the_json_valid() -> None:
+    hostile = dict(REQUEST, intent_text='service description="a \\"b\\"\nc"')
+    (block,) = [b for b in render_blocks("request_root", request=hostile) if b["type"] == "section"]
+    assert 'description="a \\"b\\"\nc"' in block["text"]["text"]
+
+
+@pytest.mark.parametrize("path", sorted((TEMPLATE_DIR / "notices").glob("*.txt.j2")), ids=lambda p: p.name)
+def test_every_notice_renders_with_its_context(path: Path) -> None:
+    context: dict[str, Any] = {
+        "request": REQUEST,
+        "error": "the database server refused the connection",
+        "actor": Trusted("<@U0SEC1>"),
+        "reason": "too big",
+        "ttl": "72 hours",
+        "old_hash": "aaaa",
+        "new_hash": "bbbb",
+        "changes": "size small -> large",
+        "stack": "postgres-database.billing.prod",
+        "holder": "PB-3 (apply by <@U0REQ>)",
+        "waiting": "PB-8",
+        "group": "security",
+        "short_hash": "abcd",
+        "needs": "1 from security",
+        "expires": "in 2 hours",
+    }
+    text = render_text(f"notices/{path.name.removesuffix('.txt.j2')}", **context)
+    assert text and "{{" not in text
+
+
+def test_escape_mrkdwn_escapes_only_slack_control_characters() -> None:
+    assert escape_mrkdwn("a & b < c > d * _ ~") == "a &amp; b &lt; c &gt; d * _ ~"
