@@ -1,1 +1,70 @@
-"""intents."""
+"""intents: the golden-path catalog, the `/platform` grammar and the typed Intent (pure: pydantic + stdlib).
+
+Public API (see CONTRACTS.md): Intent, load_catalog, parse_catalog, DEFAULT_CATALOG_PATH, Catalog,
+parse_command, parse_intent, the Command union and its models, IntentError/CatalogError, build_form.
+"""
+
+from __future__ import annotations
+
+from intents.catalog import Catalog, GoldenPath, NamedPattern, ParamSpec, ParamType
+from intents.commands import (
+    COMMAND_WORDS,
+    CancelCommand,
+    CatalogCommand,
+    Command,
+    DestroyCommand,
+    DriftCommand,
+    FeedbackCommand,
+    HelpCommand,
+    ListCommand,
+    RequestCommand,
+    RulebookCommand,
+    StatsCommand,
+    StatusCommand,
+)
+from intents.errors import (
+    CatalogError,
+    CatalogProblem,
+    IntentError,
+    IntentsError,
+    Problem,
+    ProblemCode,
+)
+from intents.grammar import normalise_request_id, parse_command, parse_intent
+from intents.intent import Intent, ParamValue
+from intents.loader import DEFAULT_CATALOG_PATH, load_catalog, parse_catalog
+
+__all__ = [
+    "COMMAND_WORDS",
+    "DEFAULT_CATALOG_PATH",
+    "CancelCommand",
+    "Catalog",
+    "CatalogCommand",
+    "CatalogError",
+    "CatalogProblem",
+    "Command",
+    "DestroyCommand",
+    "DriftCommand",
+    "FeedbackCommand",
+    "GoldenPath",
+    "HelpCommand",
+    "Intent",
+    "IntentError",
+    "IntentsError",
+    "ListCommand",
+    "NamedPattern",
+    "ParamSpec",
+    "ParamType",
+    "ParamValue",
+    "Problem",
+    "ProblemCode",
+    "RequestCommand",
+    "RulebookCommand",
+    "StatsCommand",
+    "StatusCommand",
+    "load_catalog",
+    "normalise_request_id",
+    "parse_catalog",
+    "parse_command",
+    "parse_intent",
+]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from intents.text import quote
 
 # A parameter value after validation against the catalog: lists are tuples so intents stay hashable.
 ParamValue = str | int | bool | tuple[str, ...]
+
+REDACTED = "***"
 
 
 class Intent(BaseModel):
@@ -21,3 +27,28 @@ class Intent(BaseModel):
     name: str
     env: str
     params: dict[str, ParamValue] = Field(default_factory=dict)
+
+    def describe(self, *, redact: Collection[str] = ()) -> str:
+        """The canonical one-line form, e.g. `postgres-database name=billing env=staging size=small`.
+
+        Parsing it (intents.parse_intent) gives back an equal intent. Parameters appear in the
+        order the catalog declares them (the order intents are built in). Keys in `redact` (the
+        path's secret parameters, see GoldenPath.secret_keys) show as `***`: for display only,
+        such a line no longer round-trips.
+        """
+        parts = [self.path, f"name={quote(self.name)}", f"env={quote(self.env)}"]
+        for key, value in self.params.items():
+            text = REDACTED if key in redact else format_value(value)
+            parts.append(f"{key}={quote(text) if text != REDACTED else text}")
+        return " ".join(parts)
+
+
+def format_value(value: ParamValue) -> str:
+    """A validated value as text the grammar reads back to the same value."""
+    if isinstance(value, bool):  # before int: bool is an int subclass
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return value

@@ -1,0 +1,107 @@
+"""The typed `/platform` commands: one model per sub-command, joined in the `Command` union."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from intents.intent import Intent
+
+ListScope = Literal["mine", "pending", "all"]
+StatsDays = Literal[7, 30, 90]
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class RequestCommand(_Command):
+    """`request <path> [name] key=value ...`"""
+
+    kind: Literal["request"] = "request"
+    intent: Intent
+
+
+class HelpCommand(_Command):
+    """`help [topic]`; an empty command is help too. topic: a command word or a canonical path name."""
+
+    kind: Literal["help"] = "help"
+    topic: str | None = None
+
+
+class CatalogCommand(_Command):
+    """`catalog [path]`; path is canonical (aliases resolved)."""
+
+    kind: Literal["catalog"] = "catalog"
+    path: str | None = None
+
+
+class StatusCommand(_Command):
+    kind: Literal["status"] = "status"
+    request_id: str
+
+
+class ListCommand(_Command):
+    kind: Literal["list"] = "list"
+    scope: ListScope = "mine"
+
+
+class CancelCommand(_Command):
+    kind: Literal["cancel"] = "cancel"
+    request_id: str
+
+
+class DestroyCommand(_Command):
+    kind: Literal["destroy"] = "destroy"
+    request_id: str
+
+
+class FeedbackCommand(_Command):
+    kind: Literal["feedback"] = "feedback"
+
+
+class StatsCommand(_Command):
+    kind: Literal["stats"] = "stats"
+    days: StatsDays = 30
+
+
+class DriftCommand(_Command):
+    kind: Literal["drift"] = "drift"
+    request_id: str | None = None
+
+
+class RulebookCommand(_Command):
+    kind: Literal["rulebook"] = "rulebook"
+    rule_id: str | None = None
+
+
+Command = Annotated[
+    RequestCommand
+    | HelpCommand
+    | CatalogCommand
+    | StatusCommand
+    | ListCommand
+    | CancelCommand
+    | DestroyCommand
+    | FeedbackCommand
+    | StatsCommand
+    | DriftCommand
+    | RulebookCommand,
+    Field(discriminator="kind"),
+]
+
+# Command words, in the order help lists them.
+COMMAND_WORDS: tuple[str, ...] = (
+    "request",
+    "help",
+    "catalog",
+    "status",
+    "list",
+    "cancel",
+    "destroy",
+    "feedback",
+    "stats",
+    "drift",
+    "rulebook",
+)

@@ -1,0 +1,272 @@
+"""Checking parameter values against the catalog and assembling an Intent.
+
+The grammar and the forms both end here, so a value typed in the slash command and the same value
+entered in a modal are accepted or refused by the same rules with the same words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from intents.errors import GivenValue, IntentError, Problem, ProblemCode
+from intents.intent import Intent, ParamValue, format_value
+from intents.suggest import closest, did_you_mean
+from intents.text import MAX_INPUT_CHARS, odd_character, shorten
+
+if TYPE_CHECKING:
+    from intents.catalog import Catalog, GoldenPath, NamedPattern, ParamSpec
+
+RawValue = str | Sequence[str] | None
+
+_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+
+
+class BadValue(Exception):
+    """Internal: one value refused. Turned into a Problem by assemble(); never leaves this package."""
+
+    def __init__(self, reason: str | None = None, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.suggestions = tuple(suggestions)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One key=value as given, with where it was typed (None for forms)."""
+
+    key: str
+    raw: RawValue
+    position: int | None = None
+
+
+def normalise_key(key: str) -> str:
+    # Keys are case-insensitive and `max-connections` is read as `max_connections`.
+    return key.strip().lower().replace("-", "_")
+
+
+def expected_words(spec: ParamSpec, pattern: NamedPattern | None) -> str:
+    """What the parameter accepts, in words (used in errors, form hints and help)."""
+    from intents.catalog import ParamType
+
+    if spec.type is ParamType.ENUM:
+        return "one of: " + ", ".join(spec.allowed)
+    if spec.type is ParamType.BOOL:
+        return "true or false"
+    if spec.type is ParamType.INT:
+        return "a whole number" + _range_words(spec.min, spec.max, unit="")
+    if spec.type is ParamType.STRING:
+        base = pattern.words if pattern else "text"
+        return base + _range_words(spec.min, spec.max, unit=" characters", prefix=", ")
+    items = ""
+    if spec.allowed:
+        items = " of: " + ", ".join(spec.allowed)
+    elif pattern:
+        items = f" of items that are {pattern.words}"
+    return "a comma-separated list" + items + _range_words(spec.min, spec.max, unit=" items", prefix=", ")
+
+
+def _range_words(low: int | None, high: int | None, *, unit: str, prefix: str = " ") -> str:
+    if low is not None and high is not None:
+        return f"{prefix}from {low} to {high}{unit}"
+    if low is not None:
+        return f"{prefix}at least {low}{unit}"
+    if high is not None:
+        return f"{prefix}at most {high}{unit}"
+    return ""
+
+
+def _clean(text: str) -> str:
+    if len(text) > MAX_INPUT_CHARS:
+        raise BadValue(f"it is longer than {MAX_INPUT_CHARS} characters")
+    odd = odd_character(text)
+    if odd is not None:
+        raise BadValue(f"it contains {odd[1]}")
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def _check_text(spec: ParamSpec, text: str, pattern: NamedPattern | None, *, item: bool = False) -> str:
+    # For a list, name the offending item: the whole value may be long.
+    reason = f"`{shorten(text)}` is not allowed" if item else None
+    if pattern is not None and not re.fullmatch(pattern.regex, text):
+        # `Billing DB` -> `billing-db`: offer the nearest spelling the pattern accepts.
+        fixed = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+        raise BadValue(reason, suggestions=[fixed] if re.fullmatch(pattern.regex, fixed) else [])
+    if spec.allowed and text not in spec.allowed:
+        raise BadValue(reason, suggestions=closest(text, spec.allowed))
+    return text
+
+
+def check_value(spec: ParamSpec, raw: str | Sequence[str], pattern: NamedPattern | None) -> ParamValue:
+    """The canonical value for `raw`, or BadValue. Blank input is the caller's business (see assemble)."""
+    from intents.catalog import ParamType
+
+    if spec.type is ParamType.LIST:
+        texts = [raw] if isinstance(raw, str) else list(raw)
+        items = [_clean(item) for text in texts for item in _clean(text).split(",")]
+        # Lists are sets: sorted and without repeats, so equal requests describe equally.
+        value = tuple(sorted({_check_text(spec, item, pattern, item=True) for item in items if item}))
+        low = max(spec.min or 0, 1 if spec.required else 0)
+        if len(value) < low or (spec.max is not None and len(value) > spec.max):
+            raise BadValue(f"it has {len(value)} items")
+        return value
+    if not isinstance(raw, str):
+        if len(raw) != 1:
+            raise BadValue("give exactly one value")
+        raw = raw[0]
+    text = _clean(raw)
+    if spec.type is ParamType.BOOL:
+        if text.lower() in TRUE_WORDS:
+            return True
+        if text.lower() in FALSE_WORDS:
+            return False
+        raise BadValue()
+    if spec.type is ParamType.INT:
+        if not _INT.fullmatch(text):
+            raise BadValue()
+        number = int(text)
+        if (spec.min is not None and number < spec.min) or (spec.max is not None and number > spec.max):
+            raise BadValue("it is out of range")
+        return number
+    if spec.type is ParamType.STRING and (
+        (spec.min is not None and len(text) < spec.min) or (spec.max is not None and len(text) > spec.max)
+    ):
+        raise BadValue(f"it is {len(text)} characters long")
+    return _check_text(spec, text, pattern)
+
+
+def is_blank(spec: ParamSpec, raw: RawValue) -> bool:
+    """Blank means "not given" for single values; a list given empty means "no items"."""
+    from intents.catalog import ParamType
+
+    if raw is None:
+        return True
+    if spec.type is ParamType.LIST:
+        return False
+    texts = [raw] if isinstance(raw, str) else list(raw)
+    return all(not text.strip() for text in texts)
+
+
+def as_given(raw: RawValue) -> GivenValue:
+    if raw is None:
+        return ""
+    return raw if isinstance(raw, str) else tuple(raw)
+
+
+def bad_value_problem(
+    path: str, key: str, raw: RawValue, expected: str, bad: BadValue, position: int | None
+) -> Problem:
+    given = shorten(format_value(as_given(raw)))
+    reason = f" ({bad.reason})" if bad.reason else ""
+    return Problem(
+        code=ProblemCode.BAD_VALUE,
+        message=f"`{key}` cannot be `{given}`{reason}: expected {expected}.{did_you_mean(bad.suggestions)}",
+        path=path,
+        key=key,
+        given=given,
+        expected=expected,
+        suggestions=bad.suggestions,
+        position=position,
+    )
+
+
+def assemble(catalog: Catalog, path: GoldenPath, values: Mapping[str, RawValue] | Iterable[Entry]) -> Intent:
+    """Check every entry for `path`; the Intent, or IntentError carrying every problem at once."""
+    intent, problems, given = evaluate(catalog, path, values)
+    if intent is None:
+        raise IntentError(problems, path=path.name, given=given)
+    return intent
+
+
+def evaluate(
+    catalog: Catalog, path: GoldenPath, values: Mapping[str, RawValue] | Iterable[Entry]
+) -> tuple[Intent | None, list[Problem], dict[str, GivenValue]]:
+    """(intent or None, problems, what was given per lower-case key): assemble() without raising."""
+    entries = [Entry(k, v) for k, v in values.items()] if isinstance(values, Mapping) else list(values)
+    specs = path.specs
+    problems: list[Problem] = []
+    given: dict[str, GivenValue] = {}
+    accepted: dict[str, ParamValue] = {}
+    refused: set[str] = set()
+    for entry in entries:
+        key = normalise_key(entry.key)
+        if key in given:
+            problems.append(_duplicate_problem(path.name, key, given[key], entry))
+            continue
+        given[key] = as_given(entry.raw)
+        spec = specs.get(key)
+        if spec is None:
+            problems.append(_unknown_key_problem(path, entry))
+            continue
+        if is_blank(spec, entry.raw):
+            continue
+        assert entry.raw is not None  # is_blank() said so; for mypy
+        pattern = catalog.pattern_for(spec)
+        try:
+            accepted[key] = check_value(spec, entry.raw, pattern)
+        except BadValue as bad:
+            refused.add(key)
+            expected = expected_words(spec, pattern)
+            problems.append(bad_value_problem(path.name, key, entry.raw, expected, bad, entry.position))
+    for key, spec in specs.items():
+        if key in accepted or key in refused:
+            continue
+        if spec.default is not None:
+            accepted[key] = check_value(spec, format_value(spec.default), catalog.pattern_for(spec))
+        elif spec.required:
+            problems.append(_missing_problem(catalog, path, key))
+    if problems:
+        return None, problems, given
+    intent = Intent(
+        path=path.name,
+        name=str(accepted.pop("name")),
+        env=str(accepted.pop("env")),
+        params={key: accepted[key] for key in specs if key in accepted},
+    )
+    return intent, problems, given
+
+
+def _duplicate_problem(path: str, key: str, first: GivenValue, entry: Entry) -> Problem:
+    again = shorten(format_value(as_given(entry.raw)))
+    return Problem(
+        code=ProblemCode.DUPLICATE_KEY,
+        message=f"`{key}` is given twice (`{shorten(format_value(first))}` and `{again}`); give it once.",
+        path=path,
+        key=key,
+        given=again,
+        position=entry.position,
+    )
+
+
+def _unknown_key_problem(path: GoldenPath, entry: Entry) -> Problem:
+    key = normalise_key(entry.key)
+    allowed = list(path.specs)
+    suggestions = tuple(closest(key, allowed))
+    return Problem(
+        code=ProblemCode.UNKNOWN_KEY,
+        message=f"`{path.name}` has no parameter `{shorten(key)}`.{did_you_mean(suggestions)} "
+        f"Its parameters are: {', '.join(allowed)}.",
+        path=path.name,
+        key=shorten(key),
+        given=shorten(format_value(as_given(entry.raw))),
+        expected="one of: " + ", ".join(allowed),
+        suggestions=suggestions,
+        position=entry.position,
+    )
+
+
+def _missing_problem(catalog: Catalog, path: GoldenPath, key: str) -> Problem:
+    spec = path.specs[key]
+    expected = expected_words(spec, catalog.pattern_for(spec))
+    return Problem(
+        code=ProblemCode.MISSING_VALUE,
+        message=f"`{key}` is required for `{path.name}`: {expected}.",
+        path=path.name,
+        key=key,
+        expected=expected,
+    )
