@@ -1,0 +1,187 @@
+"""Approval rules: pure functions over plain models, no database, no Slack.
+
+The workflow gathers the facts (the request's state, its current plan hash, the votes of the
+current round, the groups the person belongs to) and asks these functions what to do.
+
+Decisions made here:
+- A requester never approves (or rejects) their own request.
+- Only members of a group named in the requirement count for that group.
+- Quorum is per group: {"security": 2} needs two different security members.
+- A person counts once per group, and may count for each required group they belong to: an
+  approver in both `security` and `dba` fills one slot in each. Two rules that both ask for
+  security are already merged into one need by the rulebook, so they never add up.
+- An approval binds to a plan hash: votes for any other hash do not count.
+- Pending approvals expire at `expires_at`; after that nothing is accepted.
+- A rejection needs a non-empty reason and ends the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Refusal(StrEnum):
+    SELF_APPROVAL = "self_approval"
+    NOT_A_MEMBER = "not_a_member"
+    WRONG_PLAN = "wrong_plan"
+    EXPIRED = "expired"
+    ALREADY_DECIDED = "already_decided"
+    DUPLICATE = "duplicate"
+    # The person's groups already have all the approvals they need (others are still missing).
+    NOT_NEEDED = "not_needed"
+    MISSING_REASON = "missing_reason"
+
+
+AWAITING_APPROVAL = "awaiting_approval"
+
+
+@dataclass(frozen=True)
+class Vote:
+    group: str
+    approver: str
+    plan_hash: str
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """What the rules need to know about one request waiting for approvals."""
+
+    requester: str
+    state: str
+    plan_hash: str | None
+    required: Mapping[str, int]
+    expires_at: datetime | None
+    # Approvals of the current round (voided ones left out by the caller).
+    votes: tuple[Vote, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    accepted: bool
+    message: str
+    refusal: Refusal | None = None
+    # The groups this approval counts for (empty when refused).
+    groups: tuple[str, ...] = ()
+    # Approvals still missing per group, after this one.
+    remaining: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """True when this approval was the last one needed."""
+        return self.accepted and not any(self.remaining.values())
+
+
+@dataclass(frozen=True)
+class RejectionResult:
+    accepted: bool
+    message: str
+    refusal: Refusal | None = None
+    reason: str = ""
+
+
+def expiry(now: datetime, ttl: timedelta) -> datetime:
+    return now + ttl
+
+
+def is_expired(expires_at: datetime | None, now: datetime) -> bool:
+    return expires_at is not None and now >= expires_at
+
+
+def remaining_need(
+    required: Mapping[str, int], votes: Iterable[Vote], plan_hash: str | None
+) -> dict[str, int]:
+    """Approvals still missing per group, counting each person once per group and only `plan_hash` votes."""
+    approvers: dict[str, set[str]] = {group: set() for group in required}
+    for vote in votes:
+        if vote.plan_hash == plan_hash and vote.group in approvers:
+            approvers[vote.group].add(vote.approver)
+    return {group: max(0, count - len(approvers[group])) for group, count in required.items()}
+
+
+def decide_approval(
+    ballot: Ballot, approver: str, member_of: Collection[str], plan_hash: str, now: datetime
+) -> ApprovalResult:
+    """May `approver` (a member of `member_of`) approve `plan_hash` now, and for which groups?"""
+    remaining = remaining_need(ballot.required, ballot.votes, ballot.plan_hash)
+
+    def refuse(refusal: Refusal, message: str) -> ApprovalResult:
+        return ApprovalResult(accepted=False, message=message, refusal=refusal, remaining=remaining)
+
+    if ballot.state != AWAITING_APPROVAL:
+        return refuse(
+            Refusal.ALREADY_DECIDED, f"This request is {_words(ballot.state)}; it needs no more votes."
+        )
+    if is_expired(ballot.expires_at, now):
+        return refuse(Refusal.EXPIRED, "The approval window has closed; this request has expired.")
+    if approver == ballot.requester:
+        return refuse(Refusal.SELF_APPROVAL, "You can't approve your own request.")
+    if plan_hash != ballot.plan_hash:
+        return refuse(
+            Refusal.WRONG_PLAN,
+            "The plan changed since that approval button was posted; review the new plan and approve that.",
+        )
+    groups = [group for group in ballot.required if group in member_of]
+    if not groups:
+        return refuse(
+            Refusal.NOT_A_MEMBER, f"Only members of {_group_list(ballot.required)} can approve this."
+        )
+    voted = {v.group for v in ballot.votes if v.approver == approver and v.plan_hash == ballot.plan_hash}
+    fresh = [group for group in groups if group not in voted]
+    if not fresh:
+        return refuse(Refusal.DUPLICATE, "You already approved this plan.")
+    counting = tuple(group for group in fresh if remaining[group] > 0)
+    if not counting:
+        return refuse(
+            Refusal.NOT_NEEDED,
+            f"{_group_list(fresh)} already {'has' if len(fresh) == 1 else 'have'} the approvals needed; "
+            f"still waiting for {_group_list([g for g, n in remaining.items() if n > 0])}.",
+        )
+    after = {group: count - 1 if group in counting else count for group, count in remaining.items()}
+    return ApprovalResult(
+        accepted=True,
+        message=f"Approved for {_group_list(counting)}.",
+        groups=counting,
+        remaining=after,
+    )
+
+
+def decide_rejection(
+    ballot: Ballot, rejecter: str, member_of: Collection[str], reason: str, now: datetime
+) -> RejectionResult:
+    """Any member of a required group may reject, with a reason; the requester cancels instead."""
+    reason = reason.strip()
+
+    def refuse(refusal: Refusal, message: str) -> RejectionResult:
+        return RejectionResult(accepted=False, message=message, refusal=refusal)
+
+    if ballot.state != AWAITING_APPROVAL:
+        return refuse(
+            Refusal.ALREADY_DECIDED, f"This request is {_words(ballot.state)}; it can't be rejected now."
+        )
+    if is_expired(ballot.expires_at, now):
+        return refuse(Refusal.EXPIRED, "The approval window has closed; this request has expired.")
+    if rejecter == ballot.requester:
+        return refuse(Refusal.SELF_APPROVAL, "You can't reject your own request; cancel it instead.")
+    if not any(group in member_of for group in ballot.required):
+        return refuse(
+            Refusal.NOT_A_MEMBER, f"Only members of {_group_list(ballot.required)} can reject this."
+        )
+    if not reason:
+        return refuse(
+            Refusal.MISSING_REASON, "Please say why you are rejecting it; the requester will see it."
+        )
+    return RejectionResult(accepted=True, message="Rejected.", reason=reason)
+
+
+def _group_list(groups: Iterable[str]) -> str:
+    names = [f"`{g}`" for g in groups]
+    if len(names) <= 1:
+        return "".join(names) or "no group"
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _words(state: str) -> str:
+    return state.replace("_", " ")

@@ -1,0 +1,33 @@
+"""The bot's database: SQLModel tables, the engine and session factory, Alembic migrations.
+
+    store = Store.from_url(settings.database_url)   # runs `upgrade head`
+    with store.write() as session:                   # one transaction, committed on success
+        repository.compare_and_set(session, 17, {"approved"}, "applying", now)
+"""
+
+from __future__ import annotations
+
+from bot.store.engine import Store, create_store_engine, default_database_url, normalise_url
+from bot.store.models import (
+    ACTIONS,
+    REQUEST_STATES,
+    ApprovalRow,
+    AuditEventRow,
+    RequestRow,
+    RunRow,
+    StackLockRow,
+)
+
+__all__ = [
+    "ACTIONS",
+    "REQUEST_STATES",
+    "ApprovalRow",
+    "AuditEventRow",
+    "RequestRow",
+    "RunRow",
+    "StackLockRow",
+    "Store",
+    "create_store_engine",
+    "default_database_url",
+    "normalise_url",
+]

@@ -1,0 +1,194 @@
+"""The tables (SQLModel). Migrations in bot/store/migrations must produce exactly this metadata.
+
+Rows are the store's business: the workflow hands out frozen snapshots (`bot.workflow.model`), not
+these objects, so nothing outside the store holds an ORM object across threads or sessions.
+
+Adding a table later (drift findings, feedback): declare it here, add a revision under
+migrations/versions that creates it, and the metadata test will tell if the two disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from bot.clock import as_utc
+
+REQUEST_STATES = (
+    "evaluated",
+    "planned",
+    "awaiting_approval",
+    "approved",
+    "applying",
+    "succeeded",
+    "failed",
+    "denied",
+    "rejected",
+    "expired",
+    "cancelled",
+)
+ACTIONS = ("apply", "destroy")
+RUN_KINDS = ("preview", "preview_destroy", "up", "destroy")
+RUN_OUTCOMES = ("running", "succeeded", "failed")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on every backend.
+
+    SQLite keeps no time zone and hands back naive values; PostgreSQL keeps `timestamptz`. Storing
+    naive UTC on SQLite and normalising on the way out means callers always compare aware UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        value = as_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class RequestRow(SQLModel, table=True):
+    __tablename__ = "requests"
+    __table_args__ = (
+        CheckConstraint(_in("state", REQUEST_STATES), name="ck_requests_state"),
+        CheckConstraint(_in("action", ACTIONS), name="ck_requests_action"),
+        UniqueConstraint("dedupe_key", name="uq_requests_dedupe_key"),
+        Index("ix_requests_state", "state"),
+        Index("ix_requests_requester", "requester"),
+        Index("ix_requests_stack_name", "stack_name"),
+        Index("ix_requests_target_request_id", "target_request_id"),
+        # AUTOINCREMENT: a PB-<n> is never handed out twice on SQLite, even after the newest row is gone.
+        {"sqlite_autoincrement": True},
+    )
+
+    # The PB-<n> number. It is the database's own sequence (SERIAL / AUTOINCREMENT).
+    id: int | None = Field(default=None, primary_key=True)
+    # Optional key from the adapter (e.g. a view submission id) so a retried submission is stored once.
+    dedupe_key: str | None = Field(default=None, nullable=True)
+    requester: str
+    requester_team: str | None = Field(default=None, nullable=True)
+    requester_groups: list[str] = Field(default_factory=list, sa_type=JSON)
+    channel: str
+    thread_ts: str | None = Field(default=None, nullable=True)
+    action: str
+    target_request_id: int | None = Field(default=None, foreign_key="requests.id", nullable=True)
+    path: str
+    intent: dict[str, Any] = Field(sa_type=JSON)
+    intent_text: str
+    stack_name: str
+    state: str
+    intent_decision: dict[str, Any] = Field(sa_type=JSON)
+    plan: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
+    plan_hash: str | None = Field(default=None, nullable=True)
+    plan_decision: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
+    rulebook_version: str | None = Field(default=None, nullable=True)
+    required_approvals: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
+    # Bumped whenever approvals are voided; only approvals of the current round count.
+    approval_round: int = 0
+    approvals_expire_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # Non-secret outputs only. Secret outputs are handed to the notifier once and never stored.
+    outputs: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
+    error: str | None = Field(default=None, nullable=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    planned_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    apply_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    destroyed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class ApprovalRow(SQLModel, table=True):
+    __tablename__ = "approvals"
+    __table_args__ = (
+        # The database, not only the code, refuses a second approval by the same person for the same
+        # group, plan and round: a double click or a Slack retry cannot count twice.
+        UniqueConstraint(
+            "request_id", "approval_round", "group", "approver", "plan_hash", name="uq_approvals_vote"
+        ),
+        Index("ix_approvals_request_id", "request_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="requests.id")
+    approval_round: int
+    group: str
+    approver: str
+    plan_hash: str
+    approved_at: datetime = Field(sa_type=UTCDateTime)
+    # Set when a changed plan voids the approval; the row stays as a record.
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    void_reason: str | None = Field(default=None, nullable=True)
+
+
+class RunRow(SQLModel, table=True):
+    """One call into the provisioner (preview, up, destroy) for a request."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        CheckConstraint(_in("kind", RUN_KINDS), name="ck_runs_kind"),
+        CheckConstraint(_in("outcome", RUN_OUTCOMES), name="ck_runs_outcome"),
+        Index("ix_runs_request_id", "request_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="requests.id")
+    kind: str
+    outcome: str
+    plan_hash: str | None = Field(default=None, nullable=True)
+    hostname: str
+    pid: int
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    summary: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
+    error: str | None = Field(default=None, nullable=True)
+
+
+class AuditEventRow(SQLModel, table=True):
+    """Append-only: triggers on both backends refuse UPDATE and DELETE (see the first migration)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_request_id", "request_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    request_id: int | None = Field(default=None, foreign_key="requests.id", nullable=True)
+    # A Slack user id, or "platformbot" for what the bot did on its own.
+    actor: str
+    event: str
+    from_state: str | None = Field(default=None, nullable=True)
+    to_state: str | None = Field(default=None, nullable=True)
+    rulebook_version: str | None = Field(default=None, nullable=True)
+    plan_hash: str | None = Field(default=None, nullable=True)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class StackLockRow(SQLModel, table=True):
+    """At most one apply per stack: the primary key is the stack name."""
+
+    __tablename__ = "stack_locks"
+
+    stack_name: str = Field(primary_key=True)
+    request_id: int = Field(foreign_key="requests.id")
+    hostname: str
+    pid: int
+    # Random per process: tells a restarted bot (same host, and in a container often the same pid)
+    # from the one that took the lock.
+    process_token: str
+    acquired_at: datetime = Field(sa_type=UTCDateTime)
