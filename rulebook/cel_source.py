@@ -1,0 +1,99 @@
+"""Small text-level helpers over CEL sources: the library compiles but exposes no AST.
+
+They only need to be right about string literals, brackets and identifiers, which is all the
+linter (where is this name?) and `explain` (which clause of the condition failed?) ask of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_STRING = re.compile(
+    r"""[rR]?(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")""",
+    re.DOTALL,
+)
+_COMPREHENSION = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
+_SYNTAX_ERROR = re.compile(r"<input>:(\d+):(\d+): ([^\n]*)")
+
+
+def mask_strings(source: str) -> str:
+    """The source with every string literal's body blanked, keeping offsets (quotes stay)."""
+    return _STRING.sub(lambda m: m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1], source)
+
+
+def comprehension_names(source: str) -> set[str]:
+    """Names bound by macros (`x` in `l.exists(x, ...)`), which the library reports as variables."""
+    return set(_COMPREHENSION.findall(mask_strings(source)))
+
+
+def find_name(source: str, name: str) -> int:
+    """Offset of the first use of an identifier outside string literals (0 when not found)."""
+    match = re.search(rf"(?<![\w.]){re.escape(name)}\b", mask_strings(source))
+    return match.start() if match else 0
+
+
+def member_uses(source: str, root: str) -> list[tuple[str, int]]:
+    """Each `root.member` use outside string literals, with its offset (for `vars.teams`)."""
+    pattern = rf"(?<![\w.]){re.escape(root)}\s*\.\s*([A-Za-z_]\w*)"
+    return [(m.group(1), m.start(1)) for m in re.finditer(pattern, mask_strings(source))]
+
+
+def split_conjuncts(source: str) -> list[str]:
+    """The operands of the top-level `&&` chain (the whole source when there is none).
+
+    A condition that is one outer pair of parentheses is unwrapped first, so `(a && b)` explains
+    as two clauses too.
+    """
+    text = source.strip()
+    while _wrapped(text):
+        text = text[1:-1].strip()
+    masked = mask_strings(text)
+    parts: list[str] = []
+    depth = start = 0
+    i = 0
+    while i < len(masked):
+        ch = masked[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and masked.startswith("&&", i):
+            parts.append(text[start:i].strip())
+            start = i + 2
+            i += 1
+        i += 1
+    parts.append(text[start:].strip())
+    return parts
+
+
+def _wrapped(text: str) -> bool:
+    """True when the whole text is one parenthesised group: `(a) && (b)` is not."""
+    masked = mask_strings(text)
+    if not (masked.startswith("(") and masked.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(masked):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and i < len(masked) - 1:
+            return False
+    return True
+
+
+def syntax_error(message: str) -> tuple[int, int, str]:
+    """The first error of a compile failure: (line, column) in the expression (1-based), text.
+
+    The library appends the whole set of expected tokens; that list helps nobody fix a rule.
+    """
+    match = _SYNTAX_ERROR.search(message)
+    if match is None:
+        return 1, 1, message.strip().splitlines()[0]
+    text = match.group(3).split(" expecting {")[0]
+    return int(match.group(1)), int(match.group(2)), text
+
+
+def offset_of(source: str, line: int, column: int) -> int:
+    """Character offset of a 1-based (line, column) position in the source."""
+    lines = source.split("\n")
+    line = max(1, min(line, len(lines)))
+    return sum(len(x) + 1 for x in lines[: line - 1]) + max(0, column - 1)

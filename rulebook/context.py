@@ -1,0 +1,140 @@
+"""The facts a rule's CEL condition (and its message) can see.
+
+Every condition is evaluated against these top-level variables::
+
+    intent   the typed request
+      .path        string   canonical golden-path name, e.g. "postgres-database", "service"
+      .name        string   the resource name the developer chose
+      .env         string   "dev" | "staging" | "prod"
+      .params      map      every other parameter, catalog defaults filled in, keys lower-case;
+                            lists are CEL lists (e.g. intent.params.extensions)
+    actor    who asked
+      .user_id     string   Slack user id, e.g. "U012ABC"
+      .team        string or null
+      .groups      list of strings (approver groups the user belongs to)
+    now      when, in the rulebook's `timezone`
+      .timestamp   timestamp (compare with timestamp("2025-01-01T00:00:00Z"))
+      .weekday     int      ISO weekday, 1 = Monday ... 7 = Sunday
+      .hour        int      0..23
+      .minute      int      0..59
+      .date        string   "YYYY-MM-DD"
+      .timezone    string   e.g. "Europe/London"
+    action   string   "apply" or "destroy"
+    plan     only at the plan stage (intent-stage rules may not mention it; the linter refuses)
+      .changes     list of {urn, type, op, keys (changed or replace-causing keys), stateful (bool)};
+                   op is Pulumi's: create, update, delete, replace, create-replacement,
+                   delete-replaced, same, ...
+      .counts      map op -> int; create, update, delete, replace and same are always present
+    vars     the rulebook's own `vars:` section (lists of teams, allow-lists, patterns, hours)
+
+A field that is missing (`intent.params.size` on a `service`) or a type mismatch makes the rule
+fail and the request be denied (fail closed): guard with `has(intent.params.size)` or with an
+`intent.path == "postgres-database" && ...` test first, since `false && <error>` is false in CEL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from intents.intent import Intent
+
+Action = Literal["apply", "destroy"]
+
+# Always present in plan.counts so `plan.counts.delete > 0` never fails on a plan without deletes.
+COUNTED_OPS = ("create", "update", "delete", "replace", "same")
+
+
+class Actor(BaseModel):
+    """Who made the request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    team: str | None = None
+    groups: tuple[str, ...] = ()
+
+
+class ChangeFacts(BaseModel):
+    """What the policy needs to know about one resource change in a plan."""
+
+    model_config = ConfigDict(frozen=True)
+
+    urn: str
+    type: str
+    op: str
+    keys: tuple[str, ...] = ()
+    stateful: bool = False
+
+
+class PlanFacts(BaseModel):
+    """The plan as the policy sees it. Empty `counts` are counted from `changes`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    changes: tuple[ChangeFacts, ...] = ()
+    counts: dict[str, int] = Field(default_factory=dict)
+
+
+def localize(moment: datetime, zone: tzinfo) -> datetime:
+    """The moment in the rulebook's zone; a naive datetime is taken to be in that zone already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone)
+    return moment.astimezone(zone)
+
+
+def intent_facts(intent: Intent) -> dict[str, Any]:
+    params = {k: list(v) if isinstance(v, tuple) else v for k, v in intent.params.items()}
+    return {"path": intent.path, "name": intent.name, "env": intent.env, "params": params}
+
+
+def actor_facts(actor: Actor) -> dict[str, Any]:
+    return {"user_id": actor.user_id, "team": actor.team, "groups": list(actor.groups)}
+
+
+def now_facts(moment: datetime, zone: tzinfo, zone_name: str) -> dict[str, Any]:
+    local = localize(moment, zone)
+    return {
+        "timestamp": local.astimezone(UTC),
+        "weekday": local.isoweekday(),
+        "hour": local.hour,
+        "minute": local.minute,
+        "date": local.date().isoformat(),
+        "timezone": zone_name,
+    }
+
+
+def plan_facts(plan: PlanFacts) -> dict[str, Any]:
+    counts: dict[str, int] = dict.fromkeys(COUNTED_OPS, 0)
+    if plan.counts:
+        counts.update(plan.counts)
+    else:
+        for change in plan.changes:
+            counts[change.op] = counts.get(change.op, 0) + 1
+    changes = [
+        {"urn": c.urn, "type": c.type, "op": c.op, "keys": list(c.keys), "stateful": c.stateful}
+        for c in plan.changes
+    ]
+    return {"changes": changes, "counts": counts}
+
+
+def build_context(
+    intent: Intent,
+    actor: Actor,
+    now: datetime,
+    *,
+    zone: tzinfo,
+    zone_name: str,
+    action: Action = "apply",
+    plan: PlanFacts | None = None,
+) -> dict[str, Any]:
+    """The per-request variables (everything but `vars`), as plain Python values for CEL."""
+    return {
+        "intent": intent_facts(intent),
+        "actor": actor_facts(actor),
+        "now": now_facts(now, zone, zone_name),
+        "action": action,
+        "plan": None if plan is None else plan_facts(plan),
+    }

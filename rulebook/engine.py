@@ -1,0 +1,80 @@
+"""Glue to the CEL library (`common-expression-language`, import name `cel`).
+
+`cel.compile` only parses: unknown names and functions surface at evaluation time, so the linter
+checks them against the lists here. Converting Python values into CEL values is the expensive
+part of a call (tens of microseconds for a context, under one for running a compiled condition),
+so a decision converts its context once, into one `cel.Context`, and runs every rule against it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import cel
+from cel import stdlib
+
+# Top-level names a condition may use; `plan` only at the plan stage.
+ROOTS = frozenset({"intent", "actor", "now", "action", "plan", "vars"})
+
+# The extension libraries registered on every context. The `lists` library is left out on
+# purpose: its `contains` would shadow the native string `contains`.
+EXTENSIONS = ("core", "strings", "math", "sets")
+
+# Native functions of the Rust CEL core (macros such as `has`, `all`, `exists` are expanded by the
+# parser and never show up as functions).
+NATIVE_FUNCTIONS = frozenset(
+    {
+        "size", "contains", "startsWith", "endsWith", "matches",
+        "int", "uint", "double", "string", "bytes", "bool", "timestamp", "duration", "dyn", "type",
+        "getFullYear", "getMonth", "getDayOfYear", "getDayOfMonth", "getDate", "getDayOfWeek",
+        "getHours", "getMinutes", "getSeconds", "getMilliseconds",
+    }
+)  # fmt: skip
+_EXTENDED = frozenset(name for library in EXTENSIONS for name in stdlib.EXTENSIONS[library])
+# The library reports `math.abs(x)` as a function `abs` and a variable `math`; accept both halves.
+KNOWN_FUNCTIONS = NATIVE_FUNCTIONS | _EXTENDED | frozenset(n.rsplit(".", 1)[-1] for n in _EXTENDED)
+NAMESPACES = frozenset(n.split(".", 1)[0] for n in _EXTENDED if "." in n)
+
+# Identifiers that name types (`type(x) == int`), reported by the library as variables.
+TYPE_NAMES = frozenset(
+    {"int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type"}
+)
+
+
+def is_operator(name: str) -> bool:
+    """Operator overloads (`_==_`, `@in`, `!_`) are listed by the library beside functions."""
+    return name.startswith(("_", "@")) or name.endswith("_")
+
+
+def new_context(variables: dict[str, Any]) -> cel.Context:
+    context = cel.Context(variables)
+    stdlib.add_stdlib_to_context(context, list(EXTENSIONS))
+    return context
+
+
+def describe_failure(exc: Exception) -> str:
+    """A short, user-safe reason for a condition that could not be evaluated."""
+    if isinstance(exc, KeyError):
+        return f"no such field {exc.args[0]!s}" if exc.args else "no such field"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if text.startswith("No such overload"):
+        return "type error: an operator or function got a value of the wrong type (no such overload)"
+    # The library's messages add advice for Python programmers after the first sentence.
+    first = text.split(". ")[0].rstrip(".")
+    if isinstance(exc, RuntimeError | TypeError | ValueError):
+        return first
+    return f"{type(exc).__name__}: {first}"
+
+
+def render_value(value: Any) -> str:
+    """How a CEL value reads inside a message: lists joined with commas, booleans in CEL spelling."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, list | tuple):
+        return ", ".join(render_value(v) for v in value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
