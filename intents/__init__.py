@@ -30,6 +30,7 @@ from intents.errors import (
     Problem,
     ProblemCode,
 )
+from intents.forms import Form, FormField, FormOption, build_form, intent_from_form
 from intents.grammar import normalise_request_id, parse_command, parse_intent
 from intents.intent import Intent, ParamValue
 from intents.loader import DEFAULT_CATALOG_PATH, load_catalog, parse_catalog
@@ -46,6 +47,9 @@ __all__ = [
     "DestroyCommand",
     "DriftCommand",
     "FeedbackCommand",
+    "Form",
+    "FormField",
+    "FormOption",
     "GoldenPath",
     "HelpCommand",
     "Intent",
@@ -62,6 +66,8 @@ __all__ = [
     "RulebookCommand",
     "StatsCommand",
     "StatusCommand",
+    "build_form",
+    "intent_from_form",
     "load_catalog",
     "normalise_request_id",
     "parse_catalog",

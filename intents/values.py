@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from intents.errors import GivenValue, IntentError, Problem, ProblemCode
-from intents.intent import Intent, ParamValue, format_value
+from intents.intent import REDACTED, Intent, ParamValue, format_value
 from intents.suggest import closest, did_you_mean
 from intents.text import MAX_INPUT_CHARS, odd_character, shorten
 
@@ -43,6 +43,7 @@ class Entry:
     key: str
     raw: RawValue
     position: int | None = None
+    secret_raw: RawValue = None  # the real value of a secret parameter; `raw` then shows REDACTED
 
 
 def normalise_key(key: str) -> str:
@@ -195,24 +196,30 @@ def evaluate(
     refused: set[str] = set()
     for entry in entries:
         key = normalise_key(entry.key)
+        spec = specs.get(key)
+        if spec is not None and spec.secret:
+            # A secret is never echoed: not in problems, not in what the bot may log or show again.
+            entry = Entry(entry.key, REDACTED, entry.position, secret_raw=entry.raw)
         if key in given:
             problems.append(_duplicate_problem(path.name, key, given[key], entry))
             continue
         given[key] = as_given(entry.raw)
-        spec = specs.get(key)
         if spec is None:
             problems.append(_unknown_key_problem(path, entry))
             continue
-        if is_blank(spec, entry.raw):
+        raw = entry.secret_raw if spec.secret else entry.raw
+        if is_blank(spec, raw):
             continue
-        assert entry.raw is not None  # is_blank() said so; for mypy
+        assert raw is not None  # is_blank() said so; for mypy
         pattern = catalog.pattern_for(spec)
         try:
-            accepted[key] = check_value(spec, entry.raw, pattern)
+            accepted[key] = check_value(spec, raw, pattern)
         except BadValue as bad:
             refused.add(key)
+            # For a secret, reasons and suggestions could quote the value: say only what is expected.
+            shown = BadValue() if spec.secret else bad
             expected = expected_words(spec, pattern)
-            problems.append(bad_value_problem(path.name, key, entry.raw, expected, bad, entry.position))
+            problems.append(bad_value_problem(path.name, key, entry.raw, expected, shown, entry.position))
     for key, spec in specs.items():
         if key in accepted or key in refused:
             continue
