@@ -1,8 +1,8 @@
 """The bot's database: SQLModel tables, the engine and session factory, Alembic migrations.
 
-    store = Store.from_url(settings.database_url)   # runs `upgrade head`
-    with store.write() as session:                   # one transaction, committed on success
-        repository.compare_and_set(session, 17, {"approved"}, "applying", now)
+store = Store.from_url(settings.database_url)   # runs `upgrade head`
+with store.write() as session:                   # one transaction, committed on success
+    repository.compare_and_set(session, 17, {"approved"}, "applying", now)
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ _PG_MIGRATION_LOCK = 0x706C6174
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     # Revision files are named <rev>_<slug>.py so they sort in order.
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")

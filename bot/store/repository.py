@@ -205,8 +205,14 @@ def try_lock_stack(session: Session, lock: StackLockRow) -> bool:
     values = lock.model_dump()
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(StackLockRow).values(**values).on_conflict_do_nothing(index_elements=["stack_name"])
-    return _rowcount(session.exec(statement)) == 1
+    statement = (
+        insert(StackLockRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["stack_name"])
+        # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT here.
+        .returning(col(StackLockRow.stack_name))
+    )
+    return session.exec(statement).first() is not None
 
 
 def get_lock(session: Session, stack_name: str) -> StackLockRow | None:
