@@ -7,6 +7,7 @@ linter (where is this name?) and `explain` (which clause of the condition failed
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _STRING = re.compile(
     r"""[rR]?(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")""",
@@ -36,6 +37,32 @@ def member_uses(source: str, root: str) -> list[tuple[str, int]]:
     """Each `root.member` use outside string literals, with its offset (for `vars.teams`)."""
     pattern = rf"(?<![\w.]){re.escape(root)}\s*\.\s*([A-Za-z_]\w*)"
     return [(m.group(1), m.start(1)) for m in re.finditer(pattern, mask_strings(source))]
+
+
+def matches_patterns(source: str, variables: dict[str, Any]) -> list[tuple[str, int]]:
+    """Patterns of `matches` calls known before evaluation: string literals and `vars` entries."""
+    found: list[tuple[str, int]] = []
+    masked = mask_strings(source)
+    for call in re.finditer(r"(?<!\w)matches\s*\(\s*", masked):
+        at = call.end()
+        literal = _STRING.match(source, at)
+        if literal is not None:
+            found.append((_unquote(literal.group(0)), at))
+            continue
+        member = re.match(r"vars\s*\.\s*([A-Za-z_]\w*)", masked[at:])
+        if member is not None and isinstance(variables.get(member.group(1)), str):
+            found.append((variables[member.group(1)], at))
+    return found
+
+
+def _unquote(literal: str) -> str:
+    """The text of a CEL string literal. Only escaped backslashes and quotes are decoded: CEL
+    refuses unknown escapes such as a bare backslash-d in a non-raw string before we get here."""
+    raw = literal[0] in "rR"
+    body = literal[1:] if raw else literal
+    quote = 3 if body[:3] in ("'''", '"""') else 1
+    text = body[quote:-quote]
+    return text if raw else re.sub(r"\\([\\'\"])", r"\1", text)
 
 
 def split_conjuncts(source: str) -> list[str]:

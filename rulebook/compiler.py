@@ -15,7 +15,7 @@ from typing import Any
 import cel
 
 from rulebook import cel_source
-from rulebook.engine import KNOWN_FUNCTIONS, NAMESPACES, ROOTS, TYPE_NAMES, is_operator
+from rulebook.engine import KNOWN_FUNCTIONS, NAMESPACES, ROOTS, TYPE_NAMES, compile_source, is_operator, regex
 from rulebook.errors import Problem
 from rulebook.located import Located
 from rulebook.models import Effect, Rule, Stage
@@ -106,7 +106,8 @@ class _SourceChecker:
             return None
         before = len(self.problems)
         self._check_names(program, source, path, base)
-        return program if len(self.problems) == before else None
+        self._check_patterns(source, path, base)
+        return compile_source(source) if len(self.problems) == before else None
 
     def _check_names(self, program: cel.Program, source: str, path: tuple[str | int, ...], base: int) -> None:
         bound = cel_source.comprehension_names(source) | TYPE_NAMES | NAMESPACES
@@ -125,6 +126,14 @@ class _SourceChecker:
         for member, offset in cel_source.member_uses(source, "vars"):
             if member not in self.variables:
                 self._add(path, base + offset, f"`vars.{member}` is not defined in the rulebook's vars")
+
+    def _check_patterns(self, source: str, path: tuple[str | int, ...], base: int) -> None:
+        """Regexes known at load time (literals, `vars` entries) must compile."""
+        for pattern, offset in cel_source.matches_patterns(source, self.variables):
+            try:
+                regex(pattern)
+            except re.error as exc:
+                self._add(path, base + offset, f"invalid regex {pattern!r}: {exc}")
 
     def _add(self, path: tuple[str | int, ...], offset: int, message: str) -> None:
         self.problems.append(self.located.problem_in(path, offset, message))

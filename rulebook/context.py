@@ -50,7 +50,7 @@ COUNTED_OPS = ("create", "update", "delete", "replace", "same")
 class Actor(BaseModel):
     """Who made the request."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     user_id: str
     team: str | None = None
@@ -60,7 +60,7 @@ class Actor(BaseModel):
 class ChangeFacts(BaseModel):
     """What the policy needs to know about one resource change in a plan."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     urn: str
     type: str
@@ -72,7 +72,7 @@ class ChangeFacts(BaseModel):
 class PlanFacts(BaseModel):
     """The plan as the policy sees it. Empty `counts` are counted from `changes`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     changes: tuple[ChangeFacts, ...] = ()
     counts: dict[str, int] = Field(default_factory=dict)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import cel
 
-from rulebook.engine import render_value
+from rulebook.engine import compile_source, render_value
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
@@ -44,7 +44,7 @@ class Template:
         last = 0
         for match in _PLACEHOLDER.finditer(template):
             parts.append(template[last : match.start()])
-            parts.append(cel.compile(match.group(1).strip()))
+            parts.append(compile_source(match.group(1).strip()))
             last = match.end()
         parts.append(template[last:])
         return cls(tuple(p for p in parts if p != ""))
