@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,7 +70,7 @@ class GoldenPath(BaseModel):
     default_env: str | None = None
     parameters: dict[str, ParamSpec]
 
-    @cached_property
+    @property
     def specs(self) -> dict[str, ParamSpec]:
         """Every parameter in form order: name, env (made from environments), then the declared rest."""
         env = ParamSpec(
@@ -100,7 +99,7 @@ class Catalog(BaseModel):
     patterns: dict[str, NamedPattern] = Field(default_factory=dict)
     paths: tuple[GoldenPath, ...]
 
-    @cached_property
+    @property
     def lookup(self) -> dict[str, GoldenPath]:
         """Lower-case name or alias -> golden path."""
         words: dict[str, GoldenPath] = {}

@@ -108,7 +108,7 @@ def intent_from_form(catalog: Catalog, path: str, values: Mapping[str, RawValue]
 
 def _title(golden: GoldenPath) -> str:
     # Slack caps modal titles at 24 characters.
-    title = f"Request {golden.name}"
+    title = f"New {golden.name}"
     return title if len(title) <= 24 else title[:23] + "…"
 
 

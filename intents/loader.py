@@ -160,7 +160,7 @@ def _check_words(path: GoldenPath, loc: Loc, owners: dict[str, str]) -> Iterator
     if not path.environments:
         yield (*loc, "environments"), "a golden path needs at least one environment"
     for i, env in enumerate(path.environments):
-        if not _WORD.fullmatch(env) or path.environments.count(env) > 1:
+        if not _WORD.fullmatch(env) or env in path.environments[:i]:
             yield (*loc, "environments", i), f"`{env}` must be a unique lower-case word"
     if path.default_env is not None and path.default_env not in path.environments:
         yield (*loc, "default_env"), f"`{path.default_env}` is not one of the environments"

@@ -73,12 +73,16 @@ def expected_words(spec: ParamSpec, pattern: NamedPattern | None) -> str:
 
 
 def _range_words(low: int | None, high: int | None, *, unit: str, prefix: str = " ") -> str:
+    def counted(number: int) -> str:
+        # "at least 1 item", "at most 10 items"
+        return f"{number}{unit[:-1] if number == 1 and unit.endswith('s') else unit}"
+
     if low is not None and high is not None:
-        return f"{prefix}from {low} to {high}{unit}"
+        return f"{prefix}from {low} to {counted(high)}"
     if low is not None:
-        return f"{prefix}at least {low}{unit}"
+        return f"{prefix}at least {counted(low)}"
     if high is not None:
-        return f"{prefix}at most {high}{unit}"
+        return f"{prefix}at most {counted(high)}"
     return ""
 
 
