@@ -1,0 +1,64 @@
+"""Errors the provisioners package raises. Every one carries a user-safe `.message`.
+
+Pulumi's own exceptions (`CommandError` and its subclasses, version errors, a missing binary)
+are translated once, where the runner calls the engine, with `raise ... from exc`; the full
+stderr goes to the log, never into `.message`.
+
+    ProvisionerError                 base; `.message` is safe to show a user
+    ├── InvalidParameters            the intent has values this program cannot use (bad identifier, ...)
+    ├── ProgramUnavailable           no program for the golden path, or its configuration is missing
+    │                                (no admin DSN for postgres-database, no git root for service)
+    ├── StackBusy                    another operation on the same stack is running (here or elsewhere)
+    ├── StackNotFound                drift/destroy of a stack that was never created
+    └── EngineError                  a Pulumi operation failed; `.operation`, `.stack`
+        └── EngineUnavailable        the pinned Pulumi CLI is missing or the wrong version
+"""
+
+from __future__ import annotations
+
+
+class ProvisionerError(Exception):
+    """Base class. `message` is written for the person who asked; no stderr, no secrets."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidParameters(ProvisionerError):
+    """The intent passed the catalog but the program cannot build from it."""
+
+
+class ProgramUnavailable(ProvisionerError):
+    """The golden path has no program here, or the program's configuration is missing."""
+
+
+class StackBusy(ProvisionerError):
+    """Another preview/update/destroy holds the stack."""
+
+    def __init__(self, stack: str) -> None:
+        super().__init__(
+            f"Another operation is already running on stack `{stack}`; try again when it finishes."
+        )
+        self.stack = stack
+
+
+class StackNotFound(ProvisionerError):
+    """The stack does not exist (never applied, or already destroyed)."""
+
+    def __init__(self, stack: str) -> None:
+        super().__init__(f"Stack `{stack}` does not exist: nothing has been provisioned for it.")
+        self.stack = stack
+
+
+class EngineError(ProvisionerError):
+    """A Pulumi operation failed. The message names the operation and, where known, the cause."""
+
+    def __init__(self, message: str, *, operation: str = "", stack: str = "") -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.stack = stack
+
+
+class EngineUnavailable(EngineError):
+    """The Pulumi CLI could not be found or is not the pinned version."""

@@ -1,0 +1,34 @@
+"""What every golden-path program provides to the runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from intents.intent import Intent
+from provisioners.settings import RunnerSettings
+
+PulumiProgram = Callable[[], None]
+
+
+def _no_env(_settings: RunnerSettings) -> dict[str, str]:
+    return {}
+
+
+@dataclass(frozen=True)
+class GoldenPathProgram:
+    """A program plus the facts the runner needs about it.
+
+    `build(intent, settings)` is pure: it validates and returns the inline Pulumi program without
+    touching anything, raising InvalidParameters or ProgramUnavailable. `resource_types` lists the
+    program's types in dependency order (plans are shown in that order); `stateful_types` are
+    those whose delete or replace loses data, which the rulebook's approval rules rely on.
+    `engine_env` adds environment for the engine and its provider processes (e.g. the admin DSN).
+    """
+
+    name: str
+    description: str
+    build: Callable[[Intent, RunnerSettings], PulumiProgram]
+    resource_types: tuple[str, ...]
+    stateful_types: frozenset[str]
+    engine_env: Callable[[RunnerSettings], dict[str, str]] = field(default=_no_env)

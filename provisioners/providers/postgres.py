@@ -1,0 +1,265 @@
+"""Dynamic providers for a PostgreSQL login role and a database it owns.
+
+The admin DSN is read from the provider process's environment (the runner sets it), never from
+the resource's inputs: it would otherwise be pickled into the state and a rotated admin password
+would break every later delete. Inputs carry `server` (host:port, no credentials) instead, so a
+move to another server shows in the plan as a replacement.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from provisioners.providers.failure import ProviderFailure
+
+ADMIN_DSN_ENV = "PLATFORMBOT_POSTGRES_ADMIN_DSN"
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# Extensions shipped with PostgreSQL's contrib that need no extra server configuration.
+ALLOWED_EXTENSIONS = frozenset(
+    {"btree_gin", "btree_gist", "citext", "fuzzystrmatch", "hstore", "intarray", "ltree", "pg_trgm",
+     "pgcrypto", "tablefunc", "unaccent", "uuid-ossp"}
+)  # fmt: skip
+# The engine's placeholder for a value a preview cannot know yet (pulumi.runtime.rpc.UNKNOWN).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def server_label(dsn: str) -> str:
+    """`host:port` of a DSN, for plans and state: identifies the server without credentials."""
+    try:
+        parts = conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as exc:
+        raise ValueError("the PostgreSQL admin DSN cannot be parsed") from exc
+    return f"{parts.get('host') or 'localhost'}:{parts.get('port') or 5432}"
+
+
+def admin_dsn(server: str, dbname: str | None = None) -> str:
+    dsn = os.environ.get(ADMIN_DSN_ENV)
+    if not dsn:
+        raise ProviderFailure(f"no PostgreSQL admin DSN is configured for {server}")
+    if server_label(dsn) != server:
+        raise ProviderFailure(f"the configured admin DSN points at {server_label(dsn)}, not {server}")
+    return make_conninfo(dsn, dbname=dbname) if dbname else dsn
+
+
+@contextmanager
+def admin_connection(
+    server: str, action: str, dbname: str | None = None
+) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit admin connection (CREATE/DROP DATABASE refuse to run in a transaction)."""
+    try:
+        with psycopg.connect(admin_dsn(server, dbname), autocommit=True, connect_timeout=10) as conn:
+            yield conn
+    except psycopg.OperationalError as exc:
+        if exc.sqlstate:  # the server answered: its message is about our statement
+            raise ProviderFailure(f"PostgreSQL on {server} refused to {action}: {_primary(exc)}") from exc
+        raise ProviderFailure(f"cannot connect to PostgreSQL on {server} to {action}") from exc
+    except psycopg.Error as exc:
+        raise ProviderFailure(f"PostgreSQL on {server} refused to {action}: {_primary(exc)}") from exc
+
+
+def _primary(exc: psycopg.Error) -> str:
+    return exc.diag.message_primary or type(exc).__name__
+
+
+def _norm(value: Any) -> Any:
+    # Numbers come back from the engine as floats; lists are compared as sets of names.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list | tuple):
+        return sorted(_norm(v) for v in value)
+    return value
+
+
+def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, ...]) -> list[str]:
+    return [k for k in keys if news.get(k) == UNKNOWN or _norm(olds.get(k)) != _norm(news.get(k))]
+
+
+def _check_identifier(failures: list[CheckFailure], props: Mapping[str, Any], key: str) -> None:
+    value = props.get(key)
+    if value != UNKNOWN and not (isinstance(value, str) and IDENTIFIER.match(value)):
+        failures.append(CheckFailure(key, f"{value!r} is not a plain PostgreSQL identifier"))
+
+
+class RoleProvider(ResourceProvider):
+    """A LOGIN role with a generated password and a connection limit."""
+
+    KEYS = ("name", "connection_limit", "login", "server")
+    REPLACE_KEYS = ("name", "server")
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        _check_identifier(failures, news, "name")
+        limit = news.get("connection_limit")
+        if not isinstance(limit, int | float) or _norm(limit) < -1:
+            failures.append(CheckFailure("connection_limit", f"{limit!r} is not a connection limit"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        keys = changed_keys(olds, news, self.KEYS)
+        return DiffResult(changes=bool(keys), replaces=[k for k in keys if k in self.REPLACE_KEYS])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        name, server, limit = props["name"], props["server"], _norm(props["connection_limit"])
+        password = secrets.token_urlsafe(24)
+        with admin_connection(server, f"create role {name}") as conn:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} CONNECTION LIMIT {}").format(
+                    sql.Identifier(name), sql.Literal(password), sql.Literal(limit)
+                )
+            )
+        return CreateResult(name, {**_inputs(props, self.KEYS), "password": password})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        server = props["server"]
+        with admin_connection(server, f"read role {id_}") as conn:
+            row = conn.execute(
+                "SELECT rolconnlimit, rolcanlogin FROM pg_roles WHERE rolname = %s", (id_,)
+            ).fetchone()
+        if row is None:
+            return ReadResult(None, {})
+        live = {**_inputs(props, self.KEYS), "name": id_, "connection_limit": row[0], "login": row[1]}
+        return ReadResult(id_, {**live, "password": props.get("password")}, live)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        name, server = news["name"], news["server"]
+        login = sql.SQL("LOGIN" if news.get("login", True) else "NOLOGIN")
+        with admin_connection(server, f"alter role {name}") as conn:
+            conn.execute(
+                sql.SQL("ALTER ROLE {} {} CONNECTION LIMIT {}").format(
+                    sql.Identifier(name), login, sql.Literal(_norm(news["connection_limit"]))
+                )
+            )
+        return UpdateResult({**_inputs(news, self.KEYS), "password": olds.get("password")})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with admin_connection(props["server"], f"drop role {id_}") as conn:
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(id_)))
+
+
+class DatabaseProvider(ResourceProvider):
+    """A database owned by a role, with allow-listed extensions."""
+
+    KEYS = ("name", "owner", "extensions", "server")
+    REPLACE_KEYS = ("name", "server")
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        _check_identifier(failures, news, "name")
+        _check_identifier(failures, news, "owner")
+        refused = sorted(set(news.get("extensions") or []) - ALLOWED_EXTENSIONS)
+        if refused:
+            failures.append(CheckFailure("extensions", f"not allowed: {', '.join(refused)}"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        keys = changed_keys(olds, news, self.KEYS)
+        return DiffResult(changes=bool(keys), replaces=[k for k in keys if k in self.REPLACE_KEYS])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        name, server = props["name"], props["server"]
+        with admin_connection(server, f"create database {name}") as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(name), sql.Identifier(props["owner"])
+                )
+            )
+        try:
+            self._set_extensions(server, name, set(props.get("extensions") or []), set())
+        except ProviderFailure:
+            # Create must be all or nothing: the engine records no resource when it fails.
+            self.delete(name, props)
+            raise
+        return CreateResult(name, _inputs(props, self.KEYS))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        server = props["server"]
+        with admin_connection(server, f"read database {id_}") as conn:
+            row = conn.execute(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", (id_,)
+            ).fetchone()
+        if row is None:
+            return ReadResult(None, {})
+        live = {
+            **_inputs(props, self.KEYS),
+            "name": id_,
+            "owner": row[0],
+            "extensions": self._extensions(server, id_),
+        }
+        return ReadResult(id_, live, live)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        name, server = news["name"], news["server"]
+        if olds.get("owner") != news["owner"]:
+            with admin_connection(server, f"change the owner of {name}") as conn:
+                conn.execute(
+                    sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                        sql.Identifier(name), sql.Identifier(news["owner"])
+                    )
+                )
+        self._set_extensions(
+            server, name, set(news.get("extensions") or []), set(olds.get("extensions") or [])
+        )
+        return UpdateResult(_inputs(news, self.KEYS))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        # FORCE (PostgreSQL 13+) ends open sessions; the request was to remove the database.
+        with admin_connection(props["server"], f"drop database {id_}") as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(id_)))
+
+    def _extensions(self, server: str, dbname: str) -> list[str]:
+        with admin_connection(server, f"list extensions in {dbname}", dbname) as conn:
+            rows = conn.execute(
+                "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def _set_extensions(self, server: str, dbname: str, wanted: set[str], had: set[str]) -> None:
+        if wanted == had:
+            return
+        with admin_connection(server, f"change extensions in {dbname}", dbname) as conn:
+            for ext in sorted(wanted - had):
+                conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(ext)))
+            for ext in sorted(had - wanted):
+                conn.execute(sql.SQL("DROP EXTENSION IF EXISTS {}").format(sql.Identifier(ext)))
+
+
+def _inputs(props: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: _norm(props[k]) for k in keys if k in props}
+
+
+class PostgresRole(Resource, module="platformbot", name="PostgresRole"):
+    """A login role; outputs `password` (mark it secret with additional_secret_outputs)."""
+
+    name: Any
+    password: Any
+    connection_limit: Any
+
+    def __init__(self, resource_name: str, props: dict[str, Any], opts: Any = None) -> None:
+        super().__init__(RoleProvider(), resource_name, {**props, "password": None}, opts)
+
+
+class PostgresDatabase(Resource, module="platformbot", name="PostgresDatabase"):
+    name: Any
+    owner: Any
+
+    def __init__(self, resource_name: str, props: dict[str, Any], opts: Any = None) -> None:
+        super().__init__(DatabaseProvider(), resource_name, props, opts)

@@ -1,0 +1,52 @@
+"""Where the runner keeps state and finds its tools."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+# The CLI version scripts/install-pulumi.sh builds; it must match the `pulumi` Python package pin.
+PULUMI_VERSION = "v3.259.0"
+
+
+def pulumi_cache_bin_dir() -> Path:
+    """The directory scripts/install-pulumi.sh builds into (and puts the dynamic-provider shim in)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "platformbot" / "pulumi" / PULUMI_VERSION / "bin"
+
+
+def discover_pulumi_bin_dir() -> Path | None:
+    """`pulumi` on PATH first, then the project cache; None when neither has it."""
+    found = shutil.which("pulumi")
+    if found:
+        return Path(found).resolve().parent
+    cached = pulumi_cache_bin_dir()
+    if os.access(cached / "pulumi", os.X_OK):
+        return cached
+    return None
+
+
+class RunnerSettings(BaseModel):
+    """Everything the runner needs; nothing is read from the environment behind the caller's back.
+
+    `postgres_admin_dsn` None makes postgres-database unavailable; `git_root` None makes service
+    unavailable. Both programs say so with a ProgramUnavailable naming the missing setting.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    state_dir: Path
+    work_dir: Path
+    passphrase: SecretStr
+    pulumi_bin_dir: Path | None = None
+    postgres_admin_dsn: SecretStr | None = None
+    git_root: Path | None = None
+    default_branch: str = "main"
+    git_author_name: str = "platformbot"
+    git_author_email: str = "platformbot@localhost"
+
+    def resolved_pulumi_bin_dir(self) -> Path | None:
+        return self.pulumi_bin_dir or discover_pulumi_bin_dir()
