@@ -52,7 +52,13 @@ class SlackEmulator:
         host, port = server.server_address[:2]
         self.state.root_url = f"http://{host!s}:{port}"
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="slack-emulator", daemon=True)
+        self._thread = threading.Thread(
+            # A short poll interval keeps stop() (and so every test teardown) fast.
+            target=server.serve_forever,
+            args=(0.05,),
+            name="slack-emulator",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -115,6 +121,18 @@ class SlackEmulator:
         return self.faults.inject(
             method, kind, times=times, retry_after=retry_after, delay=delay, error=error
         )
+
+    def post_as(self, user: str, channel: str, text: str, *, thread_ts: str | None = None) -> Message:
+        """A person posts (no bot involved), e.g. a human reply in a request thread. The bot is not
+        told; deliver a `message` event with the driver if it should be."""
+        state = self.state
+        with state.lock:
+            state.user(user)
+            channel_id = state.resolve_channel(channel).id
+            message = Message(
+                channel=channel_id, ts=state.next_ts(), text=text, user=user, thread_ts=thread_ts
+            )
+            return state.add_message(message)
 
     # -- what happened --------------------------------------------------------------------------
 
