@@ -69,28 +69,26 @@ def split_conjuncts(source: str) -> list[str]:
     """The operands of the top-level `&&` chain (the whole source when there is none).
 
     A condition that is one outer pair of parentheses is unwrapped first, so `(a && b)` explains
-    as two clauses too.
+    as two clauses too. `||` and `?:` bind looser than `&&`, so when either appears at the top
+    level the condition is not a chain of `&&` and stays whole.
     """
     text = source.strip()
     while _wrapped(text):
         text = text[1:-1].strip()
     masked = mask_strings(text)
-    parts: list[str] = []
-    depth = start = 0
-    i = 0
-    while i < len(masked):
-        ch = masked[i]
+    cuts: list[int] = []
+    depth = 0
+    for i, ch in enumerate(masked):
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth -= 1
+        elif depth == 0 and (masked.startswith("||", i) or ch == "?"):
+            return [text]
         elif depth == 0 and masked.startswith("&&", i):
-            parts.append(text[start:i].strip())
-            start = i + 2
-            i += 1
-        i += 1
-    parts.append(text[start:].strip())
-    return parts
+            cuts.append(i)
+    bounds = [0, *[c for cut in cuts for c in (cut, cut + 2)], len(text)]
+    return [text[bounds[k] : bounds[k + 1]].strip() for k in range(0, len(bounds), 2)]
 
 
 def _wrapped(text: str) -> bool:

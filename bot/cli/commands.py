@@ -4,3 +4,5 @@ Add one import line per sub-command module.
 """
 
 from __future__ import annotations
+
+from bot.cli import rulebook  # noqa: F401
