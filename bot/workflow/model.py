@@ -1,0 +1,255 @@
+"""What the workflow hands out: frozen snapshots, never ORM rows.
+
+A snapshot is taken after a transaction commits, so it shows what is true in the database and
+can cross threads (the adapter renders it on Bolt's threads, the worker on its own).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.errors import RequestNotFound
+from bot.store import ApprovalRow, AuditEventRow, RequestRow, StackLockRow
+from intents.intent import Intent
+from provisioners.plan import Plan
+from rulebook import Actor, Decision
+
+REQUEST_PREFIX = "PB-"
+_REQUEST_ID = re.compile(r"^\s*pb-(\d{1,18})\s*$", re.IGNORECASE)
+BOT_ACTOR = "platformbot"
+
+
+class RequestState(StrEnum):
+    EVALUATED = "evaluated"
+    PLANNED = "planned"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    APPLYING = "applying"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DENIED = "denied"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATES
+
+
+FINAL_STATES = frozenset(
+    {
+        RequestState.SUCCEEDED,
+        RequestState.FAILED,
+        RequestState.DENIED,
+        RequestState.REJECTED,
+        RequestState.EXPIRED,
+        RequestState.CANCELLED,
+    }
+)
+OPEN_STATES = frozenset(RequestState) - FINAL_STATES
+
+
+def format_request_id(number: int) -> str:
+    return f"{REQUEST_PREFIX}{number}"
+
+
+def parse_request_id(request_id: str | int) -> int:
+    """`PB-17`, `pb-17` or 17 -> 17. Anything else is a request that does not exist."""
+    if isinstance(request_id, int):
+        return request_id
+    match = _REQUEST_ID.match(request_id)
+    if match is None:
+        raise RequestNotFound(request_id.strip()[:40])
+    return int(match.group(1))
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    number: int
+    requester: str
+    requester_team: str | None
+    requester_groups: tuple[str, ...]
+    channel: str
+    thread_ts: str | None
+    action: str
+    target_request_id: str | None
+    path: str
+    intent: Intent
+    intent_text: str
+    stack_name: str
+    state: RequestState
+    intent_decision: Decision
+    plan: Plan | None
+    plan_hash: str | None
+    plan_decision: Decision | None
+    rulebook_version: str | None
+    required_approvals: dict[str, int]
+    approval_round: int
+    approvals_expire_at: datetime | None
+    outputs: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+    planned_at: datetime | None
+    approved_at: datetime | None
+    apply_started_at: datetime | None
+    finished_at: datetime | None
+    destroyed_at: datetime | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.requester, team=self.requester_team, groups=self.requester_groups)
+
+    @property
+    def decision(self) -> Decision:
+        """The most complete decision so far (plan stage once planned)."""
+        return self.plan_decision or self.intent_decision
+
+    @classmethod
+    def from_row(cls, row: RequestRow) -> Request:
+        assert row.id is not None
+        return cls(
+            id=format_request_id(row.id),
+            number=row.id,
+            requester=row.requester,
+            requester_team=row.requester_team,
+            requester_groups=tuple(row.requester_groups),
+            channel=row.channel,
+            thread_ts=row.thread_ts,
+            action=row.action,
+            target_request_id=None
+            if row.target_request_id is None
+            else format_request_id(row.target_request_id),
+            path=row.path,
+            intent=Intent.model_validate(row.intent),
+            intent_text=row.intent_text,
+            stack_name=row.stack_name,
+            state=RequestState(row.state),
+            intent_decision=Decision.model_validate(row.intent_decision),
+            plan=None if row.plan is None else Plan.model_validate(row.plan),
+            plan_hash=row.plan_hash,
+            plan_decision=None if row.plan_decision is None else Decision.model_validate(row.plan_decision),
+            rulebook_version=row.rulebook_version,
+            required_approvals=dict(row.required_approvals),
+            approval_round=row.approval_round,
+            approvals_expire_at=row.approvals_expire_at,
+            outputs=None if row.outputs is None else dict(row.outputs),
+            error=row.error,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            planned_at=row.planned_at,
+            approved_at=row.approved_at,
+            apply_started_at=row.apply_started_at,
+            finished_at=row.finished_at,
+            destroyed_at=row.destroyed_at,
+        )
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a stack's apply lock."""
+
+    stack_name: str
+    request_id: str
+    hostname: str
+    pid: int
+    acquired_at: datetime
+
+    @classmethod
+    def from_row(cls, row: StackLockRow) -> LockHolder:
+        return cls(row.stack_name, format_request_id(row.request_id), row.hostname, row.pid, row.acquired_at)
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    group: str
+    approver: str
+    plan_hash: str
+    approval_round: int
+    approved_at: datetime
+    voided_at: datetime | None
+    void_reason: str | None
+
+    @classmethod
+    def from_row(cls, row: ApprovalRow) -> ApprovalRecord:
+        return cls(
+            row.group,
+            row.approver,
+            row.plan_hash,
+            row.approval_round,
+            row.approved_at,
+            row.voided_at,
+            row.void_reason,
+        )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    event: str
+    from_state: str | None
+    to_state: str | None
+    rulebook_version: str | None
+    plan_hash: str | None
+    detail: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: AuditEventRow) -> AuditEntry:
+        return cls(
+            row.at,
+            row.actor,
+            row.event,
+            row.from_state,
+            row.to_state,
+            row.rulebook_version,
+            row.plan_hash,
+            dict(row.detail),
+        )
+
+
+@dataclass(frozen=True)
+class RequestStatus:
+    """Everything `/platform status PB-n` shows."""
+
+    request: Request
+    # Approvals of the current round that count, and how many are still missing per group.
+    approvals: tuple[ApprovalRecord, ...]
+    remaining: dict[str, int]
+    audit: tuple[AuditEntry, ...]
+    # The lock on the request's stack, whoever holds it.
+    lock: LockHolder | None
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """How a re-preview differs from the plan that was approved (resource addresses)."""
+
+    old_hash: str | None
+    new_hash: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        return (
+            [f"+ {a}" for a in self.added]
+            + [f"- {r}" for r in self.removed]
+            + [f"~ {c}" for c in self.changed]
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a state-changing call: `changed` is False for a retry or a lost race."""
+
+    request: Request
+    changed: bool
+    message: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)

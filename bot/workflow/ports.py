@@ -1,0 +1,126 @@
+"""The side effects the workflow is handed at construction (convention 3), as small Protocols.
+
+The Slack adapter implements `Notifier` and `Directory`; provisioners.Runner satisfies `Runner`;
+rulebook.Rulebook satisfies `Rulebook`. Tests hand in the real rulebook and runner, SQLite, a
+ManualClock and a notifier that records calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Set
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.workflow.model import LockHolder, PlanChange, Request
+from intents.intent import Intent
+from provisioners.plan import Plan
+from rulebook import Action, Actor, Decision, PlanFacts
+
+ProgressCallback = Callable[[Any], None]
+
+
+class Rulebook(Protocol):
+    def evaluate(
+        self,
+        intent: Intent,
+        actor: Actor,
+        now: datetime,
+        *,
+        action: Action = "apply",
+        plan: PlanFacts | None = None,
+    ) -> Decision: ...
+
+
+class ApplyResult(Protocol):
+    """What `Runner.up` returns. `secret_outputs` are never stored; only `deliver_secrets` sees them."""
+
+    @property
+    def outputs(self) -> Mapping[str, Any]: ...
+
+    @property
+    def secret_outputs(self) -> Mapping[str, Any]: ...
+
+
+class Runner(Protocol):
+    def stack_name(self, intent: Intent) -> str: ...
+
+    def preview(self, intent: Intent) -> Plan: ...
+
+    def preview_destroy(self, intent: Intent) -> Plan: ...
+
+    def up(self, intent: Intent, on_progress: ProgressCallback | None = None) -> ApplyResult: ...
+
+    def destroy(self, intent: Intent, on_progress: ProgressCallback | None = None) -> object: ...
+
+
+class Directory(Protocol):
+    def members(self, group: str) -> Set[str]:
+        """Slack user ids in an approver group (cached by the adapter: usergroups.users.list is Tier 2)."""
+        ...
+
+
+class Notifier(Protocol):
+    """Everything the workflow tells people. Called after the state is committed, never inside a
+    transaction; an exception here is logged and does not undo or block the workflow."""
+
+    def request_opened(self, request: Request) -> str | None:
+        """Post the request; return the thread's ts (stored as `thread_ts`), or None."""
+        ...
+
+    def verdict_posted(self, request: Request, decision: Decision) -> None:
+        """The intent-stage verdict (a denied request stops here)."""
+        ...
+
+    def plan_ready(self, request: Request, plan: Plan, decision: Decision) -> None:
+        """The plan and the full decision (deny / require approval / allow) for the thread."""
+        ...
+
+    def approval_requested(self, request: Request, group: str, count: int) -> None:
+        """Ask `group` for `count` approvals of `request.plan_hash` (once per group per round)."""
+        ...
+
+    def approval_recorded(
+        self, request: Request, approver: str, groups: tuple[str, ...], remaining: Mapping[str, int]
+    ) -> None: ...
+
+    def approvals_voided(self, request: Request, change: PlanChange) -> None:
+        """The plan changed between approval and apply; earlier approvals no longer count."""
+        ...
+
+    def progress(self, request: Request, progress: Any) -> None:
+        """An engine progress event during apply/destroy; rate limiting is the adapter's job."""
+        ...
+
+    def succeeded(self, request: Request, outputs: Mapping[str, Any]) -> None:
+        """Non-secret outputs only."""
+        ...
+
+    def deliver_secrets(self, requester: str, request: Request, secret_outputs: Mapping[str, Any]) -> None:
+        """The only place secret outputs go: a DM to the requester. Never stored, never logged."""
+        ...
+
+    def failed(self, request: Request, message: str) -> None: ...
+
+    def rejected(self, request: Request, approver: str, reason: str) -> None: ...
+
+    def expired(self, request: Request) -> None: ...
+
+    def cancelled(self, request: Request, actor: str) -> None: ...
+
+    def stack_busy(self, request: Request, holder: LockHolder) -> None:
+        """`request` is approved but waits: `holder` is applying to the same stack."""
+        ...
+
+    def recovered_after_crash(self, request: Request) -> None:
+        """The bot restarted during this request's apply; it is now failed with a re-run hint."""
+        ...
+
+
+@dataclass(frozen=True)
+class WorkflowPolicy:
+    approval_ttl: timedelta = timedelta(hours=24)
+    # Requests the rulebook allows outright go from planned straight to apply.
+    auto_apply_when_allowed: bool = True
+    # Members may cancel anyone's request (before it is applying).
+    admin_group: str | None = None

@@ -1,0 +1,75 @@
+"""What the adapter asks about requests: one, a list, what waits for someone, the full status."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bot.approvals import Vote, decide_approval, remaining_need
+from bot.store import repository
+from bot.workflow.core import WorkflowBase
+from bot.workflow.model import (
+    ApprovalRecord,
+    AuditEntry,
+    LockHolder,
+    Request,
+    RequestState,
+    RequestStatus,
+)
+from bot.workflow.requests import ballot_of
+
+Scope = Literal["mine", "pending", "all"]
+
+
+class QueriesMixin(WorkflowBase):
+    def get(self, request_id: str | int) -> Request:
+        return Request.from_row(self._row(request_id))
+
+    def list_for(self, user: str, scope: Scope = "mine", limit: int = 20) -> list[Request]:
+        """`mine`: the user's recent requests; `pending`: those waiting for the user's approval;
+        `all`: everyone's recent requests. Newest first."""
+        if scope == "pending":
+            return self.pending_approvals_for(user)[:limit]
+        with self.store.read() as session:
+            rows = repository.recent_requests(
+                session, requester=user if scope == "mine" else None, limit=limit
+            )
+        return [Request.from_row(row) for row in rows]
+
+    def pending_approvals_for(self, user: str) -> list[Request]:
+        """Requests on which an approval by `user` would count right now (oldest first)."""
+        now = self.clock.now()
+        with self.store.read() as session:
+            rows = repository.requests_in_states(session, {RequestState.AWAITING_APPROVAL})
+            votes = {
+                row.id: [
+                    Vote(v.group, v.approver, v.plan_hash)
+                    for v in repository.current_approvals(session, row.id, row.approval_round)
+                ]
+                for row in rows
+                if row.id is not None
+            }
+        groups = {group for row in rows for group in row.required_approvals}
+        member_of = self._members(user, sorted(groups))
+        pending = []
+        for row in rows:
+            assert row.id is not None
+            ballot = ballot_of(row, votes[row.id])
+            if row.plan_hash and decide_approval(ballot, user, member_of, row.plan_hash, now).accepted:
+                pending.append(Request.from_row(row))
+        return pending
+
+    def status(self, request_id: str | int) -> RequestStatus:
+        row = self._row(request_id)
+        assert row.id is not None
+        with self.store.read() as session:
+            approvals = repository.current_approvals(session, row.id, row.approval_round)
+            audit = repository.audit_trail(session, row.id)
+            lock = repository.get_lock(session, row.stack_name)
+        votes = [Vote(a.group, a.approver, a.plan_hash) for a in approvals]
+        return RequestStatus(
+            request=Request.from_row(row),
+            approvals=tuple(ApprovalRecord.from_row(a) for a in approvals),
+            remaining=remaining_need(row.required_approvals, votes, row.plan_hash),
+            audit=tuple(AuditEntry.from_row(e) for e in audit),
+            lock=None if lock is None else LockHolder.from_row(lock),
+        )

@@ -1,0 +1,409 @@
+"""Submitting, planning, approving, rejecting, cancelling, destroying and expiring requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.approvals import (
+    ApprovalResult,
+    Ballot,
+    Refusal,
+    RejectionResult,
+    Vote,
+    decide_approval,
+    decide_rejection,
+    is_expired,
+)
+from bot.errors import InvalidTransition, NotAllowed, StoreConflict, WorkflowError
+from bot.store import ApprovalRow, RequestRow, RunRow, repository
+from bot.workflow import transitions as T
+from bot.workflow.core import WorkflowBase, deny_message, log
+from bot.workflow.model import (
+    BOT_ACTOR,
+    FINAL_STATES,
+    Outcome,
+    Request,
+    RequestState,
+    format_request_id,
+)
+from bot.workflow.plans import plan_facts
+from intents.intent import Intent
+from provisioners.errors import ProvisionerError
+from provisioners.plan import Plan
+from rulebook import Action, Actor, Verdict
+
+GENERIC_FAILURE = (
+    "Something went wrong on the platform side; the platform team has the details in the bot's log."
+)
+
+
+class RequestsMixin(WorkflowBase):
+    # Submit ------------------------------------------------------------------------------------
+
+    def submit(
+        self,
+        intent: Intent,
+        actor: Actor,
+        channel: str,
+        now: datetime | None = None,
+        *,
+        dedupe_key: str | None = None,
+    ) -> Request:
+        """Check the intent-stage rules and store the request: `denied` (with reasons) or `evaluated`."""
+        return self._open(intent, actor, channel, "apply", None, now or self.clock.now(), dedupe_key)
+
+    def request_destroy(
+        self,
+        target_request_id: str | int,
+        actor: Actor,
+        channel: str | None = None,
+        *,
+        dedupe_key: str | None = None,
+    ) -> Request:
+        """A new `destroy` request for what `target_request_id` built, through the same rules and approvals.
+
+        Asking twice while one is open returns the open one.
+        """
+        target = self._row(target_request_id)
+        assert target.id is not None
+        name = format_request_id(target.id)
+        if target.action != "apply":
+            raise NotAllowed(f"{name} is itself a destroy request.")
+        if target.destroyed_at is not None:
+            raise NotAllowed(f"What {name} built was already destroyed.")
+        if target.state != RequestState.SUCCEEDED:
+            raise InvalidTransition(name, target.state.replace("_", " "), "destroyed")
+        with self.store.read() as session:
+            existing = repository.open_destroy_for(session, target.id, FINAL_STATES)
+        if existing is not None:
+            return Request.from_row(existing)
+        at = self.clock.now()
+        return self._open(
+            Intent.model_validate(target.intent),
+            actor,
+            channel or target.channel,
+            "destroy",
+            target.id,
+            at,
+            dedupe_key,
+        )
+
+    def _open(
+        self,
+        intent: Intent,
+        actor: Actor,
+        channel: str,
+        action: Action,
+        target: int | None,
+        at: datetime,
+        dedupe_key: str | None,
+    ) -> Request:
+        if dedupe_key is not None:
+            with self.store.read() as session:
+                seen = repository.find_by_dedupe_key(session, dedupe_key)
+            if seen is not None:
+                return Request.from_row(seen)
+        decision = self.rulebook.evaluate(intent, actor, at, action=action)
+        try:
+            stack_name = self.runner.stack_name(intent)
+        except ProvisionerError as exc:
+            raise WorkflowError(exc.message) from exc
+        denied = decision.verdict is Verdict.DENY
+        row = RequestRow(
+            dedupe_key=dedupe_key,
+            requester=actor.user_id,
+            requester_team=actor.team,
+            requester_groups=list(actor.groups),
+            channel=channel,
+            action=action,
+            target_request_id=target,
+            path=intent.path,
+            intent=intent.model_dump(mode="json"),
+            intent_text=self._intent_text(intent),
+            stack_name=stack_name,
+            state=RequestState.DENIED if denied else RequestState.EVALUATED,
+            intent_decision=decision.model_dump(mode="json"),
+            rulebook_version=decision.rulebook_version,
+            error=deny_message(decision) if denied else None,
+            created_at=at,
+            updated_at=at,
+            finished_at=at if denied else None,
+        )
+        try:
+            with self.store.write() as session:
+                if target is not None:
+                    self._locked(session, target)  # one destroy at a time per target
+                    if repository.open_destroy_for(session, target, FINAL_STATES) is not None:
+                        raise StoreConflict()
+                repository.insert_request(session, row)
+                T.record(
+                    session,
+                    row,
+                    "request.submitted",
+                    actor=actor.user_id,
+                    at=at,
+                    detail={
+                        "verdict": str(decision.verdict),
+                        "rules": list(decision.rule_ids),
+                        "action": action,
+                    },
+                )
+        except StoreConflict:
+            # Lost a race with the same retry (dedupe key) or the same destroy click: return the winner.
+            with self.store.read() as session:
+                if dedupe_key is not None and (seen := repository.find_by_dedupe_key(session, dedupe_key)):
+                    return Request.from_row(seen)
+                if target is not None and (
+                    seen := repository.open_destroy_for(session, target, FINAL_STATES)
+                ):
+                    return Request.from_row(seen)
+            raise
+        assert row.id is not None
+        request = Request.from_row(row)
+        thread_ts = self._notify("request_opened", request)
+        if isinstance(thread_ts, str) and thread_ts:
+            with self.store.write() as session:
+                repository.update_request(session, row.id, at, thread_ts=thread_ts)
+            request = self._snapshot(row.id)
+        self._notify("verdict_posted", request, decision)
+        if not denied:
+            self._schedule(self.plan, request.id)
+        return request
+
+    # Plan --------------------------------------------------------------------------------------
+
+    def plan(self, request_id: str | int) -> Request:
+        """Preview, then the full decision: denied, awaiting approval, or approved (and applied)."""
+        row = self._row(request_id)
+        number = row.id
+        assert number is not None
+        if row.state != RequestState.EVALUATED:
+            return Request.from_row(row)  # already planned, or cancelled meanwhile
+        intent = Intent.model_validate(row.intent)
+        plan = self._preview(row, intent)
+        if plan is None:
+            return self._snapshot(number)
+        request = Request.from_row(row)
+        at = self.clock.now()
+        decision = self.rulebook.evaluate(
+            intent, request.actor, at, action=action_of(row), plan=plan_facts(plan)
+        )
+        with self.store.write() as session:
+            row = self._locked(session, number)
+            planned = T.transition(
+                session,
+                row,
+                T.PLANNED,
+                actor=BOT_ACTOR,
+                at=at,
+                detail={"summary": plan.summary_line()},
+                plan=plan.model_dump(mode="json"),
+                plan_hash=plan.plan_hash,
+                planned_at=at,
+            )
+            if not planned:
+                return Request.from_row(row)
+            route = self._route(session, row, decision, at, replanned=False, values={})
+        request = self._snapshot(number)
+        self._notify("plan_ready", request, plan, decision)
+        if route is RequestState.AWAITING_APPROVAL:
+            for group, count in request.required_approvals.items():
+                self._notify("approval_requested", request, group, count)
+        elif route is RequestState.APPROVED and self.policy.auto_apply_when_allowed:
+            return self.apply(request.id)
+        return request
+
+    def _preview(self, row: RequestRow, intent: Intent) -> Plan | None:
+        """Run the preview (recorded as a run); on failure mark the request failed and return None."""
+        assert row.id is not None
+        kind = "preview_destroy" if row.action == "destroy" else "preview"
+        with self.store.write() as session:
+            run_id = repository.start_run(session, self._run(row.id, kind))
+        try:
+            plan = (
+                self.runner.preview_destroy(intent)
+                if kind == "preview_destroy"
+                else self.runner.preview(intent)
+            )
+        except Exception as exc:
+            message = exc.message if isinstance(exc, ProvisionerError) else GENERIC_FAILURE
+            log.exception("%s of %s failed", kind, format_request_id(row.id))
+            at = self.clock.now()
+            with self.store.write() as session:
+                repository.finish_run(session, run_id, at, "failed", error=message)
+                locked = self._locked(session, row.id)
+                failed = T.transition(
+                    session, locked, T.PREVIEW_FAILED, actor=BOT_ACTOR, at=at, error=message, finished_at=at
+                )
+            if failed:
+                self._notify("failed", self._snapshot(row.id), message)
+            return None
+        with self.store.write() as session:
+            repository.finish_run(session, run_id, self.clock.now(), "succeeded", plan_hash=plan.plan_hash)
+        return plan
+
+    def _run(self, number: int, kind: str) -> RunRow:
+        return RunRow(
+            request_id=number,
+            kind=kind,
+            outcome="running",
+            hostname=self.hostname,
+            pid=self.pid,
+            started_at=self.clock.now(),
+        )
+
+    # Approve / reject --------------------------------------------------------------------------
+
+    def approve(self, request_id: str | int, approver: str, plan_hash: str) -> ApprovalResult:
+        """Record `approver`'s approval of `plan_hash`. The last approval needed approves the request
+        (and schedules the apply on the worker, if there is one)."""
+        before, at = self._row(request_id), self.clock.now()
+        number = before.id
+        assert number is not None
+        # Ask the directory (Slack, maybe) before taking the lock; again inside only if a re-plan
+        # changed the groups in between.
+        member_of = self._members(approver, before.required_approvals)
+        with self.store.write() as session:
+            row = self._locked(session, number)
+            if row.required_approvals.keys() != before.required_approvals.keys():
+                member_of = self._members(approver, row.required_approvals)
+            votes = repository.current_approvals(session, number, row.approval_round)
+            ballot = ballot_of(row, [Vote(v.group, v.approver, v.plan_hash) for v in votes])
+            result = decide_approval(ballot, approver, member_of, plan_hash, at)
+            if result.accepted:
+                for group in result.groups:
+                    repository.add_approval(
+                        session,
+                        ApprovalRow(
+                            request_id=number,
+                            approval_round=row.approval_round,
+                            group=group,
+                            approver=approver,
+                            plan_hash=plan_hash,
+                            approved_at=at,
+                        ),
+                    )
+                T.record(
+                    session,
+                    row,
+                    "approval.recorded",
+                    actor=approver,
+                    at=at,
+                    detail={"groups": list(result.groups), "remaining": result.remaining},
+                )
+                if result.complete:
+                    T.transition(session, row, T.APPROVED, actor=approver, at=at, approved_at=at)
+            # A click after the window closed expires the request now rather than at the next sweep.
+            expired = result.refusal is Refusal.EXPIRED and self._expire(session, row, at)
+        request = self._snapshot(number)
+        if expired:
+            self._notify("expired", request)
+        if result.accepted:
+            self._notify("approval_recorded", request, approver, result.groups, result.remaining)
+            if result.complete:
+                self._schedule(self.apply, request.id)
+        return result
+
+    def reject(self, request_id: str | int, approver: str, reason: str) -> RejectionResult:
+        """A member of a required group ends the request, with a reason the requester sees."""
+        before, at = self._row(request_id), self.clock.now()
+        number = before.id
+        assert number is not None
+        member_of = self._members(approver, before.required_approvals)
+        with self.store.write() as session:
+            row = self._locked(session, number)
+            if row.required_approvals.keys() != before.required_approvals.keys():
+                member_of = self._members(approver, row.required_approvals)
+            result = decide_rejection(ballot_of(row, []), approver, member_of, reason, at)
+            if result.accepted:
+                T.transition(
+                    session,
+                    row,
+                    T.REJECTED,
+                    actor=approver,
+                    at=at,
+                    detail={"reason": result.reason},
+                    error=f"Rejected by <@{approver}>: {result.reason}",
+                    finished_at=at,
+                )
+            expired = result.refusal is Refusal.EXPIRED and self._expire(session, row, at)
+        request = self._snapshot(number)
+        if expired:
+            self._notify("expired", request)
+        if result.accepted:
+            self._notify("rejected", request, approver, result.reason)
+        return result
+
+    # Cancel / expire ---------------------------------------------------------------------------
+
+    def cancel(self, request_id: str | int, actor: str) -> Outcome:
+        """The requester (or a platform admin) withdraws a request that is not applying yet."""
+        row = self._row(request_id)
+        number = row.id
+        assert number is not None
+        name = format_request_id(number)
+        if actor != row.requester and not self._is_admin(actor):
+            raise NotAllowed(f"Only <@{row.requester}> or a platform admin can cancel {name}.")
+        at = self.clock.now()
+        with self.store.write() as session:
+            row = self._locked(session, number)
+            if row.state == RequestState.CANCELLED:
+                return Outcome(Request.from_row(row), changed=False, message=f"{name} was already cancelled.")
+            if row.state not in T.CANCELLABLE:
+                raise InvalidTransition(name, row.state.replace("_", " "), "cancelled")
+            T.transition(
+                session,
+                row,
+                T.CANCELLED,
+                actor=actor,
+                at=at,
+                error=f"Cancelled by <@{actor}>.",
+                finished_at=at,
+            )
+        request = self._snapshot(number)
+        self._notify("cancelled", request, actor)
+        return Outcome(request, changed=True, message=f"{name} is cancelled.")
+
+    def expire_due(self, now: datetime | None = None) -> list[Request]:
+        """Requests whose approval window has closed become `expired` (run by a schedule)."""
+        at = now or self.clock.now()
+        with self.store.read() as session:
+            due = [r.id for r in repository.due_for_expiry(session, at) if r.id is not None]
+        expired = []
+        for number in due:
+            with self.store.write() as session:
+                row = self._locked(session, number)
+                moved = is_expired(row.approvals_expire_at, at) and self._expire(session, row, at)
+            if moved:
+                request = self._snapshot(number)
+                self._notify("expired", request)
+                expired.append(request)
+        return expired
+
+    def _expire(self, session: Session, row: RequestRow, at: datetime) -> bool:
+        return T.transition(
+            session,
+            row,
+            T.EXPIRED,
+            actor=BOT_ACTOR,
+            at=at,
+            error="No decision before the approval window closed.",
+            finished_at=at,
+        )
+
+
+def ballot_of(row: RequestRow, votes: list[Vote]) -> Ballot:
+    return Ballot(
+        requester=row.requester,
+        state=row.state,
+        plan_hash=row.plan_hash,
+        required=row.required_approvals,
+        expires_at=row.approvals_expire_at,
+        votes=tuple(votes),
+    )
+
+
+def action_of(row: RequestRow) -> Action:
+    return "destroy" if row.action == "destroy" else "apply"

@@ -1,0 +1,70 @@
+"""Where plans and applies run: off Bolt's listener threads, which must ack within 3 seconds."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundWorker:
+    """A thread pool that never lets an exception vanish: each is logged and kept in `failures`.
+
+    `drain()` waits until nothing is queued or running, including work that running work
+    submitted (a plan that goes on to apply), which is what tests and shutdown need.
+    """
+
+    def __init__(self, max_workers: int = 4, name: str = "platformbot-worker") -> None:
+        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name)
+        self._idle = threading.Condition()
+        self._pending = 0
+        self.failures: list[BaseException] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._pending += 1
+        try:
+            return self._executor.submit(self._run, fn, args, kwargs)
+        except BaseException:
+            self._done()
+            raise
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except BaseException as exc:
+            log.exception("background task %s failed", getattr(fn, "__qualname__", fn))
+            with self._idle:
+                self.failures.append(exc)
+            raise
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.notify_all()
+
+    @property
+    def pending(self) -> int:
+        with self._idle:
+            return self._pending
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Block until idle; TimeoutError if work is still going after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"{self._pending} background task(s) still running after {timeout}s")
+                self._idle.wait(left)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._executor.shutdown(wait=wait, cancel_futures=not wait)
