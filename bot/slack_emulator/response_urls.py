@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack_emulator.blocks import check_message_blocks
+from bot.slack_emulator.blocks import check_message_blocks, with_block_ids
 from bot.slack_emulator.errors import SlackMethodError
 from bot.slack_emulator.models import Ephemeral, Message, ResponseUrl
 from bot.slack_emulator.state import RESPONSE_URL_POSTS, RESPONSE_URL_TTL, EmulatorState
@@ -55,7 +55,7 @@ def post(state: EmulatorState, token: str, body: Any) -> tuple[int, dict[str, An
 
 def _apply(state: EmulatorState, url: ResponseUrl, body: dict[str, Any]) -> None:
     text = str(body.get("text") or "")
-    blocks = body.get("blocks")
+    blocks = with_block_ids(body["blocks"]) if isinstance(body.get("blocks"), list) else None
     thread_ts = body.get("thread_ts") or None
     if _flag(body, "delete_original"):
         _delete_original(state, url)

@@ -1,0 +1,84 @@
+"""files_upload_v2 end to end: getUploadURLExternal, the upload POST, completeUploadExternal."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack_emulator import SlackEmulator
+
+DIFF = "--- a/main.tf\n+++ b/main.tf\n+ resource postgres billing\n"
+
+
+def test_upload_v2_shares_a_diff_into_a_thread(client: WebClient, slack: SlackEmulator) -> None:
+    parent = client.chat_postMessage(channel="C0REQUESTS", text="request PB-3")["ts"]
+    reply = client.files_upload_v2(
+        content=DIFF,
+        channel="C0REQUESTS",
+        thread_ts=parent,
+        snippet_type="diff",
+        title="Plan for PB-3",
+        filename="plan.diff",
+        initial_comment="Full plan attached",
+    )
+    assert reply["file"]["title"] == "Plan for PB-3"
+    [uploaded] = slack.files
+    assert (uploaded.text, uploaded.snippet_type, uploaded.name) == (DIFF, "diff", "plan.diff")
+    thread = slack.thread("C0REQUESTS", parent)
+    assert [m.text for m in thread] == ["request PB-3", "Full plan attached"]
+    assert thread[1].files == [uploaded.id]
+    assert thread[1].source == "file_share"
+    assert uploaded.shares == [("C0REQUESTS", thread[1].ts)]
+    assert [r.method for r in slack.requests] == [
+        "chat.postMessage",
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
+
+
+def test_shared_message_carries_file_objects(client: WebClient, slack: SlackEmulator) -> None:
+    client.files_upload_v2(content=DIFF, channel="C0PLATFORM", title="plan")
+    history = client.conversations_history(channel="C0PLATFORM")["messages"]
+    assert history[0]["files"][0]["title"] == "plan"
+
+
+def test_files_info_and_the_file_url_serve_the_upload(client: WebClient, slack: SlackEmulator) -> None:
+    file_id = client.files_upload_v2(content=DIFF, channel="C0REQUESTS", title="plan")["file"]["id"]
+    info = client.files_info(file=file_id)["file"]
+    assert info["size"] == len(DIFF)
+    with urllib.request.urlopen(info["url_private"], timeout=5) as download:
+        assert download.read().decode() == DIFF
+
+
+def test_files_info_of_an_unknown_file_is_file_not_found(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as failure:
+        client.files_info(file="F0NOPE")
+    assert failure.value.response["error"] == "file_not_found"
+
+
+def test_completing_an_upload_that_never_happened_is_file_not_found(client: WebClient) -> None:
+    reserved = client.files_getUploadURLExternal(filename="plan.diff", length=10)
+    with pytest.raises(SlackApiError) as failure:
+        client.files_completeUploadExternal(files=[{"id": reserved["file_id"]}], channel_id="C0REQUESTS")
+    assert failure.value.response["error"] == "file_not_found"
+
+
+def test_upload_into_an_unknown_channel_is_channel_not_found(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as failure:
+        client.files_upload_v2(content=DIFF, channel="C0NOPE", title="plan")
+    assert failure.value.response["error"] == "channel_not_found"
+
+
+def test_get_upload_url_needs_a_length(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as failure:
+        client.api_call("files.getUploadURLExternal", params={"filename": "x"})
+    assert failure.value.response["error"] == "invalid_arguments"
+
+
+def test_uploaded_content_is_recorded_for_secret_scans(client: WebClient, slack: SlackEmulator) -> None:
+    client.files_upload_v2(content="password = s3cr3t-value\n", channel="C0REQUESTS", title="oops")
+    assert [r.method for r in slack.requests_containing("s3cr3t-value")] == ["upload"]
