@@ -78,39 +78,48 @@ def _extensions(value: object) -> tuple[str, ...]:
     return tuple(sorted({str(i).strip() for i in items if str(i).strip()}))
 
 
+@dataclass(frozen=True)
+class PostgresResources:
+    role: PostgresRole
+    database: PostgresDatabase
+    dsn: pulumi.Output[str]
+
+
+def declare(spec: DatabaseSpec) -> PostgresResources:
+    """Register the role and the database (also what the set_mocks unit tests call)."""
+    role = PostgresRole(
+        "owner",
+        {"name": spec.owner, "connection_limit": spec.connection_limit, "login": True, "server": spec.server},
+        pulumi.ResourceOptions(additional_secret_outputs=["password"]),
+    )
+    # The owner is passed as a plain string (with an explicit dependency) rather than role.name
+    # so a preview of an update never sees it as unknown and shows a false change.
+    database = PostgresDatabase(
+        "database",
+        {
+            "name": spec.database,
+            "owner": spec.owner,
+            "extensions": list(spec.extensions),
+            "server": spec.server,
+        },
+        pulumi.ResourceOptions(depends_on=[role]),
+    )
+    dsn = pulumi.Output.secret(role.password.apply(lambda pw: connection_url(spec, pw)))
+    return PostgresResources(role, database, dsn)
+
+
 def build_program(intent: Intent, settings: RunnerSettings) -> PulumiProgram:
     spec = database_spec(intent, settings)
 
     def program() -> None:
-        role = PostgresRole(
-            "owner",
-            {
-                "name": spec.owner,
-                "connection_limit": spec.connection_limit,
-                "login": True,
-                "server": spec.server,
-            },
-            pulumi.ResourceOptions(additional_secret_outputs=["password"]),
-        )
-        # The owner is passed as a plain string (with an explicit dependency) rather than
-        # role.name so a preview of an update never sees it as unknown and shows a false change.
-        database = PostgresDatabase(
-            "database",
-            {
-                "name": spec.database,
-                "owner": spec.owner,
-                "extensions": list(spec.extensions),
-                "server": spec.server,
-            },
-            pulumi.ResourceOptions(depends_on=[role]),
-        )
-        pulumi.export("database", database.name)
-        pulumi.export("owner", role.name)
+        made = declare(spec)
+        pulumi.export("database", made.database.name)
+        pulumi.export("owner", made.role.name)
         pulumi.export("host", spec.host)
         pulumi.export("port", spec.port)
         pulumi.export("connection_limit", spec.connection_limit)
         pulumi.export("extensions", list(spec.extensions))
-        pulumi.export("dsn", pulumi.Output.secret(role.password.apply(lambda pw: connection_url(spec, pw))))
+        pulumi.export("dsn", made.dsn)
 
     return program
 

@@ -81,26 +81,30 @@ def repository_path(intent: Intent, settings: RunnerSettings) -> Path:
     return settings.git_root.resolve() / intent.name
 
 
+def declare(path: Path, files: dict[str, str], branch: str) -> tuple[GitRepository, list[RepoFile]]:
+    """Register the repository and its files (also what the set_mocks unit tests call)."""
+    repo = GitRepository("repository", {"path": str(path), "default_branch": branch})
+    # A plain path plus depends_on (not repo.path) keeps the plan free of unknowns.
+    made = [
+        RepoFile(
+            rel,
+            {"repository": str(path), "path": rel, "content": content, "branch": branch},
+            pulumi.ResourceOptions(depends_on=[repo]),
+        )
+        for rel, content in sorted(files.items())
+    ]
+    return repo, made
+
+
 def build_program(intent: Intent, settings: RunnerSettings) -> PulumiProgram:
     path = repository_path(intent, settings)
     files = service_files(intent, settings.default_branch)
+    branch = settings.default_branch
 
     def program() -> None:
-        repo = GitRepository("repository", {"path": str(path), "default_branch": settings.default_branch})
-        for rel, content in sorted(files.items()):
-            # A plain path plus depends_on (not repo.path) keeps the plan free of unknowns.
-            RepoFile(
-                rel,
-                {
-                    "repository": str(path),
-                    "path": rel,
-                    "content": content,
-                    "branch": settings.default_branch,
-                },
-                pulumi.ResourceOptions(depends_on=[repo]),
-            )
+        declare(path, files, branch)
         pulumi.export("repository", str(path))
-        pulumi.export("default_branch", settings.default_branch)
+        pulumi.export("default_branch", branch)
         pulumi.export("files", sorted(files))
 
     return program
