@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.approvals import (
+    Ballot,
+    Refusal,
+    Vote,
+    decide_approval,
+    decide_rejection,
+    expiry,
+    is_expired,
+    remaining_need,
+)
+
+NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+LATER = NOW + timedelta(hours=8)
+
+
+def ballot(
+    required: dict[str, int] | None = None, votes: tuple[Vote, ...] = (), state: str = "awaiting_approval"
+) -> Ballot:
+    return Ballot(
+        requester="U_DEV",
+        state=state,
+        plan_hash="h1",
+        required={"security": 1} if required is None else required,
+        expires_at=LATER,
+        votes=votes,
+    )
+
+
+def test_a_group_member_approves_and_completes_a_one_person_quorum() -> None:
+    result = decide_approval(ballot(), "U_SEC", {"security"}, "h1", NOW)
+    assert result.accepted and result.complete
+    assert result.groups == ("security",)
+    assert result.remaining == {"security": 0}
+
+
+def test_self_approval_is_refused() -> None:
+    result = decide_approval(ballot(), "U_DEV", {"security"}, "h1", NOW)
+    assert (result.accepted, result.refusal) == (False, Refusal.SELF_APPROVAL)
+    assert "your own request" in result.message
+
+
+def test_someone_outside_the_groups_is_refused() -> None:
+    result = decide_approval(ballot(), "U_RANDOM", {"marketing"}, "h1", NOW)
+    assert result.refusal is Refusal.NOT_A_MEMBER
+    assert "`security`" in result.message
+
+
+def test_an_approval_for_another_plan_hash_is_refused() -> None:
+    result = decide_approval(ballot(), "U_SEC", {"security"}, "h0", NOW)
+    assert result.refusal is Refusal.WRONG_PLAN
+
+
+def test_votes_for_another_plan_hash_do_not_count() -> None:
+    stale = (Vote("security", "U_SEC1", "h0"),)
+    assert remaining_need({"security": 1}, stale, "h1") == {"security": 1}
+
+
+def test_an_approval_after_expiry_is_refused() -> None:
+    result = decide_approval(ballot(), "U_SEC", {"security"}, "h1", LATER)
+    assert result.refusal is Refusal.EXPIRED
+
+
+def test_expiry_is_inclusive_of_the_deadline() -> None:
+    assert not is_expired(LATER, LATER - timedelta(seconds=1))
+    assert is_expired(LATER, LATER)
+    assert not is_expired(None, LATER)
+    assert expiry(NOW, timedelta(hours=8)) == LATER
+
+
+def test_nothing_is_accepted_once_the_request_is_decided() -> None:
+    for state in ("approved", "rejected", "applying", "cancelled", "expired"):
+        result = decide_approval(ballot(state=state), "U_SEC", {"security"}, "h1", NOW)
+        assert result.refusal is Refusal.ALREADY_DECIDED, state
+
+
+def test_the_same_person_approving_twice_is_a_duplicate() -> None:
+    votes = (Vote("security", "U_SEC1", "h1"),)
+    result = decide_approval(ballot({"security": 2}, votes), "U_SEC1", {"security"}, "h1", NOW)
+    assert result.refusal is Refusal.DUPLICATE
+    assert result.remaining == {"security": 1}
+
+
+def test_a_quorum_of_two_needs_two_different_people() -> None:
+    first = decide_approval(ballot({"security": 2}), "U_SEC1", {"security"}, "h1", NOW)
+    assert first.accepted and not first.complete and first.remaining == {"security": 1}
+    votes = (Vote("security", "U_SEC1", "h1"),)
+    second = decide_approval(ballot({"security": 2}, votes), "U_SEC2", {"security"}, "h1", NOW)
+    assert second.accepted and second.complete
+
+
+def test_a_person_in_two_required_groups_fills_one_slot_in_each() -> None:
+    result = decide_approval(
+        ballot({"security": 1, "oncall": 1}), "U_BOTH", {"security", "oncall"}, "h1", NOW
+    )
+    assert result.accepted and result.complete
+    assert set(result.groups) == {"security", "oncall"}
+
+
+def test_a_person_never_counts_twice_for_the_same_group() -> None:
+    votes = (Vote("security", "U_SEC1", "h1"), Vote("security", "U_SEC1", "h1"))
+    assert remaining_need({"security": 2}, votes, "h1") == {"security": 1}
+
+
+def test_an_approval_only_for_groups_already_satisfied_is_not_needed() -> None:
+    votes = (Vote("security", "U_SEC1", "h1"),)
+    result = decide_approval(ballot({"security": 1, "oncall": 1}, votes), "U_SEC2", {"security"}, "h1", NOW)
+    assert result.refusal is Refusal.NOT_NEEDED
+    assert "`oncall`" in result.message
+    assert result.remaining == {"security": 0, "oncall": 1}
+
+
+def test_an_approval_counts_only_where_still_needed() -> None:
+    votes = (Vote("security", "U_SEC1", "h1"),)
+    result = decide_approval(
+        ballot({"security": 1, "oncall": 1}, votes), "U_BOTH", {"security", "oncall"}, "h1", NOW
+    )
+    assert result.accepted and result.groups == ("oncall",) and result.complete
+
+
+def test_a_rejection_needs_a_reason() -> None:
+    result = decide_rejection(ballot(), "U_SEC", {"security"}, "   ", NOW)
+    assert result.refusal is Refusal.MISSING_REASON
+
+
+def test_a_rejection_by_a_member_with_a_reason_is_accepted() -> None:
+    result = decide_rejection(ballot(), "U_SEC", {"security"}, "  no backups configured ", NOW)
+    assert result.accepted and result.reason == "no backups configured"
+
+
+def test_the_requester_cannot_reject_their_own_request() -> None:
+    assert decide_rejection(ballot(), "U_DEV", {"security"}, "oops", NOW).refusal is Refusal.SELF_APPROVAL
+
+
+def test_a_non_member_cannot_reject() -> None:
+    assert decide_rejection(ballot(), "U_X", set(), "no", NOW).refusal is Refusal.NOT_A_MEMBER
+
+
+def test_rejection_after_expiry_or_decision_is_refused() -> None:
+    assert decide_rejection(ballot(), "U_SEC", {"security"}, "no", LATER).refusal is Refusal.EXPIRED
+    decided = ballot(state="approved")
+    assert decide_rejection(decided, "U_SEC", {"security"}, "no", NOW).refusal is Refusal.ALREADY_DECIDED

@@ -1,0 +1,247 @@
+"""Workflow fixtures: real SQLite, the real rulebook and catalog, the real Runner (engine tests), a
+ManualClock, and two small doubles of our own interfaces: a notifier that records calls and a
+directory with fixed group members."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Set
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.store import Store, repository
+from bot.workflow import Request, Workflow, WorkflowPolicy
+from intents import DEFAULT_CATALOG_PATH, Catalog, Intent, load_catalog
+from provisioners import Plan, ResourceChange, Runner, RunnerSettings
+from rulebook import DEFAULT_RULEBOOK_PATH, Actor, Rulebook, load_rulebook
+
+# Monday 10:00 in Berlin (the rulebook's zone): inside business hours, so prod needs security only.
+MONDAY_MORNING = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+GROUPS = {
+    "security": {"U_SEC1", "U_SEC2", "U_BOTH"},
+    "oncall": {"U_ONCALL", "U_BOTH"},
+    "platform-admins": {"U_ADMIN"},
+}
+DEV = Actor(user_id="U_DEV", team="payments")
+
+
+class RecordingNotifier:
+    """Records every call as (method, args); `request_opened` answers with a thread ts."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+        self._lock = threading.Lock()
+
+    def _record(self, method: str, *args: Any) -> None:
+        with self._lock:
+            self.calls.append((method, args))
+
+    def names(self, request: Request | str | None = None) -> list[str]:
+        wanted = request.id if isinstance(request, Request) else request
+        return [m for m, args in self.calls if wanted is None or _request_id(args) == wanted]
+
+    def of(self, method: str) -> list[tuple[Any, ...]]:
+        return [args for m, args in self.calls if m == method]
+
+    def request_opened(self, request: Request) -> str | None:
+        self._record("request_opened", request)
+        return f"1736150400.{request.number:06d}"
+
+    def verdict_posted(self, request: Request, decision: Any) -> None:
+        self._record("verdict_posted", request, decision)
+
+    def plan_ready(self, request: Request, plan: Any, decision: Any) -> None:
+        self._record("plan_ready", request, plan, decision)
+
+    def approval_requested(self, request: Request, group: str, count: int) -> None:
+        self._record("approval_requested", request, group, count)
+
+    def approval_recorded(self, request: Request, approver: str, groups: Any, remaining: Any) -> None:
+        self._record("approval_recorded", request, approver, groups, remaining)
+
+    def approvals_voided(self, request: Request, change: Any) -> None:
+        self._record("approvals_voided", request, change)
+
+    def progress(self, request: Request, progress: Any) -> None:
+        self._record("progress", request, progress)
+
+    def succeeded(self, request: Request, outputs: Any) -> None:
+        self._record("succeeded", request, outputs)
+
+    def deliver_secrets(self, requester: str, request: Request, secret_outputs: Any) -> None:
+        self._record("deliver_secrets", requester, request, secret_outputs)
+
+    def failed(self, request: Request, message: str) -> None:
+        self._record("failed", request, message)
+
+    def rejected(self, request: Request, approver: str, reason: str) -> None:
+        self._record("rejected", request, approver, reason)
+
+    def expired(self, request: Request) -> None:
+        self._record("expired", request)
+
+    def cancelled(self, request: Request, actor: str) -> None:
+        self._record("cancelled", request, actor)
+
+    def stack_busy(self, request: Request, holder: Any) -> None:
+        self._record("stack_busy", request, holder)
+
+    def recovered_after_crash(self, request: Request) -> None:
+        self._record("recovered_after_crash", request)
+
+
+def _request_id(args: tuple[Any, ...]) -> str | None:
+    for arg in args:
+        if isinstance(arg, Request):
+            return arg.id
+    return None
+
+
+class StaticDirectory:
+    def __init__(self, groups: dict[str, set[str]]) -> None:
+        self.groups = groups
+
+    def members(self, group: str) -> Set[str]:
+        return frozenset(self.groups.get(group, ()))
+
+
+@pytest.fixture(scope="session")
+def rulebook() -> Rulebook:
+    return load_rulebook(DEFAULT_RULEBOOK_PATH)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(DEFAULT_CATALOG_PATH)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(MONDAY_MORNING)
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def directory() -> StaticDirectory:
+    return StaticDirectory({k: set(v) for k, v in GROUPS.items()})
+
+
+@pytest.fixture
+def runner_settings(tmp_path: Path) -> RunnerSettings:
+    return RunnerSettings(
+        state_dir=tmp_path / "state",
+        work_dir=tmp_path / "work",
+        passphrase="test-passphrase",
+        git_root=tmp_path / "git",
+    )
+
+
+@pytest.fixture
+def runner(runner_settings: RunnerSettings) -> Runner:
+    return Runner(runner_settings)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store.from_url(f"sqlite:///{tmp_path / 'platformbot.sqlite3'}")
+    yield store
+    store.dispose()
+
+
+def make_workflow(store: Store, **parts: Any) -> Workflow:
+    return Workflow(
+        store=store,
+        rulebook=parts["rulebook"],
+        catalog=parts["catalog"],
+        runner=parts["runner"],
+        notifier=parts["notifier"],
+        directory=parts["directory"],
+        clock=parts["clock"],
+        policy=parts.get("policy")
+        or WorkflowPolicy(approval_ttl=timedelta(hours=8), admin_group="platform-admins"),
+        worker=parts.get("worker"),
+        hostname=parts.get("hostname", "bot-host"),
+        pid=parts.get("pid", 4242),
+    )
+
+
+@pytest.fixture
+def workflow(
+    store: Store,
+    rulebook: Rulebook,
+    catalog: Catalog,
+    runner: Runner,
+    notifier: RecordingNotifier,
+    directory: StaticDirectory,
+    clock: ManualClock,
+) -> Workflow:
+    return make_workflow(
+        store,
+        rulebook=rulebook,
+        catalog=catalog,
+        runner=runner,
+        notifier=notifier,
+        directory=directory,
+        clock=clock,
+    )
+
+
+def service_intent(
+    catalog: Catalog, name: str = "billing", env: str = "prod", owners: str = "U123ABC"
+) -> Intent:
+    values = {"name": name, "env": env, "team": "payments", "language": "python", "owners": owners}
+    return catalog.build_intent("service", values)
+
+
+def hand_plan(stack: str, marker: str = "v1") -> Plan:
+    """A plan as the runner would report it, built by hand for tests that need no engine."""
+    change = ResourceChange(
+        urn=f"urn:pulumi:{stack}::service::platformbot:GitRepository::repo",
+        type="pulumi-python:dynamic/platformbot:GitRepository",
+        name="repo",
+        op="create",
+        keys=("description",),
+        after={"description": marker},
+        stateful=True,
+    )
+    return Plan.build(stack, [change])
+
+
+def seed(
+    workflow: Workflow,
+    catalog: Catalog,
+    state: str,
+    *,
+    name: str = "billing",
+    requester: Actor = DEV,
+    required: dict[str, int] | None = None,
+    plan: Plan | None = None,
+    expires_in: timedelta = timedelta(hours=8),
+) -> Request:
+    """A request submitted for real, then moved to `state` as if it had been planned (no engine)."""
+    request = workflow.submit(service_intent(catalog, name=name), requester, "C_REQUESTS")
+    plan = plan or hand_plan(request.stack_name)
+    now = workflow.clock.now()
+    with workflow.store.write() as session:
+        moved = repository.compare_and_set(
+            session,
+            request.number,
+            {"evaluated"},
+            state,
+            now,
+            plan=plan.model_dump(mode="json"),
+            plan_hash=plan.plan_hash,
+            planned_at=now,
+            required_approvals=required if required is not None else {"security": 1},
+            approvals_expire_at=now + expires_in,
+        )
+    assert moved
+    return workflow.get(request.id)
