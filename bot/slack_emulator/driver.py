@@ -296,12 +296,15 @@ class SlackDriver:
             # Slack would show the user a generic error; a test should see exactly why.
             raise DriverError(f"response_action {action}: {exc.error} {exc.messages}") from exc
 
-    def close_view(self, view: View, user: str | None = None, **options: Unpack[SendOptions]) -> BotResponse:
-        """The user dismisses a modal: it closes, and the bot hears of it if it asked (notify_on_close)."""
+    def close_view(
+        self, view: View, user: str | None = None, **options: Unpack[SendOptions]
+    ) -> BotResponse | None:
+        """The user dismisses a modal: it closes, and the bot hears of it (None if it did not ask
+        with notify_on_close, as then Slack sends nothing)."""
         user = user or view.user
         self.emulator.state.close_view(view)
         if not view.body.get("notify_on_close"):
-            return BotResponse(0, {}, "", "", "")
+            return None
         payload = self._envelope("view_closed", user, "")
         payload.pop("trigger_id")
         payload["view"] = self.emulator.state.view_json(view)

@@ -12,6 +12,7 @@ slack_sdk, so request encoding, retries and error handling are exercised as in p
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
@@ -248,13 +249,16 @@ class SlackEmulator:
         """Call `callback(event)` on every change (on the thread that made it); returns unsubscribe."""
         return self.state.subscribe(callback)
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
-        """Wait until `predicate()` is truthy (re-checked on every change) and return its value."""
+    def wait_for(self, predicate: Callable[[], T | None], timeout: float = 5.0) -> T:
+        """Wait until `predicate()` is truthy and return its value. Re-checked on every change, and
+        every 50 ms too, so predicates over things outside the emulator (a test's own list) work."""
+        deadline = time.monotonic() + timeout
         with self.state.changed:
-            result = predicate()
-            if not result:
-                self.state.changed.wait_for(predicate, timeout=timeout)
+            while True:
                 result = predicate()
-        if not result:
-            raise EmulatorError(f"condition not met within {timeout} s")
-        return result
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise EmulatorError(f"condition not met within {timeout} s")
+                self.state.changed.wait(min(remaining, 0.05))

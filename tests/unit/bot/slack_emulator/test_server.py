@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import urllib.error
@@ -11,7 +12,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_emulator import EmulatorError, Event, SlackEmulator
+from bot.slack_emulator import EmulatorError, Event, SlackEmulator, default_workspace
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> dict[str, object]:
@@ -44,6 +45,12 @@ def test_unknown_token_is_invalid_auth(slack: SlackEmulator) -> None:
     with pytest.raises(SlackApiError) as failure:
         client.auth_test()
     assert failure.value.response["error"] == "invalid_auth"
+
+
+def test_extra_tokens_authenticate_as_the_bot() -> None:
+    workspace = dataclasses.replace(default_workspace(), extra_tokens=("xoxb-rotated",))
+    with SlackEmulator(workspace) as slack:
+        assert WebClient(base_url=slack.base_url, token="xoxb-rotated").auth_test()["user_id"] == "U0BOT"
 
 
 def test_missing_token_is_not_authed(slack: SlackEmulator) -> None:
