@@ -9,6 +9,7 @@ from typing import Any
 from bot.store import StackLockRow, repository
 from bot.workflow import transitions as T
 from bot.workflow.core import WorkflowBase, log
+from bot.workflow.decisions import DecisionsMixin
 from bot.workflow.model import BOT_ACTOR, LockHolder, Request, RequestState, format_request_id
 from bot.workflow.plans import plan_change, plan_facts
 from bot.workflow.requests import GENERIC_FAILURE, RequestsMixin, action_of
@@ -19,7 +20,7 @@ from provisioners.plan import Plan
 RESTART_MESSAGE = "The bot restarted during the apply; nothing was lost: re-run with `{hint}`."
 
 
-class ExecutionMixin(RequestsMixin, WorkflowBase):
+class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
     def apply(self, request_id: str | int) -> Request:
         """Take the stack lock, re-preview, then apply (or go back for approvals if the plan changed).
 

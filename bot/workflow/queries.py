@@ -7,6 +7,7 @@ from typing import Literal
 from bot.approvals import Vote, decide_approval, remaining_need
 from bot.store import repository
 from bot.workflow.core import WorkflowBase
+from bot.workflow.decisions import ballot_of
 from bot.workflow.model import (
     ApprovalRecord,
     AuditEntry,
@@ -15,7 +16,6 @@ from bot.workflow.model import (
     RequestState,
     RequestStatus,
 )
-from bot.workflow.requests import ballot_of
 
 Scope = Literal["mine", "pending", "all"]
 

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
-
-from bot.approvals import (
-    ApprovalResult,
-    Ballot,
-    Refusal,
-    RejectionResult,
-    Vote,
-    decide_approval,
-    decide_rejection,
-    is_expired,
-)
 from bot.errors import InvalidTransition, NotAllowed, StoreConflict, WorkflowError
-from bot.store import ApprovalRow, RequestRow, RunRow, repository
+from bot.store import RequestRow, RunRow, repository
 from bot.workflow import transitions as T
 from bot.workflow.core import WorkflowBase, deny_message, log
 from bot.workflow.model import (
     BOT_ACTOR,
     FINAL_STATES,
-    Outcome,
     Request,
     RequestState,
     format_request_id,
@@ -253,156 +240,6 @@ class RequestsMixin(WorkflowBase):
             pid=self.pid,
             started_at=self.clock.now(),
         )
-
-    # Approve / reject --------------------------------------------------------------------------
-
-    def approve(self, request_id: str | int, approver: str, plan_hash: str) -> ApprovalResult:
-        """Record `approver`'s approval of `plan_hash`. The last approval needed approves the request
-        (and schedules the apply on the worker, if there is one)."""
-        before, at = self._row(request_id), self.clock.now()
-        number = before.id
-        assert number is not None
-        # Ask the directory (Slack, maybe) before taking the lock; again inside only if a re-plan
-        # changed the groups in between.
-        member_of = self._members(approver, before.required_approvals)
-        with self.store.write() as session:
-            row = self._locked(session, number)
-            if row.required_approvals.keys() != before.required_approvals.keys():
-                member_of = self._members(approver, row.required_approvals)
-            votes = repository.current_approvals(session, number, row.approval_round)
-            ballot = ballot_of(row, [Vote(v.group, v.approver, v.plan_hash) for v in votes])
-            result = decide_approval(ballot, approver, member_of, plan_hash, at)
-            if result.accepted:
-                for group in result.groups:
-                    repository.add_approval(
-                        session,
-                        ApprovalRow(
-                            request_id=number,
-                            approval_round=row.approval_round,
-                            group=group,
-                            approver=approver,
-                            plan_hash=plan_hash,
-                            approved_at=at,
-                        ),
-                    )
-                T.record(
-                    session,
-                    row,
-                    "approval.recorded",
-                    actor=approver,
-                    at=at,
-                    detail={"groups": list(result.groups), "remaining": result.remaining},
-                )
-                if result.complete:
-                    T.transition(session, row, T.APPROVED, actor=approver, at=at, approved_at=at)
-            # A click after the window closed expires the request now rather than at the next sweep.
-            expired = result.refusal is Refusal.EXPIRED and self._expire(session, row, at)
-        request = self._snapshot(number)
-        if expired:
-            self._notify("expired", request)
-        if result.accepted:
-            self._notify("approval_recorded", request, approver, result.groups, result.remaining)
-            if result.complete:
-                self._schedule(self.apply, request.id)
-        return result
-
-    def reject(self, request_id: str | int, approver: str, reason: str) -> RejectionResult:
-        """A member of a required group ends the request, with a reason the requester sees."""
-        before, at = self._row(request_id), self.clock.now()
-        number = before.id
-        assert number is not None
-        member_of = self._members(approver, before.required_approvals)
-        with self.store.write() as session:
-            row = self._locked(session, number)
-            if row.required_approvals.keys() != before.required_approvals.keys():
-                member_of = self._members(approver, row.required_approvals)
-            result = decide_rejection(ballot_of(row, []), approver, member_of, reason, at)
-            if result.accepted:
-                T.transition(
-                    session,
-                    row,
-                    T.REJECTED,
-                    actor=approver,
-                    at=at,
-                    detail={"reason": result.reason},
-                    error=f"Rejected by <@{approver}>: {result.reason}",
-                    finished_at=at,
-                )
-            expired = result.refusal is Refusal.EXPIRED and self._expire(session, row, at)
-        request = self._snapshot(number)
-        if expired:
-            self._notify("expired", request)
-        if result.accepted:
-            self._notify("rejected", request, approver, result.reason)
-        return result
-
-    # Cancel / expire ---------------------------------------------------------------------------
-
-    def cancel(self, request_id: str | int, actor: str) -> Outcome:
-        """The requester (or a platform admin) withdraws a request that is not applying yet."""
-        row = self._row(request_id)
-        number = row.id
-        assert number is not None
-        name = format_request_id(number)
-        if actor != row.requester and not self._is_admin(actor):
-            raise NotAllowed(f"Only <@{row.requester}> or a platform admin can cancel {name}.")
-        at = self.clock.now()
-        with self.store.write() as session:
-            row = self._locked(session, number)
-            if row.state == RequestState.CANCELLED:
-                return Outcome(Request.from_row(row), changed=False, message=f"{name} was already cancelled.")
-            if row.state not in T.CANCELLABLE:
-                raise InvalidTransition(name, row.state.replace("_", " "), "cancelled")
-            T.transition(
-                session,
-                row,
-                T.CANCELLED,
-                actor=actor,
-                at=at,
-                error=f"Cancelled by <@{actor}>.",
-                finished_at=at,
-            )
-        request = self._snapshot(number)
-        self._notify("cancelled", request, actor)
-        return Outcome(request, changed=True, message=f"{name} is cancelled.")
-
-    def expire_due(self, now: datetime | None = None) -> list[Request]:
-        """Requests whose approval window has closed become `expired` (run by a schedule)."""
-        at = now or self.clock.now()
-        with self.store.read() as session:
-            due = [r.id for r in repository.due_for_expiry(session, at) if r.id is not None]
-        expired = []
-        for number in due:
-            with self.store.write() as session:
-                row = self._locked(session, number)
-                moved = is_expired(row.approvals_expire_at, at) and self._expire(session, row, at)
-            if moved:
-                request = self._snapshot(number)
-                self._notify("expired", request)
-                expired.append(request)
-        return expired
-
-    def _expire(self, session: Session, row: RequestRow, at: datetime) -> bool:
-        return T.transition(
-            session,
-            row,
-            T.EXPIRED,
-            actor=BOT_ACTOR,
-            at=at,
-            error="No decision before the approval window closed.",
-            finished_at=at,
-        )
-
-
-def ballot_of(row: RequestRow, votes: list[Vote]) -> Ballot:
-    return Ballot(
-        requester=row.requester,
-        state=row.state,
-        plan_hash=row.plan_hash,
-        required=row.required_approvals,
-        expires_at=row.approvals_expire_at,
-        votes=tuple(votes),
-    )
 
 
 def action_of(row: RequestRow) -> Action:

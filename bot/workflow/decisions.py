@@ -1,0 +1,193 @@
+"""Decisions people make on a request: approve, reject, cancel; and expiry when nobody decides."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.approvals import (
+    ApprovalResult,
+    Ballot,
+    Refusal,
+    RejectionResult,
+    Vote,
+    decide_approval,
+    decide_rejection,
+    is_expired,
+    remaining_need,
+)
+from bot.errors import InvalidTransition, NotAllowed, StoreConflict
+from bot.store import ApprovalRow, RequestRow, repository
+from bot.workflow import transitions as T
+from bot.workflow.core import WorkflowBase
+from bot.workflow.model import BOT_ACTOR, Outcome, Request, RequestState, format_request_id
+
+
+class DecisionsMixin(WorkflowBase):
+    # Approve / reject --------------------------------------------------------------------------
+
+    def approve(self, request_id: str | int, approver: str, plan_hash: str) -> ApprovalResult:
+        """Record `approver`'s approval of `plan_hash`. The last approval needed approves the request
+        (and schedules the apply on the worker, if there is one)."""
+        before, at = self._row(request_id), self.clock.now()
+        number = before.id
+        assert number is not None
+        # Ask the directory (Slack, maybe) before taking the lock; again inside only if a re-plan
+        # changed the groups in between.
+        member_of = self._members(approver, before.required_approvals)
+        try:
+            result, expired = self._record_approval(number, before, approver, member_of, plan_hash, at)
+        except StoreConflict:
+            # The unique constraint caught a duplicate the row lock should already have: still a duplicate.
+            status_votes = self._votes(number)
+            remaining = remaining_need(before.required_approvals, status_votes, before.plan_hash)
+            message = "You already approved this plan."
+            return ApprovalResult(
+                accepted=False, message=message, refusal=Refusal.DUPLICATE, remaining=remaining
+            )
+        request = self._snapshot(number)
+        if expired:
+            self._notify("expired", request)
+        if result.accepted:
+            self._notify("approval_recorded", request, approver, result.groups, result.remaining)
+            if result.complete:
+                self._schedule(self.apply, request.id)
+        return result
+
+    def _record_approval(
+        self,
+        number: int,
+        before: RequestRow,
+        approver: str,
+        member_of: set[str],
+        plan_hash: str,
+        at: datetime,
+    ) -> tuple[ApprovalResult, bool]:
+        with self.store.write() as session:
+            row = self._locked(session, number)
+            if row.required_approvals.keys() != before.required_approvals.keys():
+                member_of = self._members(approver, row.required_approvals)
+            votes = repository.current_approvals(session, number, row.approval_round)
+            ballot = ballot_of(row, [Vote(v.group, v.approver, v.plan_hash) for v in votes])
+            result = decide_approval(ballot, approver, member_of, plan_hash, at)
+            if result.accepted:
+                for group in result.groups:
+                    vote = ApprovalRow(
+                        request_id=number,
+                        approval_round=row.approval_round,
+                        group=group,
+                        approver=approver,
+                        plan_hash=plan_hash,
+                        approved_at=at,
+                    )
+                    repository.add_approval(session, vote)
+                detail = {"groups": list(result.groups), "remaining": result.remaining}
+                T.record(session, row, "approval.recorded", actor=approver, at=at, detail=detail)
+                if result.complete and not T.transition(
+                    session, row, T.APPROVED, actor=approver, at=at, approved_at=at
+                ):
+                    raise StoreConflict()  # cannot happen under the row lock; undo the vote if it does
+            # A click after the window closed expires the request now rather than at the next sweep.
+            expired = result.refusal is Refusal.EXPIRED and self._expire(session, row, at)
+        return result, expired
+
+    def _votes(self, number: int) -> list[Vote]:
+        with self.store.read() as session:
+            row = repository.get_request(session, number)
+            rows = repository.current_approvals(session, number, row.approval_round if row else 0)
+        return [Vote(v.group, v.approver, v.plan_hash) for v in rows]
+
+    def reject(self, request_id: str | int, approver: str, reason: str) -> RejectionResult:
+        """A member of a required group ends the request, with a reason the requester sees."""
+        before, at = self._row(request_id), self.clock.now()
+        number = before.id
+        assert number is not None
+        member_of = self._members(approver, before.required_approvals)
+        with self.store.write() as session:
+            row = self._locked(session, number)
+            if row.required_approvals.keys() != before.required_approvals.keys():
+                member_of = self._members(approver, row.required_approvals)
+            result = decide_rejection(ballot_of(row, []), approver, member_of, reason, at)
+            if result.accepted and not T.transition(
+                session,
+                row,
+                T.REJECTED,
+                actor=approver,
+                at=at,
+                detail={"reason": result.reason},
+                error=f"Rejected by <@{approver}>: {result.reason}",
+                finished_at=at,
+            ):
+                result = RejectionResult(
+                    False, "This request was decided meanwhile.", Refusal.ALREADY_DECIDED
+                )
+            expired = result.refusal is Refusal.EXPIRED and self._expire(session, row, at)
+        request = self._snapshot(number)
+        if expired:
+            self._notify("expired", request)
+        if result.accepted:
+            self._notify("rejected", request, approver, result.reason)
+        return result
+
+    # Cancel / expire ---------------------------------------------------------------------------
+
+    def cancel(self, request_id: str | int, actor: str) -> Outcome:
+        """The requester (or a platform admin) withdraws a request that is not applying yet."""
+        row = self._row(request_id)
+        number = row.id
+        assert number is not None
+        name = format_request_id(number)
+        if actor != row.requester and not self._is_admin(actor):
+            raise NotAllowed(f"Only <@{row.requester}> or a platform admin can cancel {name}.")
+        at = self.clock.now()
+        with self.store.write() as session:
+            row = self._locked(session, number)
+            if row.state == RequestState.CANCELLED:
+                return Outcome(Request.from_row(row), changed=False, message=f"{name} was already cancelled.")
+            if row.state not in T.CANCELLABLE:
+                raise InvalidTransition(name, row.state.replace("_", " "), "cancelled")
+            error = f"Cancelled by <@{actor}>."
+            if not T.transition(session, row, T.CANCELLED, actor=actor, at=at, error=error, finished_at=at):
+                return Outcome(Request.from_row(row), changed=False, message=f"{name} changed meanwhile.")
+        request = self._snapshot(number)
+        self._notify("cancelled", request, actor)
+        return Outcome(request, changed=True, message=f"{name} is cancelled.")
+
+    def expire_due(self, now: datetime | None = None) -> list[Request]:
+        """Requests whose approval window has closed become `expired` (run by a schedule)."""
+        at = now or self.clock.now()
+        with self.store.read() as session:
+            due = [r.id for r in repository.due_for_expiry(session, at) if r.id is not None]
+        expired = []
+        for number in due:
+            with self.store.write() as session:
+                row = self._locked(session, number)
+                moved = is_expired(row.approvals_expire_at, at) and self._expire(session, row, at)
+            if moved:
+                request = self._snapshot(number)
+                self._notify("expired", request)
+                expired.append(request)
+        return expired
+
+    def _expire(self, session: Session, row: RequestRow, at: datetime) -> bool:
+        return T.transition(
+            session,
+            row,
+            T.EXPIRED,
+            actor=BOT_ACTOR,
+            at=at,
+            error="No decision before the approval window closed.",
+            finished_at=at,
+        )
+
+
+def ballot_of(row: RequestRow, votes: list[Vote]) -> Ballot:
+    return Ballot(
+        requester=row.requester,
+        state=row.state,
+        plan_hash=row.plan_hash,
+        required=row.required_approvals,
+        expires_at=row.approvals_expire_at,
+        votes=tuple(votes),
+    )

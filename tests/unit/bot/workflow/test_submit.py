@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from bot.store import repository
+from bot.workflow import RequestState, Workflow, parse_request_id
+from intents import Catalog, Intent
+from tests.unit.bot.workflow.conftest import DEV, RecordingNotifier, service_intent
+
+
+def test_an_allowed_intent_is_stored_as_evaluated_with_one_audit_event(
+    workflow: Workflow, catalog: Catalog, notifier: RecordingNotifier
+) -> None:
+    request = workflow.submit(service_intent(catalog), DEV, "C_REQUESTS")
+    assert request.state is RequestState.EVALUATED
+    assert request.id == f"PB-{request.number}"
+    assert request.stack_name == "service.billing.prod"
+    assert request.intent_text == "service name=billing env=prod team=payments language=python owners=U123ABC"
+    assert request.rulebook_version and request.intent_decision.rulebook_version == request.rulebook_version
+    status = workflow.status(request.id)
+    assert [(e.event, e.actor, e.to_state) for e in status.audit] == [
+        ("request.submitted", "U_DEV", "evaluated")
+    ]
+    assert notifier.names(request) == ["request_opened", "verdict_posted"]
+
+
+def test_a_denied_intent_is_stored_as_denied_with_the_reasons(
+    workflow: Workflow, notifier: RecordingNotifier
+) -> None:
+    # Built by hand: the catalog would accept the team name, the rulebook does not know it.
+    intent = Intent(
+        path="service",
+        name="billing",
+        env="dev",
+        params={"team": "nobody", "language": "python", "owners": ("U1",)},
+    )
+    request = workflow.submit(intent, DEV, "C_REQUESTS")
+    assert request.state is RequestState.DENIED
+    assert request.error is not None and "Team 'nobody' is not a known team" in request.error
+    assert request.finished_at == request.created_at
+    assert request.intent_decision.rule_ids[0] == "service-team-must-be-known"
+    assert notifier.names(request) == ["request_opened", "verdict_posted"]
+
+
+def test_request_ids_are_pb_numbers_from_the_database(workflow: Workflow, catalog: Catalog) -> None:
+    first = workflow.submit(service_intent(catalog, name="one"), DEV, "C")
+    second = workflow.submit(service_intent(catalog, name="two"), DEV, "C")
+    assert second.number == first.number + 1
+    assert parse_request_id(second.id.lower()) == second.number
+
+
+def test_the_thread_of_a_request_is_remembered(workflow: Workflow, catalog: Catalog) -> None:
+    request = workflow.submit(service_intent(catalog), DEV, "C_REQUESTS")
+    assert request.thread_ts == f"1736150400.{request.number:06d}"
+    assert workflow.get(request.id).thread_ts == request.thread_ts
+
+
+def test_a_retried_submission_with_the_same_key_is_stored_once(
+    workflow: Workflow, catalog: Catalog, notifier: RecordingNotifier
+) -> None:
+    first = workflow.submit(service_intent(catalog), DEV, "C", dedupe_key="view-123")
+    again = workflow.submit(service_intent(catalog), DEV, "C", dedupe_key="view-123")
+    assert again.id == first.id
+    with workflow.store.read() as session:
+        assert repository.count_audit(session, first.number) == 1
+    assert notifier.names().count("request_opened") == 1
+
+
+def test_a_failing_notifier_does_not_undo_the_request(workflow: Workflow, catalog: Catalog) -> None:
+    class Broken:
+        def __getattr__(self, name: str) -> object:
+            def fail(*args: object) -> None:
+                raise RuntimeError("slack is down")
+
+            return fail
+
+    workflow.notifier = Broken()  # type: ignore[assignment]
+    request = workflow.submit(service_intent(catalog), DEV, "C")
+    assert workflow.get(request.id).state is RequestState.EVALUATED
+    assert request.thread_ts is None
