@@ -45,9 +45,8 @@ def test_a_command_error_becomes_an_engine_error_without_its_stderr(caplog: pyte
     with pytest.raises(EngineError) as caught, translated("update", "pg.billing.dev"):
         raise auto_errors.create_command_error(result())
     message = caught.value.message
-    assert message == (
-        "The update of stack `pg.billing.dev` failed in the Pulumi engine; details are in the platformbot log."
-    )
+    assert message.startswith("The update of stack `pg.billing.dev` failed in the Pulumi engine;")
+    assert message.endswith("details are in the platformbot log.")
     assert "hunter2" not in message and "goroutine" not in message
     assert "goroutine" in caplog.text  # the whole output is in the log for whoever debugs it
     assert (caught.value.operation, caught.value.stack) == ("update", "pg.billing.dev")
