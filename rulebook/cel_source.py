@@ -13,13 +13,22 @@ _STRING = re.compile(
     r"""[rR]?(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")""",
     re.DOTALL,
 )
+# Strings first: `//` inside a string literal is not a comment.
+_MASKED = re.compile(f"{_STRING.pattern}|//[^\\n]*", re.DOTALL)
 _COMPREHENSION = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 _SYNTAX_ERROR = re.compile(r"<input>:(\d+):(\d+): ([^\n]*)")
 
 
 def mask_strings(source: str) -> str:
-    """The source with every string literal's body blanked, keeping offsets (quotes stay)."""
-    return _STRING.sub(lambda m: m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1], source)
+    """The source with string bodies and `//` comments blanked, keeping offsets (quotes stay)."""
+    return _MASKED.sub(_blank, source)
+
+
+def _blank(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if text.startswith("//"):
+        return " " * len(text)
+    return text[0] + " " * (len(text) - 2) + text[-1]
 
 
 def comprehension_names(source: str) -> set[str]:

@@ -98,7 +98,8 @@ class _SourceChecker:
     def compile(self, source: str, path: tuple[str | int, ...], *, base: int) -> cel.Program | None:
         """`base` is where `source` starts inside the YAML value (non-zero inside templates)."""
         try:
-            program = cel.compile(source)
+            # Without trailing blank lines, an error at the end points at the last line written.
+            program = cel.compile(source.rstrip())
         except ValueError as exc:
             line, column, text = cel_source.syntax_error(str(exc))
             offset = base + cel_source.offset_of(source, line, column)

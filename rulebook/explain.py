@@ -106,19 +106,15 @@ def _trace(compiled: CompiledRule, context: cel.Context, with_plan: bool) -> Rul
 
 def _clauses(condition: str, context: cel.Context) -> tuple[ClauseTrace, ...]:
     """Evaluate each clause in turn, up to the first false one (the rest did not matter)."""
-    sources = split_conjuncts(condition)
-    try:
-        programs = [compile_source(source) for source in sources]
-    except ValueError:  # the text-level split got it wrong: explain the condition as one clause
-        sources, programs = [condition.strip()], [compile_source(condition)]
     traces: list[ClauseTrace] = []
     stopped = False
-    for source, program in zip(sources, programs, strict=True):
+    # Each operand of a top-level `&&` chain of a condition that compiled compiles on its own.
+    for source in split_conjuncts(condition):
         if stopped:
             traces.append(ClauseTrace(source=source))
             continue
         try:
-            value = program.execute(context)
+            value = compile_source(source).execute(context)
         except Exception as exc:  # a clause that errors is the explanation, not a crash
             traces.append(ClauseTrace(source=source, error=describe_failure(exc)))
             continue

@@ -62,7 +62,7 @@ def parse_rulebook(raw: bytes, file: str, known_groups: Collection[str] | None =
         raise RulebookLoadError([Problem(file, 1, 1, "not UTF-8 text")]) from exc
     located = read_located(text, file)
     problems = list(located.problems)
-    spec = None if located.data is None and problems else validate(RulebookSpec, located, problems)
+    spec = None if located.problems and located.data is None else validate(RulebookSpec, located, problems)
     if spec is not None:
         try:
             ZoneInfo(spec.timezone)
@@ -85,6 +85,9 @@ def parse_rulebook(raw: bytes, file: str, known_groups: Collection[str] | None =
 
 def validate(model: type[M], located: Located, problems: list[Problem]) -> M | None:
     """Validate located data against a model, turning pydantic's errors into located problems."""
+    if located.data is None:
+        problems.append(Problem(located.file, 1, 1, "the file is empty"))
+        return None
     try:
         return model.model_validate(located.data)
     except ValidationError as exc:
@@ -103,6 +106,8 @@ def _problem(located: Located, model: type[BaseModel], error: Any) -> Problem:
         if close:
             message += f" (did you mean {close[0]!r}?)"
         return located.problem(loc, message, key=True)
+    if error["type"] in ("model_type", "dict_type"):
+        return located.problem(loc, f"expected a mapping here, not {type(error['input']).__name__}")
     if error["type"] == "missing":
         return located.problem(loc[:-1], f"missing field {field!r}")
     where = ".".join(str(p) for p in loc)
@@ -122,10 +127,5 @@ def _allowed_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 
 def _inner_model(annotation: Any) -> type[BaseModel] | None:
     """The model inside `list[Rule]`, `ApprovalSpec | None` and the like."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        inner = _inner_model(arg)
-        if inner is not None:
-            return inner
-    return None
+    candidates = [annotation, *getattr(annotation, "__args__", ())]
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)

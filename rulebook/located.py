@@ -75,11 +75,11 @@ class Located:
             else:
                 start = len(line) - len(line.lstrip())
             content = line[start:]
-            if remaining <= len(content):
-                return row + 1, start + remaining + 1
+            if remaining <= len(content) or row == len(lines) - 1:
+                return row + 1, start + min(remaining, len(content)) + 1
             remaining -= len(content) + 1
             row += 1
-        return spot.line + 1, spot.column + 1
+        return spot.line + 1, spot.column + 1  # an empty block scalar on the file's last line
 
 
 def read_located(text: str, file: str) -> Located:
@@ -106,13 +106,13 @@ def _walk(loader: yaml.SafeLoader, node: yaml.Node, path: Path, located: Located
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
+            key_spot = Spot(key_node.start_mark.line, key_node.start_mark.column)
+            line, column = key_spot.line + 1, key_spot.column + 1
             if not isinstance(key, str | int):
-                located.problems.append(located.problem(path, "mapping keys must be strings"))
+                located.problems.append(Problem(located.file, line, column, "mapping keys must be strings"))
                 continue
             child = (*path, key)
-            key_spot = Spot(key_node.start_mark.line, key_node.start_mark.column)
             if key in result:
-                line, column = key_spot.line + 1, key_spot.column + 1
                 located.problems.append(Problem(located.file, line, column, f"duplicate key {key!r}"))
             located.keys[child] = key_spot
             result[key] = _walk(loader, value_node, child, located)

@@ -132,7 +132,7 @@ def load_rule_tests(path: Path) -> tuple[RuleTestFile, list[int]]:
         raise RuleTestError([Problem(str(path), 1, 1, f"cannot read: {exc}")]) from exc
     located = read_located(text, str(path))
     problems = list(located.problems)
-    spec = None if located.data is None and problems else validate(RuleTestFile, located, problems)
+    spec = None if located.problems and located.data is None else validate(RuleTestFile, located, problems)
     if spec is None or problems:
         raise RuleTestError(problems)
     lines = [located.spot(("cases", i)).line + 1 for i in range(len(spec.cases))]
