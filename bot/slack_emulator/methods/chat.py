@@ -136,13 +136,23 @@ def _page(items: list[Any], p: Params, default_limit: int) -> tuple[list[Any], d
     return page, {"has_more": more, "response_metadata": {"next_cursor": next_cursor}}
 
 
+def _bound(p: Params, name: str) -> float | None:
+    value = p.text(name)
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise SlackMethodError(f"invalid_ts_{name}") from exc
+
+
 def _in_range(ts: str, p: Params) -> bool:
     value = float(ts)
     inclusive = p.flag("inclusive")
-    oldest, latest = p.text("oldest"), p.text("latest")
-    if oldest and (value < float(oldest) or (value == float(oldest) and not inclusive)):
+    oldest, latest = _bound(p, "oldest"), _bound(p, "latest")
+    if oldest is not None and (value < oldest or (value == oldest and not inclusive)):
         return False
-    return not (latest and (value > float(latest) or (value == float(latest) and not inclusive)))
+    return not (latest is not None and (value > latest or (value == latest and not inclusive)))
 
 
 def history(state: EmulatorState, p: Params) -> dict[str, Any]:

@@ -206,3 +206,18 @@ def test_find_message_searches_text_and_blocks(client: WebClient, slack: SlackEm
     newest = slack.find_message("2 to create")
     assert newest is not None and newest.channel == "C0PLATFORM"
     assert slack.find_message("nothing like this") is None
+
+
+def test_history_honours_oldest_and_latest(client: WebClient) -> None:
+    stamps = [client.chat_postMessage(channel="C0PLATFORM", text=f"m{i}")["ts"] for i in range(4)]
+    window = client.conversations_history(channel="C0PLATFORM", oldest=stamps[0], latest=stamps[3])
+    assert [m["text"] for m in window["messages"]] == ["m2", "m1"]
+    inclusive = client.conversations_history(channel="C0PLATFORM", oldest=stamps[3], inclusive=True)
+    assert [m["text"] for m in inclusive["messages"]] == ["m3"]
+    assert (
+        _error(client.conversations_history, channel="C0PLATFORM", oldest="yesterday") == "invalid_ts_oldest"
+    )
+
+
+def test_history_of_an_unknown_channel_is_channel_not_found(client: WebClient) -> None:
+    assert _error(client.conversations_history, channel="C0NOPE") == "channel_not_found"

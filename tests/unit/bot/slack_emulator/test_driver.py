@@ -97,8 +97,14 @@ def _build_app(slack: SlackEmulator, seen: dict[str, Any]) -> App:
             "size": values["size"]["value"]["selected_option"]["value"],
             "metadata": view["private_metadata"],
         }
-        if values["name"]["value"]["value"] == "bad name":
+        name = values["name"]["value"]["value"]
+        follow_up = dict(MODAL, title={"type": "plain_text", "text": f"After {name}"})
+        if name == "bad name":
             ack(response_action="errors", errors={"name": "Use lower-case letters"})
+        elif name in ("update", "push"):
+            ack(response_action=name, view=follow_up)
+        elif name == "clear":
+            ack(response_action="clear")
         else:
             ack()
 
@@ -309,3 +315,22 @@ def test_submitting_a_view_that_is_not_open_is_a_driver_error(
     driver.submit_view(view, {"name": "billing"})
     with pytest.raises(DriverError):
         driver.submit_view(view, {"name": "billing"})
+
+
+def test_response_action_update_replaces_the_submitted_view(
+    driver: SlackDriver, slack: SlackEmulator
+) -> None:
+    driver.slash_command("modal", user="U0REQ")
+    [view] = slack.wait_for(lambda: slack.views_for("U0REQ"))
+    driver.submit_view(view, {"name": "update"})
+    assert [v.title for v in slack.views_for("U0REQ")] == ["After update"]
+    assert slack.views_for("U0REQ")[0].id == view.id
+
+
+def test_response_action_push_and_clear_work_on_the_stack(driver: SlackDriver, slack: SlackEmulator) -> None:
+    driver.slash_command("modal", user="U0REQ")
+    [view] = slack.wait_for(lambda: slack.views_for("U0REQ"))
+    driver.submit_view(view, {"name": "push"})
+    assert [v.title for v in slack.views_for("U0REQ")] == ["New request", "After push"]
+    driver.submit_view(slack.views_for("U0REQ")[-1], {"name": "clear"})
+    assert slack.views_for("U0REQ") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.error
 import urllib.request
 
 import pytest
@@ -82,3 +83,25 @@ def test_get_upload_url_needs_a_length(client: WebClient) -> None:
 def test_uploaded_content_is_recorded_for_secret_scans(client: WebClient, slack: SlackEmulator) -> None:
     client.files_upload_v2(content="password = s3cr3t-value\n", channel="C0REQUESTS", title="oops")
     assert [r.method for r in slack.requests_containing("s3cr3t-value")] == ["upload"]
+
+
+def test_the_upload_url_takes_a_multipart_file_too(client: WebClient, slack: SlackEmulator) -> None:
+    reserved = client.files_getUploadURLExternal(filename="plan.diff", length=4)
+    boundary = "----emulator-upload"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="plan.diff"\r\n'
+        f"Content-Type: text/plain\r\n\r\ndiff\r\n--{boundary}--\r\n"
+    ).encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    request = urllib.request.Request(reserved["upload_url"], data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=5) as reply:
+        assert reply.read() == b"OK - 4"
+    client.files_completeUploadExternal(files=[{"id": reserved["file_id"], "title": "plan"}])
+    assert [f.text for f in slack.files] == ["diff"]
+
+
+def test_posting_to_an_upload_url_nobody_reserved_is_404(slack: SlackEmulator) -> None:
+    request = urllib.request.Request(slack.url + "/upload/v1/F0NOPE", data=b"x", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as failure:
+        urllib.request.urlopen(request, timeout=5)
+    assert failure.value.code == 404

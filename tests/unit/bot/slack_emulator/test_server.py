@@ -166,3 +166,22 @@ def test_unknown_paths_are_404_and_recorded(slack: SlackEmulator) -> None:
         urllib.request.urlopen(request, timeout=5)
     assert failure.value.code == 404
     assert slack.requests[-1].path == "/nowhere"
+
+
+def test_multipart_bodies_are_read_too(slack: SlackEmulator) -> None:
+    boundary = "----emulator-test"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="channel"\r\n\r\n'
+        "C0PLATFORM\r\n"
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="text"\r\n\r\n'
+        "multipart\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Authorization": f"Bearer {slack.workspace.bot_token}",
+    }
+    assert _post(slack.base_url + "chat.postMessage", body, headers)["ok"] is True
+    assert slack.messages("C0PLATFORM")[0].text == "multipart"

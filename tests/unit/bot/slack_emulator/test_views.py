@@ -141,3 +141,7 @@ def test_a_modal_takes_up_to_100_blocks(client: WebClient, slack: SlackEmulator)
         _error(client.views_open, trigger_id=slack.mint_trigger("U0REQ"), view=too_many)
         == "invalid_arguments"
     )
+
+
+def test_push_without_an_open_modal_is_not_found(client: WebClient, slack: SlackEmulator) -> None:
+    assert _error(client.views_push, trigger_id=slack.mint_trigger("U0REQ"), view=_modal()) == "not_found"
