@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from bot.store import StackLockRow, repository
 from bot.workflow import Request, RequestState, Workflow
 from intents import Catalog
-from tests.unit.bot.workflow.conftest import RecordingNotifier, seed
+from provisioners import Runner, RunnerSettings
+from tests.unit.bot.workflow.conftest import DEV, RecordingNotifier, seed, service_intent
 
 
 def _dead_pid() -> int:
@@ -144,3 +146,20 @@ def test_apply_of_a_request_that_is_not_approved_does_nothing(
     assert workflow.apply(request.id).state is RequestState.AWAITING_APPROVAL
     assert len(notifier.calls) == calls
     assert _lock_of(workflow, request.stack_name) is None
+
+
+def test_a_preview_that_fails_fails_the_request_with_a_user_safe_message(
+    workflow: Workflow, catalog: Catalog, notifier: RecordingNotifier, tmp_path: Path
+) -> None:
+    # No git root configured: the runner refuses before the engine starts.
+    workflow.runner = Runner(
+        RunnerSettings(state_dir=tmp_path / "s", work_dir=tmp_path / "w", passphrase="p")
+    )
+    request = workflow.submit(service_intent(catalog), DEV, "C")
+    failed = workflow.plan(request.id)
+    assert failed.state is RequestState.FAILED
+    assert failed.error == "service is not available here: no git root is configured (`git_root`)."
+    assert notifier.of("failed")[-1][1:] == (failed.error,)
+    with workflow.store.read() as session:
+        (run,) = repository.runs_for(session, request.number)
+    assert (run.kind, run.outcome, run.error) == ("preview", "failed", failed.error)
