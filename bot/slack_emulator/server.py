@@ -246,7 +246,11 @@ class SlackEmulator:
         return self.state.wait_for_events(seq, timeout)
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
-        """Call `callback(event)` on every change (on the thread that made it); returns unsubscribe."""
+        """Call `callback(event)` on every change; returns a function that unsubscribes.
+
+        The callback runs on the thread that made the change, usually with the emulator's lock
+        held: keep it short and never wait in it for another thread that talks to the emulator
+        (a web page should rather long-poll with `wait_for_events`)."""
         return self.state.subscribe(callback)
 
     def wait_for(self, predicate: Callable[[], T | None], timeout: float = 5.0) -> T:
