@@ -47,7 +47,7 @@ def database_spec(intent: Intent, settings: RunnerSettings) -> DatabaseSpec:
     if settings.postgres_admin_dsn is None:
         raise ProgramUnavailable(
             "postgres-database is not available here: no PostgreSQL admin DSN is configured "
-            "(set `postgres_admin_dsn`, or PLATFORMBOT_POSTGRES_ADMIN_DSN for `platformbot plan`)."
+            "(`postgres_admin_dsn`; for `platformbot plan`: --admin-dsn or PLATFORMBOT_POSTGRES_ADMIN_DSN)."
         )
     dsn = settings.postgres_admin_dsn.get_secret_value()
     try:

@@ -99,18 +99,30 @@ def _check_identifier(failures: list[CheckFailure], props: Mapping[str, Any], ke
         failures.append(CheckFailure(key, f"{value!r} is not a plain PostgreSQL identifier"))
 
 
+def _check_free(failures: list[CheckFailure], news: Mapping[str, Any], kind: str, query: str) -> None:
+    """Before a create, look the name up: a clash then fails the preview, not the apply."""
+    name, server = news.get("name"), news.get("server")
+    if not isinstance(name, str) or not isinstance(server, str) or UNKNOWN in (name, server):
+        return
+    with admin_connection(server, f"check whether {kind} {name} exists") as conn:
+        if conn.execute(query, (name,)).fetchone() is not None:
+            failures.append(CheckFailure("name", f'{kind} "{name}" already exists on {server}'))
+
+
 class RoleProvider(ResourceProvider):
     """A LOGIN role with a generated password and a connection limit."""
 
     KEYS = ("name", "connection_limit", "login", "server")
     REPLACE_KEYS = ("name", "server")
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
         _check_identifier(failures, news, "name")
         limit = news.get("connection_limit")
         if not isinstance(limit, int | float) or _norm(limit) < -1:
             failures.append(CheckFailure("connection_limit", f"{limit!r} is not a connection limit"))
+        if not olds and not failures:
+            _check_free(failures, news, "role", "SELECT 1 FROM pg_roles WHERE rolname = %s")
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -161,13 +173,15 @@ class DatabaseProvider(ResourceProvider):
     KEYS = ("name", "owner", "extensions", "server")
     REPLACE_KEYS = ("name", "server")
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
         _check_identifier(failures, news, "name")
         _check_identifier(failures, news, "owner")
         refused = sorted(set(news.get("extensions") or []) - ALLOWED_EXTENSIONS)
         if refused:
             failures.append(CheckFailure("extensions", f"not allowed: {', '.join(refused)}"))
+        if not olds and not failures:
+            _check_free(failures, news, "database", "SELECT 1 FROM pg_database WHERE datname = %s")
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

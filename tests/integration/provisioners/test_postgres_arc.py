@@ -168,15 +168,31 @@ def test_destroy_removes_the_database_the_role_and_the_stack(arc: Arc) -> None:
         arc.runner.drift(arc.intent)
 
 
-def test_a_provider_failure_reaches_the_user_as_a_readable_message(arc: Arc) -> None:
+def test_a_name_taken_on_the_server_fails_the_preview_with_a_readable_message(arc: Arc) -> None:
     taken = Intent(path="postgres-database", name="ledger", env="dev", params={"size": "small"})
     admin(arc.server, "CREATE ROLE ledger_dev_owner")
     try:
         with pytest.raises(EngineError) as caught:
-            arc.runner.up(taken)
+            arc.runner.preview(taken)
     finally:
         admin(arc.server, "DROP ROLE ledger_dev_owner")
     message = caught.value.message
-    assert message.startswith("The update of stack `postgres-database.ledger.dev` failed: ")
-    assert 'role "ledger_dev_owner" already exists' in message
+    assert message == (
+        "The preview of stack `postgres-database.ledger.dev` failed: "
+        f'owner: role "ledger_dev_owner" already exists on 127.0.0.1:{arc.server.port}'
+    )
+
+
+def test_a_provider_failure_during_an_update_reaches_the_user_as_a_readable_message(arc: Arc) -> None:
+    doomed = Intent(path="postgres-database", name="orders", env="dev", params={"size": "small"})
+    arc.runner.preview(doomed)  # the names are free now...
+    admin(arc.server, "CREATE DATABASE orders_dev")  # ...and one is taken between preview and apply
+    try:
+        with pytest.raises(EngineError) as caught:
+            arc.runner.up(doomed)
+    finally:
+        admin(arc.server, "DROP DATABASE orders_dev")
+    message = caught.value.message
+    assert message.startswith("The update of stack `postgres-database.orders.dev` failed: ")
+    assert 'database "orders_dev" already exists' in message
     assert arc.server.password not in message and "Traceback" not in message

@@ -64,8 +64,14 @@ def test_check_refuses_extensions_off_the_allow_list_and_odd_identifiers() -> No
     assert {f.property for f in result.failures} == {"name", "extensions"}
 
 
-def test_check_accepts_a_good_role() -> None:
-    assert RoleProvider().check({}, dict(ROLE)).failures == []
+def test_check_of_an_existing_role_accepts_good_values_without_asking_the_server() -> None:
+    assert RoleProvider().check(dict(ROLE), {**ROLE, "connection_limit": 50}).failures == []
+
+
+def test_check_before_a_create_needs_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ADMIN_DSN_ENV, raising=False)
+    with pytest.raises(ProviderFailure, match="no PostgreSQL admin DSN"):
+        RoleProvider().check({}, dict(ROLE))
 
 
 def test_server_label_has_no_credentials() -> None:
