@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack.templates import TEMPLATE_DIR, Trusted, escape_mrkdwn, render_blocks, render_text
+from bot.slack.render import TEMPLATE_DIR, Trusted, escape_mrkdwn, render_blocks, render_text
 
 REQUEST = {
     "id": "PB-7",
@@ -109,6 +109,34 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "request_list": {"title": "Your requests", "requests": [REQUEST], "more": 0},
     "home": {"approvals": [REQUEST], "mine": []},
     "reject_modal": {"request_id": "PB-7"},
+    "request_modal": {
+        "form": {"description": "A PostgreSQL database", "errors": ["name is required"]},
+        "fields": [
+            {
+                "key": "size",
+                "label": "Size",
+                "required": False,
+                "hint": "small, medium or large",
+                "element": {"type": "static_select", "action_id": "value", "options": []},
+            }
+        ],
+    },
+    "rules": {
+        "name": "default",
+        "version": "abc",
+        "rules": [
+            {
+                "id": "prod-needs-security",
+                "stage": "intent",
+                "effect": "require_approval",
+                "description": "d",
+                "condition": "intent.env == 'prod'",
+                "remediation": "r",
+            }
+        ],
+        "detail": True,
+        "more": 3,
+    },
 }
 
 TEMPLATE_NAMES = sorted(p.name.removesuffix(".json.j2") for p in TEMPLATE_DIR.glob("*.json.j2"))
@@ -174,6 +202,8 @@ def test_every_notice_renders_with_its_context(path: Path) -> None:
         "short_hash": "abcd",
         "needs": "1 from security",
         "expires": "in 2 hours",
+        "keys": "dsn, password",
+        "user": Trusted("<@U0REQ>"),
     }
     text = render_text(f"notices/{path.name.removesuffix('.txt.j2')}", **context)
     assert text and "{{" not in text

@@ -65,7 +65,7 @@ def environment(kind: str = "json") -> SandboxedEnvironment:
     return env
 
 
-def render_blocks(name: str, **context: Any) -> list[dict[str, Any]]:
+def render_blocks(name: str, /, **context: Any) -> list[dict[str, Any]]:
     """Render `templates/<name>.json.j2` into a list of blocks."""
     text = environment("json").get_template(f"{name}.json.j2").render(**context)
     blocks = json.loads(text)
@@ -74,6 +74,6 @@ def render_blocks(name: str, **context: Any) -> list[dict[str, Any]]:
     return blocks
 
 
-def render_text(name: str, **context: Any) -> str:
+def render_text(name: str, /, **context: Any) -> str:
     """Render `templates/<name>.txt.j2` as mrkdwn text."""
     return environment("txt").get_template(f"{name}.txt.j2").render(**context).strip()

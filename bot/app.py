@@ -1,0 +1,190 @@
+"""The application factory: the one place that builds engine, workflow, Slack app and scheduler.
+
+Nothing happens at import time (convention 5). `create_app(settings, config)` wires the parts;
+`PlatformBot.start()` runs start-up recovery and the scheduler; `serve_http()` serves Bolt.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.clock import Clock, SystemClock
+from bot.config import AppConfig, ConfigError, Settings, load_app_config
+from bot.http_server import HttpServer, build_wsgi_app
+from bot.slack.app import build_bolt_app, build_web_client
+from bot.slack.directory import SlackDirectory
+from bot.slack.notifier import SlackNotifier
+from bot.slack.services import SlackServices
+from bot.store import Store, default_database_url
+from bot.workflow import BackgroundWorker, Workflow, WorkflowPolicy
+from intents import Catalog, load_catalog
+from provisioners import Runner, RunnerSettings
+from rulebook import Rulebook, load_rulebook
+
+log = logging.getLogger("bot")
+
+
+@dataclass
+class PlatformBot:
+    settings: Settings
+    config: AppConfig
+    store: Store
+    catalog: Catalog
+    rulebook: Rulebook
+    runner: Runner
+    client: WebClient
+    directory: SlackDirectory
+    notifier: SlackNotifier
+    worker: BackgroundWorker
+    workflow: Workflow
+    services: SlackServices
+    bolt: App
+    registry: CollectorRegistry
+    clock: Clock
+    _servers: list[HttpServer] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Start-up recovery first: a request a dead process left `applying` is failed and its
+        requester told before anything new can take its stack."""
+        recovered = self.workflow.recover_after_restart()
+        if recovered:
+            log.warning("recovered %d request(s) interrupted by a restart", len(recovered))
+
+    def serve_http(self, port: int = 3000, host: str = "127.0.0.1") -> HttpServer:
+        server = HttpServer(build_wsgi_app(self.bolt, self.registry), host=host, port=port)
+        self._servers.append(server)
+        return server
+
+    def close(self) -> None:
+        for server in self._servers:
+            server.stop()
+        self.worker.shutdown(wait=True)
+        self.store.dispose()
+
+
+def create_app(
+    settings: Settings, config: AppConfig | None = None, *, clock: Clock | None = None
+) -> PlatformBot:
+    if config is None:
+        if settings.platformbot_config is None:
+            raise ConfigError(
+                "PLATFORMBOT_CONFIG is not set: point it at a config file (manifests/config.example.yaml)"
+            )
+        config = load_app_config(settings.platformbot_config)
+    token = _required(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+    signing_secret = _required(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
+    clock = clock or SystemClock()
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    catalog = load_catalog(config.catalog_path)
+    rulebook = load_rulebook(config.rulebook_path, known_groups=set(config.groups))
+    runner_settings = runner_settings_for(settings, config)
+    runner = Runner(runner_settings, program_for_path={p.name: p.program for p in catalog.paths})
+    store = Store.from_url(settings.database_url or default_database_url(data_dir))
+
+    client = build_web_client(token, settings.slack_api_url)
+    directory = SlackDirectory(client, config.groups, ttl_seconds=config.membership_cache_seconds)
+    notifier = SlackNotifier(client, config)
+    worker = BackgroundWorker()
+    workflow = Workflow(
+        store=store,
+        rulebook=rulebook,
+        catalog=catalog,
+        runner=runner,
+        notifier=notifier,
+        directory=directory,
+        clock=clock,
+        policy=WorkflowPolicy(
+            approval_ttl=config.approval_ttl,
+            auto_apply_when_allowed=config.auto_apply_when_allowed,
+        ),
+        worker=worker,
+    )
+    notifier.read_approvers_with(lambda request_id: _approvers(workflow, request_id))
+    services = SlackServices(
+        workflow=workflow,
+        catalog=catalog,
+        rulebook=rulebook,
+        config=config,
+        directory=directory,
+        worker=worker,
+        unavailable=unavailable_paths(catalog, runner_settings),
+    )
+    bolt = build_bolt_app(client, signing_secret, services)
+    return PlatformBot(
+        settings=settings,
+        config=config,
+        store=store,
+        catalog=catalog,
+        rulebook=rulebook,
+        runner=runner,
+        client=client,
+        directory=directory,
+        notifier=notifier,
+        worker=worker,
+        workflow=workflow,
+        services=services,
+        bolt=bolt,
+        registry=CollectorRegistry(),
+        clock=clock,
+    )
+
+
+def runner_settings_for(settings: Settings, config: AppConfig) -> RunnerSettings:
+    data_dir = settings.data_dir
+    admin_dsn = os.environ.get(config.pulumi.postgres_admin_dsn_env)
+    return RunnerSettings(
+        state_dir=config.pulumi.state_dir or data_dir / "pulumi-state",
+        work_dir=data_dir / "pulumi-work",
+        passphrase=SecretStr(_passphrase(config, data_dir)),
+        pulumi_bin_dir=config.pulumi.pulumi_bin_dir,
+        postgres_admin_dsn=SecretStr(admin_dsn) if admin_dsn else None,
+        git_root=config.pulumi.git_root or data_dir / "repos",
+    )
+
+
+def unavailable_paths(catalog: Catalog, runner_settings: RunnerSettings) -> dict[str, str]:
+    """Golden paths this installation cannot provision, and why (shown in the catalog and on request)."""
+    missing: dict[str, str] = {}
+    for path in catalog.paths:
+        if path.program == "postgres-database" and runner_settings.postgres_admin_dsn is None:
+            missing[path.name] = "no PostgreSQL admin DSN is configured (PLATFORMBOT_POSTGRES_ADMIN_DSN)"
+    return missing
+
+
+def _passphrase(config: AppConfig, data_dir: Path) -> str:
+    """The Pulumi secrets passphrase: from the environment, or (for local use) a random one kept in
+    the data dir with owner-only permissions, so `platformbot dev` needs nothing configured."""
+    from_env = os.environ.get(config.pulumi.passphrase_env)
+    if from_env:
+        return from_env
+    path = data_dir / "pulumi-passphrase"
+    if not path.exists():
+        log.warning("%s is not set; keeping a generated passphrase in %s", config.pulumi.passphrase_env, path)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _approvers(workflow: Workflow, request_id: str) -> dict[str, list[str]]:
+    status = workflow.status(request_id)
+    approvers: dict[str, list[str]] = {}
+    for approval in status.approvals:
+        approvers.setdefault(approval.group, []).append(approval.approver)
+    return approvers
+
+
+def _required(secret: SecretStr | None, name: str) -> str:
+    if secret is None or not secret.get_secret_value():
+        raise ConfigError(f"{name} is not set")
+    return secret.get_secret_value()

@@ -1,0 +1,46 @@
+"""The Bolt app: one factory, listeners registered from their modules."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.slack import commands, interactions
+from bot.slack.services import SlackServices
+
+log = logging.getLogger("bot.slack")
+
+
+def build_web_client(token: str, base_url: str) -> WebClient:
+    """slack_sdk retries only connection errors by default; 429s (honouring Retry-After) and
+    Slack's occasional 5xx are retried too, so a message still arrives."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_bolt_app(client: WebClient, signing_secret: str, services: SlackServices) -> App:
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        # auth.test at start: a wrong token fails here, not at the first slash command.
+        token_verification_enabled=True,
+        raise_error_for_unhandled_request=False,
+        logger=log,
+    )
+    commands.register(app, services)
+    interactions.register(app, services)
+    return app

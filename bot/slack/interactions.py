@@ -1,0 +1,112 @@
+"""Buttons, modals and the App Home tab. Each listener acks first, then calls the workflow."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.slack import present
+from bot.slack.modals import REJECT_FORM, REQUEST_FORM, form_errors, form_values, reject_modal, request_modal
+from bot.slack.services import SlackServices, user_errors
+from bot.slack.render import render_blocks
+from intents import IntentError, build_form, intent_from_form
+
+
+def register(app: App, services: SlackServices) -> None:
+    workflow = services.workflow
+
+    def tell(client: WebClient, body: dict[str, Any]) -> Any:
+        """An answer only the clicking user sees, where they clicked."""
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id")
+
+        def send(message: str) -> None:
+            if channel:
+                client.chat_postEphemeral(channel=channel, user=user, text=message)
+            else:
+                dm = client.conversations_open(users=user)["channel"]["id"]
+                client.chat_postMessage(channel=dm, text=message)
+
+        return send
+
+    @app.action("approve")
+    def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        request_id, plan_hash = present.parse_button_value(str(action.get("value", "")))
+        send = tell(client, body)
+        with user_errors(send):
+            result = workflow.approve(request_id, body["user"]["id"], plan_hash)
+            send(result.message if not result.accepted else f"Your approval of {request_id} is recorded.")
+
+    @app.action("reject")
+    def reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        value = str(action.get("value", ""))
+        request_id, _ = present.parse_button_value(value)
+        with user_errors(tell(client, body)):
+            client.views_open(trigger_id=body["trigger_id"], view=reject_modal(request_id, value))
+
+    @app.view(REJECT_FORM)
+    def reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        reason = str(
+            ((view["state"]["values"].get("reason") or {}).get("reason") or {}).get("value") or ""
+        ).strip()
+        if not reason:
+            ack(response_action="errors", errors={"reason": "Say why, so the requester can fix it."})
+            return
+        ack()
+        request_id, _ = present.parse_button_value(str(view.get("private_metadata", "")))
+        user = body["user"]["id"]
+        send = tell(client, body)
+        with user_errors(send):
+            result = workflow.reject(request_id, user, reason)
+            if not result.accepted:
+                send(result.message)
+
+    @app.action("open_request_form")
+    def open_form(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        with user_errors(tell(client, body)):
+            data = json.loads(str(action.get("value") or "{}"))
+            form = build_form(services.catalog, str(data["path"]), data.get("given") or {})
+            client.views_open(trigger_id=body["trigger_id"], view=request_modal(form))
+
+    @app.view(REQUEST_FORM)
+    def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        path = str(json.loads(view.get("private_metadata") or "{}").get("path", ""))
+        values = form_values(view["state"]["values"])
+        try:
+            intent = intent_from_form(services.catalog, path, values)
+        except IntentError as error:
+            ack(response_action="errors", errors=form_errors(error, list(view["state"]["values"])))
+            return
+        if intent.path in services.unavailable:
+            first = next(iter(view["state"]["values"]), "name")
+            ack(
+                response_action="errors",
+                errors={first: f"Unavailable here: {services.unavailable[intent.path]}"},
+            )
+            return
+        ack()
+        user = body["user"]["id"]
+        with user_errors(lambda message: None):
+            # A view_submission retry carries the same view id and hash: the dedupe key.
+            dedupe = f"view:{view.get('id')}:{view.get('hash')}"
+            workflow.submit(
+                intent, services.actor(user), services.config.channels.requests, dedupe_key=dedupe
+            )
+
+    @app.event("app_home_opened")
+    def home(event: dict[str, Any], client: WebClient) -> None:
+        user = str(event["user"])
+        with user_errors(lambda message: None):
+            approvals = [present.request_view(r) for r in workflow.pending_approvals_for(user)[:15]]
+            mine = [present.request_view(r) for r in workflow.list_for(user, "mine", limit=15)]
+            blocks = render_blocks("home", approvals=approvals, mine=mine)
+            client.views_publish(user_id=user, view={"type": "home", "blocks": blocks})
+
+    for action_id, listener in services.extra_actions.items():
+        app.action(action_id)(listener)

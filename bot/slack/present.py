@@ -1,0 +1,207 @@
+"""Turns workflow snapshots into the plain values the templates show.
+
+Kept apart from the notifier so the shaping (labels, diff chunking, button values) is pure and
+tested without Slack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.slack.render import Trusted, escape_mrkdwn
+from bot.workflow import Request, RequestState
+from provisioners.plan import Plan
+from rulebook import Decision, Effect, Verdict
+
+STATE_LABELS = {
+    RequestState.EVALUATED: "planning",
+    RequestState.PLANNED: "planned",
+    RequestState.AWAITING_APPROVAL: "awaiting approval",
+    RequestState.APPROVED: "approved",
+    RequestState.APPLYING: "applying",
+    RequestState.SUCCEEDED: "succeeded",
+    RequestState.FAILED: "failed",
+    RequestState.DENIED: "denied",
+    RequestState.REJECTED: "rejected",
+    RequestState.EXPIRED: "expired",
+    RequestState.CANCELLED: "cancelled",
+}
+VERDICT_LABELS = {
+    Verdict.ALLOW: (":large_green_circle:", "allowed"),
+    Verdict.WARN: (":large_yellow_circle:", "allowed, with warnings"),
+    Verdict.REQUIRE_APPROVAL: (":large_orange_circle:", "needs approval"),
+    Verdict.DENY: (":red_circle:", "denied"),
+}
+EFFECT_ICONS = {
+    Effect.ALLOW: ":white_check_mark:",
+    Effect.WARN: ":warning:",
+    Effect.REQUIRE_APPROVAL: ":lock:",
+    Effect.DENY: ":no_entry:",
+}
+# A section holds 3,000 characters; the fences and a little slack for escaping come off that.
+DIFF_CHUNK_CHARS = 2_800
+# Inline at most this many chunks; a longer diff is summarised and attached as a file.
+MAX_INLINE_CHUNKS = 2
+
+
+def mention(user_id: str) -> Trusted:
+    return Trusted(f"<@{user_id}>")
+
+
+def channel_link(channel: str) -> Trusted:
+    return Trusted(f"<#{channel}>")
+
+
+def link(url: str, label: str) -> Trusted:
+    return Trusted(f"<{url}|{escape_mrkdwn(label)}>")
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def request_view(request: Request, permalink: str | None = None) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "action_label": "destroy" if request.action == "destroy" else "create/update",
+        "path": request.path,
+        "intent_text": request.intent_text,
+        "requester_mention": mention(request.requester),
+        "state_label": STATE_LABELS[request.state],
+        "created_label": when(request.created_at),
+        "thread_link": link(permalink, "thread") if permalink else channel_link(request.channel),
+        "error": request.error,
+    }
+
+
+def approvals_label(decision: Decision) -> str:
+    return ", ".join(f"{need.count} from {need.group}" for need in decision.approvals)
+
+
+def verdict_view(decision: Decision) -> dict[str, Any]:
+    icon, label = VERDICT_LABELS[decision.verdict]
+    if decision.failures:
+        label = "denied: a rule could not be evaluated"
+    return {
+        "icon": Trusted(icon),
+        "stage": decision.stage.value,
+        "label": label,
+        "approvals": approvals_label(decision),
+        "matches": [
+            {
+                "icon": Trusted(EFFECT_ICONS[match.effect]),
+                "rule_id": match.rule_id,
+                "message": match.message,
+                "remediation": match.remediation or None,
+            }
+            for match in decision.matches
+        ],
+        "failures": [{"rule_id": f.rule_id, "reason": f.reason} for f in decision.failures],
+        "version": decision.rulebook_version[:12],
+    }
+
+
+@dataclass(frozen=True)
+class PlanPresentation:
+    context: dict[str, Any]
+    # The whole diff, for upload as a file, when the inline part does not show all of it.
+    attachment: str | None
+
+
+def plan_view(plan: Plan) -> PlanPresentation:
+    diff = plan.render_text()
+    chunks = _chunks(diff, DIFF_CHUNK_CHARS)
+    attachment = None
+    if len(chunks) > MAX_INLINE_CHUNKS:
+        shown = chunks[:1]
+        attachment = diff
+    else:
+        shown = chunks
+    highlights = [
+        f"{change.op} `{change.address}`{' (stateful)' if change.stateful else ''}"
+        for change in plan.changes
+        if change.op in ("delete", "replace")
+    ]
+    context = {
+        "summary": plan.summary_line(),
+        "highlights": highlights,
+        "diff_chunks": shown if plan.has_changes else [],
+        "as_file": attachment is not None,
+        "diff_lines": diff.count("\n") + 1,
+        "short_hash": plan.short_hash,
+    }
+    return PlanPresentation(context, attachment)
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    """Split on line boundaries so each chunk renders as a whole code block; a single long line
+    is split hard rather than dropped."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > size:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:size])
+            line = line[size:]
+        if len(current) + len(line) > size:
+            chunks.append(current)
+            current = ""
+        current += line
+    if current:
+        chunks.append(current)
+    return [chunk.rstrip("\n") for chunk in chunks]
+
+
+def approval_button_value(request: Request) -> str:
+    return f"{request.id}|{request.plan_hash or ''}"
+
+
+def parse_button_value(value: str) -> tuple[str, str]:
+    request_id, _, plan_hash = value.partition("|")
+    return request_id, plan_hash
+
+
+def approval_groups_view(
+    required: Mapping[str, int], approvers: Mapping[str, Sequence[str]]
+) -> list[dict[str, Any]]:
+    rows = []
+    for group, need in sorted(required.items()):
+        given = list(approvers.get(group, ()))
+        rows.append(
+            {
+                "name": group,
+                "have": min(len(given), need),
+                "need": need,
+                "approvers": Trusted(", ".join(f"<@{u}>" for u in given)) if given else None,
+                "missing": max(need - len(given), 0),
+            }
+        )
+    return rows
+
+
+def outputs_view(outputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [(key, _scalar(value)) for key, value in sorted(outputs.items())]
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
