@@ -15,6 +15,7 @@ from rulebook.algebra import decide
 from rulebook.compiler import CompiledRule
 from rulebook.context import Action, Actor, PlanFacts, build_context
 from rulebook.engine import describe_failure, new_context
+from rulebook.index import Guarded, RuleIndex, guards
 from rulebook.models import Decision, Rule, RuleFailure, RuleMatch, Stage
 
 
@@ -43,7 +44,9 @@ class Rulebook:
         self.variables = variables
         self.path = path
         self.compiled = tuple(compiled)
-        self._intent_stage = tuple(c for c in self.compiled if c.rule.stage is Stage.INTENT)
+        guarded = [Guarded(c, guards(c.rule.condition)) for c in self.compiled]
+        self._intent_index = RuleIndex(g for g in guarded if g.item.rule.stage is Stage.INTENT)
+        self._plan_index = RuleIndex(guarded)
         self._local = threading.local()
 
     @property
@@ -62,7 +65,13 @@ class Rulebook:
         action: Action = "apply",
         plan: PlanFacts | None = None,
     ) -> cel.Context:
-        """This thread's CEL context, loaded with one request's facts.
+        """This thread's CEL context, loaded with one request's facts."""
+        return self._load(intent, actor, now, action, plan)[0]
+
+    def _load(
+        self, intent: Intent, actor: Actor, now: datetime, action: Action, plan: PlanFacts | None
+    ) -> tuple[cel.Context, dict[str, Any]]:
+        """The CEL context and the same facts as Python data (for placeholders that name a field).
 
         Converting `vars` (long allow-lists) into CEL values costs more than all the rules
         together, so each thread converts them once and only the request's facts change here.
@@ -77,7 +86,8 @@ class Rulebook:
             intent, actor, now, zone=self.zone, zone_name=self.timezone, action=action, plan=plan
         )
         context.update(facts)
-        return context
+        facts["vars"] = self.variables
+        return context, facts
 
     def evaluate(
         self,
@@ -91,11 +101,13 @@ class Rulebook:
         """Intent-stage rules only when `plan` is None; otherwise every rule (the full decision).
 
         Never raises: a rule that cannot be evaluated is reported in `failures` and denies.
+        Rules the index rules out (see rulebook.index) are not run: CEL would say no match.
         """
         stage = Stage.INTENT if plan is None else Stage.PLAN
-        rules = self._intent_stage if plan is None else self.compiled
+        index = self._intent_index if plan is None else self._plan_index
+        rules = index.candidates((intent.path, intent.env, action))
         try:
-            context = self.context(intent, actor, now, action=action, plan=plan)
+            context, facts = self._load(intent, actor, now, action, plan)
         except Exception as exc:  # any conversion failure must deny, not crash
             reason = f"the request could not be given to the rules: {describe_failure(exc)}"
             failures = [RuleFailure(rule_id=c.rule.id, reason=reason) for c in rules]
@@ -103,7 +115,7 @@ class Rulebook:
         matches: list[RuleMatch] = []
         failures = []
         for compiled in rules:
-            outcome = run_rule(compiled, context)
+            outcome = run_rule(compiled, context, facts)
             if isinstance(outcome, RuleFailure):
                 failures.append(outcome)
             elif outcome is not None:
@@ -111,7 +123,9 @@ class Rulebook:
         return decide(matches, failures, stage=stage, rulebook_version=self.version)
 
 
-def run_rule(compiled: CompiledRule, context: cel.Context) -> RuleMatch | RuleFailure | None:
+def run_rule(
+    compiled: CompiledRule, context: cel.Context, facts: dict[str, Any]
+) -> RuleMatch | RuleFailure | None:
     """The match, the failure, or None when the condition is false."""
     rule = compiled.rule
     try:
@@ -125,8 +139,8 @@ def run_rule(compiled: CompiledRule, context: cel.Context) -> RuleMatch | RuleFa
     if not result:
         return None
     try:
-        message = compiled.message.render(context)
-        remediation = compiled.remediation.render(context)
+        message = compiled.message.render(context, facts)
+        remediation = compiled.remediation.render(context, facts)
     except Exception as exc:
         return RuleFailure(rule_id=rule.id, reason=f"message could not be rendered: {describe_failure(exc)}")
     return RuleMatch(

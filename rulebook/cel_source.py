@@ -81,9 +81,7 @@ def split_conjuncts(source: str) -> list[str]:
     as two clauses too. `||` and `?:` bind looser than `&&`, so when either appears at the top
     level the condition is not a chain of `&&` and stays whole.
     """
-    text = source.strip()
-    while _wrapped(text):
-        text = text[1:-1].strip()
+    text = unwrap(source)
     masked = mask_strings(text)
     cuts: list[int] = []
     depth = 0
@@ -98,6 +96,14 @@ def split_conjuncts(source: str) -> list[str]:
             cuts.append(i)
     bounds = [0, *[c for cut in cuts for c in (cut, cut + 2)], len(text)]
     return [text[bounds[k] : bounds[k + 1]].strip() for k in range(0, len(bounds), 2)]
+
+
+def unwrap(source: str) -> str:
+    """The source without surrounding blanks and without parentheses around the whole of it."""
+    text = source.strip()
+    while _wrapped(text):
+        text = text[1:-1].strip()
+    return text
 
 
 def _wrapped(text: str) -> bool:

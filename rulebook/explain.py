@@ -68,11 +68,13 @@ def explain(
         intent, actor, now, zone=book.zone, zone_name=book.timezone, action=action, plan=plan
     )
     context = book.context(intent, actor, now, action=action, plan=plan)
-    traces = tuple(_trace(compiled, context, plan is not None) for compiled in book.compiled)
+    with_vars = {**facts, "vars": book.variables}
+    # Every rule runs here, even those the index would skip: explain shows each clause.
+    traces = tuple(_trace(compiled, context, with_vars, plan is not None) for compiled in book.compiled)
     return Explanation(decision=decision, rules=traces, facts=facts)
 
 
-def _trace(compiled: CompiledRule, context: cel.Context, with_plan: bool) -> RuleTrace:
+def _trace(compiled: CompiledRule, context: cel.Context, facts: dict[str, Any], with_plan: bool) -> RuleTrace:
     rule = compiled.rule
     base = {
         "rule_id": rule.id,
@@ -86,7 +88,7 @@ def _trace(compiled: CompiledRule, context: cel.Context, with_plan: bool) -> Rul
             **base, outcome="skipped", reason="plan-stage rule: runs once the real plan is known"
         )
     clauses = _clauses(rule.condition, context)
-    outcome = run_rule(compiled, context)
+    outcome = run_rule(compiled, context, facts)
     if isinstance(outcome, RuleFailure):
         return RuleTrace(**base, outcome="failed", reason=outcome.reason, clauses=clauses)
     if outcome is None:

@@ -8,13 +8,32 @@ extensions that broke the rule. Lists render joined with ", ".
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import cel
 
-from rulebook.engine import compile_source, render_value
+from rulebook.engine import ROOTS, compile_source, render_value
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_FIELD_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldPath:
+    """A placeholder that only names a field (`intent.name`): read from the facts directly, since
+    a CEL call per field would cost more than the rule that matched."""
+
+    parts: tuple[str, ...]
+
+    def lookup(self, facts: Mapping[str, Any]) -> Any:
+        value: Any = facts
+        for part in self.parts:
+            if not isinstance(value, dict) or part not in value:
+                raise KeyError(part)  # what CEL raises for a missing field
+            value = value[part]
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,20 +54,33 @@ def placeholders(template: str) -> list[Placeholder]:
 class Template:
     """A template split into literal text and compiled expressions, alternating."""
 
-    parts: tuple[str | cel.Program, ...]
+    parts: tuple[str | FieldPath | cel.Program, ...]
 
     @classmethod
     def compile(cls, template: str) -> Template:
         """Raises ValueError (from the CEL library) when a placeholder does not compile."""
-        parts: list[str | cel.Program] = []
+        parts: list[str | FieldPath | cel.Program] = []
         last = 0
         for match in _PLACEHOLDER.finditer(template):
             parts.append(template[last : match.start()])
-            parts.append(compile_source(match.group(1).strip()))
+            source = match.group(1).strip()
+            if _FIELD_PATH.match(source) and source.split(".")[0] in ROOTS:
+                parts.append(FieldPath(tuple(source.split("."))))
+            else:
+                parts.append(compile_source(source))
             last = match.end()
         parts.append(template[last:])
         return cls(tuple(p for p in parts if p != ""))
 
-    def render(self, context: cel.Context) -> str:
-        """Raises whatever the CEL library raises for a placeholder that cannot be evaluated."""
-        return "".join(p if isinstance(p, str) else render_value(p.execute(context)) for p in self.parts)
+    def render(self, context: cel.Context, facts: Mapping[str, Any]) -> str:
+        """`facts` are the context's values as Python data. Raises KeyError for a missing field
+        and whatever the CEL library raises for a placeholder that cannot be evaluated."""
+        return "".join(self._text(part, context, facts) for part in self.parts)
+
+    @staticmethod
+    def _text(part: str | FieldPath | cel.Program, context: cel.Context, facts: Mapping[str, Any]) -> str:
+        if isinstance(part, str):
+            return part
+        if isinstance(part, FieldPath):
+            return render_value(part.lookup(facts))
+        return render_value(part.execute(context))
