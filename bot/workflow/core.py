@@ -59,8 +59,12 @@ class WorkflowBase:
         # Tells this process's locks from a previous process with the same host and pid (containers).
         self.process_token = uuid.uuid4().hex
 
+    # Implemented by the mixins (bot.workflow.requests, bot.workflow.execution).
+    def plan(self, request_id: str | int) -> Request:
+        raise NotImplementedError
+
     def apply(self, request_id: str | int) -> Request:
-        raise NotImplementedError  # bot.workflow.execution
+        raise NotImplementedError
 
     # Reading -----------------------------------------------------------------------------------
 

@@ -1,23 +1,20 @@
-"""Applying approved requests under a stack lock, and cleaning up after a crash."""
+"""Applying approved requests under the stack lock; going back for approvals when the plan changed."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
-from bot.store import StackLockRow, repository
+from bot.store import repository
 from bot.workflow import transitions as T
 from bot.workflow.core import WorkflowBase, log
 from bot.workflow.decisions import DecisionsMixin
-from bot.workflow.model import BOT_ACTOR, LockHolder, Request, RequestState, format_request_id
+from bot.workflow.model import BOT_ACTOR, Request, RequestState, format_request_id
 from bot.workflow.plans import plan_change, plan_facts
 from bot.workflow.requests import GENERIC_FAILURE, RequestsMixin, action_of
 from intents.intent import Intent
 from provisioners.errors import ProvisionerError
 from provisioners.plan import Plan
-
-RESTART_MESSAGE = "The bot restarted during the apply; nothing was lost: re-run with `{hint}`."
 
 
 class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
@@ -25,54 +22,29 @@ class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
         """Take the stack lock, re-preview, then apply (or go back for approvals if the plan changed).
 
         Does nothing unless the request is `approved`, so a retried or doubled call is harmless.
-        When another request holds the stack, this one stays approved and waits; the holder starts
-        it on release (with a worker).
+        When another request holds the stack, this one stays approved and waits; it is started
+        again when the holder lets go (with a worker).
         """
         row = self._row(request_id)
         number = row.id
         assert number is not None
         if row.state != RequestState.APPROVED:
             return Request.from_row(row)
-        at = self.clock.now()
-        lock = StackLockRow(
-            stack_name=row.stack_name,
-            request_id=number,
-            hostname=self.hostname,
-            pid=self.pid,
-            process_token=self.process_token,
-            acquired_at=at,
-        )
-        with self.store.write() as session:
-            row = self._locked(session, number)
-            if row.state != RequestState.APPROVED:  # cancelled while we were getting here
-                return Request.from_row(row)
-            taken = repository.try_lock_stack(session, lock)
-            holder = None if taken else repository.get_lock(session, row.stack_name)
-            busy = holder is not None and holder.request_id != number
-            if busy:
-                assert holder is not None
-                detail = {"holder": format_request_id(holder.request_id), "hostname": holder.hostname}
-                T.record(session, row, "apply.stack_busy", actor=BOT_ACTOR, at=at, detail=detail)
+        row, taken = self._take_stack(number, {RequestState.APPROVED}, self.apply)
         if not taken:
-            request = Request.from_row(row)
-            if busy and holder is not None:
-                self._notify("stack_busy", request, LockHolder.from_row(holder))
-            elif holder is None:
-                self._schedule(self.apply, request.id)  # released in between: try again
-            return request  # else: this request's apply is already running elsewhere
+            return Request.from_row(row)
         try:
             return self._apply_locked(number)
         finally:
-            with self.store.write() as session:
-                repository.release_lock(session, row.stack_name, number)
-            self._start_next(row.stack_name)
+            self._release_stack(row.stack_name, number)
 
-    def _apply_locked(self, number: int) -> Request:
+    def _apply_locked(self, number: int, fresh: Plan | None = None) -> Request:
+        """With the stack lock held. `fresh`: a plan previewed under this same lock (no re-preview)."""
         row = self._row(number)
         if row.state != RequestState.APPROVED:
             return Request.from_row(row)
         intent = Intent.model_validate(row.intent)
-        plan = self._preview(row, intent)
+        plan = fresh or self._preview(row, intent)
         if plan is None:
             return self._snapshot(number)
         if (
@@ -180,94 +152,3 @@ class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
             for group, count in request.required_approvals.items():
                 self._notify("approval_requested", request, group, count)
         return route
-
-    def _start_next(self, stack_name: str) -> None:
-        """Start the oldest approved request that waited for this stack."""
-        if self.worker is None:
-            return
-        with self.store.read() as session:
-            waiting = repository.requests_in_states(
-                session, {RequestState.APPROVED}, stack_name=stack_name, limit=1
-            )
-        for row in waiting:
-            self._schedule(self.apply, row.id)
-
-    # Recovery ----------------------------------------------------------------------------------
-
-    def recover_after_restart(self) -> list[Request]:
-        """Run at start: fail applies a dead process left `applying`, and free the locks it held.
-
-        A lock is orphaned when it was taken on this host by another process that is gone (or by
-        an earlier process with our pid, as after a container restart). Locks of other hosts are
-        left alone: from here nobody can tell whether that process still runs.
-        """
-        at = self.clock.now()
-        with self.store.read() as session:
-            applying = repository.requests_in_states(session, {RequestState.APPLYING})
-            locks = {lock.stack_name: lock for lock in repository.all_locks(session)}
-        recovered = []
-        for row in applying:
-            assert row.id is not None
-            lock = locks.get(row.stack_name)
-            held = lock if lock is not None and lock.request_id == row.id else None
-            if held is not None and not self._orphaned(held):
-                continue
-            hint = (
-                f"/platform destroy {format_request_id(row.target_request_id)}"
-                if row.action == "destroy" and row.target_request_id is not None
-                else f"/platform request {row.intent_text}"
-            )
-            message = RESTART_MESSAGE.format(hint=hint)
-            with self.store.write() as session:
-                locked = self._locked(session, row.id)
-                moved = T.transition(
-                    session,
-                    locked,
-                    T.RECOVERED_AFTER_CRASH,
-                    actor=BOT_ACTOR,
-                    at=at,
-                    detail={"lock": None if held is None else {"hostname": held.hostname, "pid": held.pid}},
-                    error=message,
-                    finished_at=at,
-                )
-                if moved:
-                    repository.fail_running_runs(session, row.id, at, "the bot restarted")
-                    repository.release_lock(session, row.stack_name, row.id)
-            if moved:
-                request = self._snapshot(row.id)
-                self._notify("recovered_after_crash", request)
-                recovered.append(request)
-        for lock in locks.values():
-            if self._orphaned(lock):
-                with self.store.write() as session:
-                    if repository.release_lock(session, lock.stack_name, lock.request_id):
-                        holder = self._locked(session, lock.request_id)
-                        detail = {"stack": lock.stack_name, "hostname": lock.hostname, "pid": lock.pid}
-                        T.record(session, holder, "stack_lock.cleared", actor=BOT_ACTOR, at=at, detail=detail)
-        self._resume()
-        return recovered
-
-    def _resume(self) -> None:
-        """Work that was queued in memory when the process died: plan what waits for a plan,
-        apply what is approved. Both are idempotent, so a second live bot doing the same is harmless."""
-        if self.worker is None:
-            return
-        with self.store.read() as session:
-            pending = repository.requests_in_states(session, {RequestState.EVALUATED, RequestState.APPROVED})
-        for row in pending:
-            self._schedule(self.plan if row.state == RequestState.EVALUATED else self.apply, row.id)
-
-    def _orphaned(self, lock: StackLockRow) -> bool:
-        if lock.hostname != self.hostname or lock.process_token == self.process_token:
-            return False
-        return lock.pid == self.pid or not _pid_alive(lock.pid)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True

@@ -8,6 +8,7 @@ from bot.errors import InvalidTransition, NotAllowed, StoreConflict, WorkflowErr
 from bot.store import RequestRow, RunRow, repository
 from bot.workflow import transitions as T
 from bot.workflow.core import WorkflowBase, deny_message, log
+from bot.workflow.locks import StackLocksMixin
 from bot.workflow.model import (
     BOT_ACTOR,
     FINAL_STATES,
@@ -26,7 +27,7 @@ GENERIC_FAILURE = (
 )
 
 
-class RequestsMixin(WorkflowBase):
+class RequestsMixin(StackLocksMixin, WorkflowBase):
     # Submit ------------------------------------------------------------------------------------
 
     def submit(
@@ -162,21 +163,38 @@ class RequestsMixin(WorkflowBase):
     # Plan --------------------------------------------------------------------------------------
 
     def plan(self, request_id: str | int) -> Request:
-        """Preview, then the full decision: denied, awaiting approval, or approved (and applied)."""
+        """Preview under the stack lock, then the full decision: denied, awaiting approval, or
+        approved (and, when the rulebook allows it outright, applied right away)."""
         row = self._row(request_id)
         number = row.id
         assert number is not None
         if row.state != RequestState.EVALUATED:
             return Request.from_row(row)  # already planned, or cancelled meanwhile
+        row, taken = self._take_stack(number, {RequestState.EVALUATED}, self.plan)
+        if not taken:
+            return Request.from_row(row)
+        try:
+            request, plan = self._plan_locked(number)
+            if (
+                plan is not None
+                and request.state is RequestState.APPROVED
+                and self.policy.auto_apply_when_allowed
+            ):
+                # Still holding the lock: the plan just made is the plan to apply, no second preview.
+                return self._apply_locked(number, fresh=plan)
+            return request
+        finally:
+            self._release_stack(row.stack_name, number)
+
+    def _plan_locked(self, number: int) -> tuple[Request, Plan | None]:
+        row = self._row(number)
         intent = Intent.model_validate(row.intent)
         plan = self._preview(row, intent)
         if plan is None:
-            return self._snapshot(number)
-        request = Request.from_row(row)
+            return self._snapshot(number), None
         at = self.clock.now()
-        decision = self.rulebook.evaluate(
-            intent, request.actor, at, action=action_of(row), plan=plan_facts(plan)
-        )
+        actor = Request.from_row(row).actor
+        decision = self.rulebook.evaluate(intent, actor, at, action=action_of(row), plan=plan_facts(plan))
         with self.store.write() as session:
             row = self._locked(session, number)
             planned = T.transition(
@@ -191,16 +209,17 @@ class RequestsMixin(WorkflowBase):
                 planned_at=at,
             )
             if not planned:
-                return Request.from_row(row)
+                return Request.from_row(row), None
             route = self._route(session, row, decision, at, replanned=False, values={})
         request = self._snapshot(number)
         self._notify("plan_ready", request, plan, decision)
         if route is RequestState.AWAITING_APPROVAL:
             for group, count in request.required_approvals.items():
                 self._notify("approval_requested", request, group, count)
-        elif route is RequestState.APPROVED and self.policy.auto_apply_when_allowed:
-            return self.apply(request.id)
-        return request
+        return request, plan
+
+    def _apply_locked(self, number: int, fresh: Plan | None = None) -> Request:
+        raise NotImplementedError  # bot.workflow.execution
 
     def _preview(self, row: RequestRow, intent: Intent) -> Plan | None:
         """Run the preview (recorded as a run); on failure mark the request failed and return None."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot.workflow.execution import ExecutionMixin
 from bot.workflow.queries import QueriesMixin
+from bot.workflow.recovery import RecoveryMixin
 
 
-class Workflow(ExecutionMixin, QueriesMixin):
+class Workflow(ExecutionMixin, RecoveryMixin, QueriesMixin):
     """Every transition of a request, each one compare-and-set in the database and audited.
 
     Transitions: submit, plan, approve, reject, cancel, apply, request_destroy, expire_due,

@@ -13,7 +13,7 @@ from bot.workflow import BackgroundWorker, RequestState, Workflow
 from intents import Catalog
 from provisioners import Runner, RunnerSettings
 from tests.support.postgres import PostgresServer
-from tests.unit.bot.workflow.conftest import DEV, RecordingNotifier, make_workflow, service_intent
+from tests.unit.bot.workflow.conftest import DEV, RecordingNotifier, make_workflow, seed, service_intent
 
 pytestmark = pytest.mark.engine
 
@@ -47,11 +47,8 @@ def test_a_dev_request_is_planned_and_applied_without_anyone(
     assert all(a != b for a, b in zip(progress, progress[1:], strict=False))  # no repeats in a row
     with workflow.store.read() as session:
         runs = repository.runs_for(session, request.number)
-    assert [(r.kind, r.outcome) for r in runs] == [
-        ("preview", "succeeded"),
-        ("preview", "succeeded"),
-        ("up", "succeeded"),
-    ]
+    # Planned and applied under one stack lock: the plan just made is applied, no second preview.
+    assert [(r.kind, r.outcome) for r in runs] == [("preview", "succeeded"), ("up", "succeeded")]
     assert workflow.plan(request.id).state is RequestState.SUCCEEDED  # a second plan() changes nothing
 
 
@@ -231,6 +228,85 @@ def test_the_worker_runs_plan_and_apply_in_the_background(
         assert wf.approve(prod.id, "U_SEC1", waiting.plan_hash or "").complete
         worker.drain(180)
         assert wf.get(prod.id).state is RequestState.SUCCEEDED
+        assert worker.failures == []
+    finally:
+        worker.shutdown()
+
+
+def test_requests_for_one_stack_take_turns(
+    store: Store,
+    catalog: Catalog,
+    notifier: RecordingNotifier,
+    runner: Runner,
+    rulebook: object,
+    directory: object,
+    clock: object,
+) -> None:
+    worker = BackgroundWorker(max_workers=3)
+    wf = make_workflow(
+        store,
+        rulebook=rulebook,
+        catalog=catalog,
+        runner=runner,
+        notifier=notifier,
+        directory=directory,
+        clock=clock,
+        worker=worker,
+    )
+    try:
+        owners = ("U111AAA", "U222BBB", "U333CCC")
+        requests = [wf.submit(service_intent(catalog, env="dev", owners=o), DEV, "C") for o in owners]
+        worker.drain(300)
+        assert [wf.get(r.id).state for r in requests] == [RequestState.SUCCEEDED] * 3
+        assert worker.failures == []
+        # Three plans start together; while one holds the stack the others are told it is busy.
+        assert notifier.of("stack_busy")
+        with store.read() as session:
+            assert repository.all_locks(session) == []
+    finally:
+        worker.shutdown()
+
+
+def test_after_a_restart_a_request_waiting_for_its_stack_goes_ahead(
+    store: Store,
+    catalog: Catalog,
+    notifier: RecordingNotifier,
+    runner: Runner,
+    rulebook: object,
+    directory: object,
+    clock: object,
+) -> None:
+    import subprocess
+    import sys
+
+    from bot.store import StackLockRow
+
+    worker = BackgroundWorker(max_workers=2)
+    parts = dict(rulebook=rulebook, catalog=catalog, runner=runner, notifier=notifier, directory=directory)
+    wf = make_workflow(store, clock=clock, worker=worker, **parts)
+    try:
+        holder = seed(wf, catalog, "applying", name="billing")
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        with store.write() as session:
+            lock = StackLockRow(
+                stack_name=holder.stack_name,
+                request_id=holder.number,
+                hostname="bot-host",
+                pid=dead.pid,
+                process_token="crashed-process",
+                acquired_at=clock.now(),  # type: ignore[attr-defined]
+            )
+            assert repository.try_lock_stack(session, lock)
+        waiting = wf.submit(service_intent(catalog, env="prod", name="billing"), DEV, "C")
+        worker.drain(120)
+        assert wf.get(waiting.id).state is RequestState.EVALUATED
+        ((busy_request, busy_holder),) = notifier.of("stack_busy")
+        assert busy_request.id == waiting.id and busy_holder.request_id == holder.id
+
+        assert [r.id for r in wf.recover_after_restart()] == [holder.id]
+        worker.drain(120)
+        assert wf.get(waiting.id).state is RequestState.AWAITING_APPROVAL
         assert worker.failures == []
     finally:
         worker.shutdown()

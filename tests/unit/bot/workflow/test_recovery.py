@@ -134,7 +134,7 @@ def test_apply_waits_while_another_request_holds_the_stack(
     assert result.state is RequestState.APPROVED
     ((request, lock),) = notifier.of("stack_busy")
     assert request.id == waiting.id and lock.request_id == holder.id and lock.hostname == "bot-host"
-    assert workflow.status(waiting.id).audit[-1].event == "apply.stack_busy"
+    assert workflow.status(waiting.id).audit[-1].event == "stack.busy"
     assert workflow.status(waiting.id).lock == lock
 
 
