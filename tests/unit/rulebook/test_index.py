@@ -2,9 +2,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rulebook import Rulebook, Verdict
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intents.intent import Intent
+from rulebook import (
+    Action,
+    Decision,
+    PlanFacts,
+    Rulebook,
+    Stage,
+    Verdict,
+)
+from rulebook.algebra import decide
+from rulebook.book import run_rule
+from rulebook.context import build_context
 from rulebook.explain import explain
 from rulebook.index import Guarded, RuleIndex, guards
+from rulebook.models import RuleFailure, RuleMatch
 from tests.unit.rulebook.conftest import REQUESTER, TUESDAY_10, postgres, rule, rulebook_text, service
 
 Build = Callable[..., Rulebook]
@@ -68,3 +83,44 @@ def test_a_guarded_rule_that_is_a_candidate_still_fails_closed(book_from: Build)
     book = book_from(rulebook_text(rule("intent.path == 'postgres-database' && intent.params.team == 'x'")))
     decision = book.evaluate(postgres(), REQUESTER, TUESDAY_10)
     assert [f.rule_id for f in decision.failures] == ["r"]
+
+
+def _unindexed(book: Rulebook, intent: Intent, action: Action, plan: PlanFacts | None) -> Decision:
+    """The decision with every rule of the stage run through CEL, as if there were no index."""
+    context = book.context(intent, REQUESTER, TUESDAY_10, action=action, plan=plan)
+    facts = {**build_context(intent, REQUESTER, TUESDAY_10, zone=book.zone, zone_name=book.timezone,
+                             action=action, plan=plan), "vars": book.variables}  # fmt: skip
+    rules = [c for c in book.compiled if plan is not None or c.rule.stage is Stage.INTENT]
+    outcomes = [run_rule(c, context, facts) for c in rules]
+    matches = [o for o in outcomes if isinstance(o, RuleMatch)]
+    failures = [o for o in outcomes if isinstance(o, RuleFailure)]
+    stage = Stage.INTENT if plan is None else Stage.PLAN
+    return decide(matches, failures, stage=stage, rulebook_version=book.version)
+
+
+_intents = st.builds(
+    Intent,
+    path=st.sampled_from(["postgres-database", "service", "other"]),
+    name=st.sampled_from(["billing", "x", "Bad_Name", "checkout-api"]),
+    env=st.sampled_from(["dev", "staging", "prod", "qa"]),
+    params=st.fixed_dictionaries(
+        {},
+        optional={
+            "size": st.sampled_from(["small", "large"]),
+            "extensions": st.lists(st.sampled_from(["citext", "plv8"]), max_size=2).map(tuple),
+            "team": st.sampled_from(["payments", "marketing"]),
+        },
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_intents, st.sampled_from(["apply", "destroy"]), st.booleans())
+def test_the_index_never_changes_a_decision(
+    default_book: Rulebook, intent: Intent, action: Action, with_plan: bool
+) -> None:
+    book = default_book
+    plan = PlanFacts(counts={"delete": 1}) if with_plan else None
+    assert book.evaluate(intent, REQUESTER, TUESDAY_10, action=action, plan=plan) == _unindexed(
+        book, intent, action, plan
+    )
