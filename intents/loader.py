@@ -54,55 +54,68 @@ def parse_catalog(text: str, *, source: str = "<catalog>") -> Catalog:
                 )
             ]
         ) from exc
-    lines: dict[Loc, tuple[int, int]] = {}
-    located: list[tuple[Loc, str]] = []
+    found = _Located(source)
     if node is not None:
-        _map_lines(node, (), lines, located)
+        found.map(node, ())
     if not isinstance(data, dict):
-        located.append(((), "the catalog must be a mapping with `version`, `patterns` and `paths`"))
-        raise _error(source, lines, located)
+        found.add((), "the catalog must be a mapping with `version`, `patterns` and `paths`")
+        raise found.error()
     try:
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
-        located.extend((tuple(err["loc"]), err["msg"]) for err in exc.errors())
-        raise _error(source, lines, located) from exc
-    located.extend(check_catalog(catalog))
-    if located:
-        raise _error(source, lines, located)
+        for err in exc.errors():
+            found.add(tuple(err["loc"]), err["msg"])
+        raise found.error() from exc
+    for loc, message in check_catalog(catalog):
+        found.add(loc, message)
+    if found.problems:
+        raise found.error()
     return catalog
 
 
-def _map_lines(
-    node: yaml.Node, loc: Loc, lines: dict[Loc, tuple[int, int]], located: list[tuple[Loc, str]]
-) -> None:
-    lines.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = (*loc, key)
-            if key in seen:
-                # PyYAML keeps the last of repeated keys silently; in a catalog that hides a mistake.
-                lines.setdefault(
-                    child + ("#again",), (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                )
-                located.append((child + ("#again",), f"`{key}` appears twice in the same mapping"))
-                continue
-            seen.add(key)
-            lines[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _map_lines(value_node, child, lines, located)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _map_lines(item, (*loc, index), lines, located)
+class _Located:
+    """Problems of one catalog document, each placed at the line of the YAML node it concerns."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.lines: dict[Loc, tuple[int, int]] = {}
+        self.problems: list[CatalogProblem] = []
+        self._open: set[int] = set()
+
+    def map(self, node: yaml.Node, loc: Loc) -> None:
+        """Record where every location of the document starts; report repeated keys on the way."""
+        if id(node) in self._open:
+            return  # a YAML alias pointing at its own ancestor; the models refuse the data itself
+        self._open.add(id(node))
+        self.lines.setdefault(loc, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                child = (*loc, str(key_node.value))
+                if child[-1] in seen:
+                    # PyYAML keeps the last of repeated keys silently; in a catalog that hides a mistake.
+                    self.add(child, f"`{child[-1]}` appears twice in the same mapping", at=_mark(key_node))
+                    continue
+                seen.add(str(child[-1]))
+                self.lines[child] = _mark(key_node)
+                self.map(value_node, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.map(item, (*loc, index))
+        self._open.discard(id(node))
+
+    def add(self, loc: Loc, message: str, *, at: tuple[int, int] | None = None) -> None:
+        line, column = at or _nearest(self.lines, loc)
+        self.problems.append(
+            CatalogProblem(file=self.source, line=line, column=column, where=_where(loc), message=message)
+        )
+
+    def error(self) -> CatalogError:
+        return CatalogError(self.problems)
 
 
-def _error(source: str, lines: dict[Loc, tuple[int, int]], located: list[tuple[Loc, str]]) -> CatalogError:
-    problems = []
-    for loc, message in located:
-        line, column = _nearest(lines, loc)
-        where = _where(tuple(part for part in loc if part != "#again"))
-        problems.append(CatalogProblem(file=source, line=line, column=column, where=where, message=message))
-    return CatalogError(problems)
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def _nearest(lines: dict[Loc, tuple[int, int]], loc: Loc) -> tuple[int | None, int | None]:

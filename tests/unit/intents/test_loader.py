@@ -234,3 +234,9 @@ def test_rendered_error_cites_file_and_line() -> None:
         str(caught.value)
         == "manifests/catalog.yaml:12:11: paths[0].parameters.k.type: an enum needs `allowed` values"
     )
+
+
+def test_self_referencing_yaml_alias_is_an_error_not_a_crash() -> None:
+    assert problems("version: 1\npaths: &a [*a]\n") == [
+        (2, "paths[0]", "Input should be a valid dictionary or instance of GoldenPath")
+    ]
