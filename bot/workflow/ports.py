@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.workflow.model import LockHolder, PlanChange, Request
 from intents.intent import Intent
@@ -124,3 +124,12 @@ class WorkflowPolicy:
     auto_apply_when_allowed: bool = True
     # Members may cancel anyone's request (before it is applying).
     admin_group: str | None = None
+
+
+if TYPE_CHECKING:
+    # The real parts must keep fitting these ports; mypy checks it here, nothing runs.
+    import provisioners
+    import rulebook
+
+    def _fits(runner: provisioners.Runner, book: rulebook.Rulebook) -> tuple[Runner, Rulebook]:
+        return runner, book
