@@ -80,21 +80,51 @@ def running_postgres() -> Iterator[PostgresServer]:
     env = {**os.environ, "LC_ALL": "C.UTF-8"}
     try:
         subprocess.run(
-            [*run_as, str(bin_dir / "initdb"), "-D", str(data), "-U", "admin", "--pwfile", str(pwfile),
-             "-A", "scram-sha-256", "-E", "UTF8", "--no-sync"],
-            check=True, capture_output=True, env=env,
+            [
+                *run_as,
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "admin",
+                "--pwfile",
+                str(pwfile),
+                "-A",
+                "scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
         )
         options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
         subprocess.run(
-            [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
-             "-w", "-t", "60", "start"],
-            check=True, capture_output=True, env=env,
+            [
+                *run_as,
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(root / "log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
         )
         yield PostgresServer(host="127.0.0.1", port=port, user="admin", password=password)
     finally:
         subprocess.run(
             [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            capture_output=True, env=env,
+            capture_output=True,
+            env=env,
         )
         shutil.rmtree(root, ignore_errors=True)
 

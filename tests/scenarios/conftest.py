@@ -1,0 +1,124 @@
+"""Whole flows over real HTTP: the local Slack emulator signs and sends what Slack would, Bolt
+answers on a real port, the workflow runs the real Pulumi engine against a real PostgreSQL and
+real git repositories. Time is a ManualClock (a Monday, 10:00 in Berlin: business hours)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from bot.app import PlatformBot, create_app
+from bot.clock import ManualClock
+from bot.config import AppConfig, ApproverGroup, Channels, PulumiSettings, Settings
+from bot.http_server import HttpServer
+from bot.workflow import FINAL_STATES, Request, RequestState
+from bot.slack_emulator import Message, SlackDriver, SlackEmulator, default_workspace
+from tests.support.postgres import PostgresServer
+from tests.support.pulumi import require_pulumi_cli
+
+T = TypeVar("T")
+BUSINESS_HOURS = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 Europe/Berlin
+
+
+def scenario_config(pulumi_bin_dir: Path) -> AppConfig:
+    return AppConfig(
+        channels=Channels(requests="C0REQUESTS", platform="C0PLATFORM"),
+        groups={
+            "security": ApproverGroup(usergroup_id="S0SECURITY", channel="C0SECURITY"),
+            "oncall": ApproverGroup(user_ids=("U0ONCALL",), channel="C0PLATFORM"),
+        },
+        teams={"payments": ("U0REQ", "U0DEV2"), "platform": ("U0SEC1", "U0SEC2", "U0ONCALL")},
+        admins=("U0ONCALL",),
+        approval_ttl_hours=24,
+        pulumi=PulumiSettings(pulumi_bin_dir=pulumi_bin_dir),
+    )
+
+
+@dataclass
+class Scenario:
+    slack: SlackEmulator
+    driver: SlackDriver
+    bot: PlatformBot
+    server: HttpServer
+    clock: ManualClock
+    data_dir: Path
+
+    def settle(self, timeout: float = 120.0) -> None:
+        """Wait until background work (previews, applies) is done."""
+        self.bot.worker.drain(timeout)
+
+    def wait_for(self, predicate: Callable[[], T | None], timeout: float = 120.0) -> T:
+        return self.slack.wait_for(predicate, timeout=timeout)
+
+    def thread_of(self, request_id: str) -> list[Message]:
+        request = self.bot.workflow.get(request_id)
+        assert request.thread_ts is not None
+        return self.slack.thread(request.channel, request.thread_ts)
+
+    def thread_text(self, request_id: str) -> str:
+        return "\n".join(m.all_text for m in self.thread_of(request_id))
+
+    def latest_request_id(self, count: int = 1) -> str:
+        """The newest request, once `count` requests exist (the listener stores it after its ack)."""
+        requests = self.wait_for(
+            lambda: self.bot.workflow.list_for("U0REQ", "all", limit=100)[:count] or None
+        )
+        return requests[0].id
+
+    def wait_state(self, request_id: str, *states: RequestState, timeout: float = 180.0) -> Request:
+        """Wait until the request reaches one of `states` (any final or waiting state by default)."""
+        wanted = set(states) or (set(FINAL_STATES) | {RequestState.AWAITING_APPROVAL})
+
+        def reached() -> Request | None:
+            request = self.bot.workflow.get(request_id)
+            return request if request.state in wanted else None
+
+        return self.wait_for(reached, timeout=timeout)
+
+    def settled_request(self, count: int = 1, *states: RequestState) -> Request:
+        request = self.wait_state(self.latest_request_id(count), *states)
+        self.settle()
+        return self.bot.workflow.get(request.id)
+
+    def approval_message(self, request_id: str) -> Message:
+        return self.wait_for(
+            lambda: next(
+                (
+                    m
+                    for m in self.slack.messages("C0SECURITY")
+                    if request_id in m.all_text and m.find_element("approve")
+                ),
+                None,
+            )
+        )
+
+
+@pytest.fixture
+def scenario(
+    tmp_path: Path, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Scenario]:
+    pulumi_bin_dir = require_pulumi_cli()
+    workspace = default_workspace()
+    monkeypatch.setenv("PLATFORMBOT_POSTGRES_ADMIN_DSN", postgres_server.dsn())
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "scenario-passphrase")
+    clock = ManualClock(BUSINESS_HOURS)
+    with SlackEmulator(workspace) as slack:
+        settings = Settings(
+            slack_bot_token=workspace.bot_token,
+            slack_signing_secret=workspace.signing_secret,
+            slack_api_url=slack.base_url,
+            platformbot_data_dir=tmp_path / "data",
+        )
+        bot = create_app(settings, scenario_config(pulumi_bin_dir), clock=clock)
+        bot.start()
+        server = bot.serve_http(port=0).start()
+        driver = SlackDriver(slack, f"{server.url}/slack/events", signing_secret=workspace.signing_secret)
+        try:
+            yield Scenario(slack, driver, bot, server, clock, tmp_path / "data")
+        finally:
+            bot.close()

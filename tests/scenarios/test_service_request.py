@@ -1,0 +1,29 @@
+"""A `service` the rulebook allows: from slash command to a real git repository, in one thread."""
+
+from __future__ import annotations
+
+import subprocess
+
+from bot.workflow import RequestState
+from tests.scenarios.conftest import Scenario
+
+
+def test_allowed_service_goes_from_command_to_repository(scenario: Scenario) -> None:
+    response = scenario.driver.slash_command(
+        "request service name=demo team=payments language=python owners=U0REQ", user="U0REQ"
+    )
+
+    assert response.status == 200
+    assert "service name=demo" in response.text
+    request = scenario.settled_request()
+    request_id = request.id
+    assert request.state is RequestState.SUCCEEDED, request.error
+    thread = scenario.thread_text(request_id)
+    assert "Plan" in thread and "to create" in thread
+    assert "succeeded" in thread
+    repo = scenario.data_dir / "repos" / "demo"
+    assert (repo / "CODEOWNERS").read_text().strip()
+    log = subprocess.run(
+        ["git", "-C", str(repo), "log", "--oneline"], capture_output=True, text=True, check=True
+    )
+    assert log.stdout.strip()
