@@ -16,8 +16,8 @@ from bot.app import PlatformBot, create_app
 from bot.clock import ManualClock
 from bot.config import AppConfig, ApproverGroup, Channels, PulumiSettings, Settings
 from bot.http_server import HttpServer
-from bot.workflow import FINAL_STATES, Request, RequestState
 from bot.slack_emulator import Message, SlackDriver, SlackEmulator, default_workspace
+from bot.workflow import FINAL_STATES, Request, RequestState
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli
 
