@@ -97,8 +97,10 @@ def describe_failure(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if text.startswith("No such overload"):
         return "type error: an operator or function got a value of the wrong type (no such overload)"
-    # The library's messages add advice for Python programmers after the first sentence.
-    first = text.split(". ")[0].rstrip(".")
+    # The library's messages add advice for Python programmers after the first sentence; and the
+    # author wrote `matches`, not the name it was routed to.
+    first = text.split(". ")[0].rstrip(".").replace(f"'{CACHED_MATCHES}'", "'matches'")
+    first = first.replace("Python function call failed: error: ", "")
     if isinstance(exc, RuntimeError | TypeError | ValueError):
         return first
     return f"{type(exc).__name__}: {first}"
