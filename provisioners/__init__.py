@@ -3,35 +3,63 @@ checks for drift and destroys them (side effects live here; see errors.py for wh
 
 Public API: Runner, RunnerSettings, Plan, ResourceChange, DriftReport, ApplyResult, DestroyResult,
 Progress, StackInfo, PROGRAMS (provisioners.programs) and the errors in provisioners.errors.
+
+The names are loaded on first use: the engine's dynamic-provider processes import
+`provisioners.providers.*` for every operation, and must not pay for the runner, the
+Automation API and the templates they never use.
 """
 
 from __future__ import annotations
 
-from provisioners.errors import (
-    EngineError,
-    EngineUnavailable,
-    InvalidParameters,
-    ProgramUnavailable,
-    ProvisionerError,
-    StackBusy,
-    StackNotFound,
-)
-from provisioners.plan import (
-    ApplyResult,
-    DestroyResult,
-    DriftReport,
-    Plan,
-    Progress,
-    ResourceChange,
-    StackInfo,
-)
-from provisioners.programs import PROGRAMS, GoldenPathProgram
-from provisioners.runner import Runner
-from provisioners.settings import PULUMI_VERSION, RunnerSettings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provisioners.errors import (
+        EngineError,
+        EngineUnavailable,
+        InvalidParameters,
+        ProgramUnavailable,
+        ProvisionerError,
+        StackBusy,
+        StackNotFound,
+    )
+    from provisioners.plan import (
+        ApplyResult,
+        DestroyResult,
+        DriftReport,
+        Plan,
+        Progress,
+        ResourceChange,
+        StackInfo,
+    )
+    from provisioners.programs import PROGRAMS, GoldenPathProgram
+    from provisioners.runner import Runner
+    from provisioners.settings import PULUMI_VERSION, RunnerSettings
+
+_WHERE = {
+    "EngineError": "provisioners.errors",
+    "EngineUnavailable": "provisioners.errors",
+    "InvalidParameters": "provisioners.errors",
+    "ProgramUnavailable": "provisioners.errors",
+    "ProvisionerError": "provisioners.errors",
+    "StackBusy": "provisioners.errors",
+    "StackNotFound": "provisioners.errors",
+    "ApplyResult": "provisioners.plan",
+    "DestroyResult": "provisioners.plan",
+    "DriftReport": "provisioners.plan",
+    "Plan": "provisioners.plan",
+    "Progress": "provisioners.plan",
+    "ResourceChange": "provisioners.plan",
+    "StackInfo": "provisioners.plan",
+    "PROGRAMS": "provisioners.programs",
+    "GoldenPathProgram": "provisioners.programs",
+    "Runner": "provisioners.runner",
+    "PULUMI_VERSION": "provisioners.settings",
+    "RunnerSettings": "provisioners.settings",
+}
 
 __all__ = [
-    "PROGRAMS",
-    "PULUMI_VERSION",
     "ApplyResult",
     "DestroyResult",
     "DriftReport",
@@ -39,6 +67,8 @@ __all__ = [
     "EngineUnavailable",
     "GoldenPathProgram",
     "InvalidParameters",
+    "PROGRAMS",
+    "PULUMI_VERSION",
     "Plan",
     "ProgramUnavailable",
     "Progress",
@@ -50,3 +80,12 @@ __all__ = [
     "StackInfo",
     "StackNotFound",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'provisioners' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
