@@ -160,7 +160,7 @@ def explain_command(
 def _intent(text: str, catalog: Catalog, console: Console) -> Intent:
     """The parsed intent; if the catalog refuses the text, the values as typed, so the rules can
     still be explained (the bot itself would stop at the catalog's message)."""
-    from intents import Intent, IntentError, parse_intent
+    from intents import IntentError, parse_intent
 
     try:
         return parse_intent(text, catalog)
@@ -170,23 +170,22 @@ def _intent(text: str, catalog: Catalog, console: Console) -> Intent:
         if exc.path is None or "name" not in exc.given:
             raise typer.Exit(1) from exc
         console.print("[yellow]Explaining the rules on the values as typed.[/yellow]\n")
-        path = catalog.find(exc.path)
-        given = dict(exc.given)
-        name, env = str(given.pop("name")), str(given.pop("env", (path and path.default_env) or ""))
-        params: dict[str, Any] = {}
-        for key, spec in (path.parameters if path else {}).items():
-            if key != "name" and key not in given and spec.default is not None:
-                params[key] = spec.default
-        for key, value in given.items():
-            params[key] = (
-                tuple(value.split(","))
-                if path
-                and key in path.parameters
-                and (path.parameters[key].type == "list")
-                and isinstance(value, str)
-                else value
-            )
-        return Intent(path=exc.path, name=name, env=env, params=params)
+        return _as_typed(exc.path, dict(exc.given), catalog)
+
+
+def _as_typed(path_name: str, given: dict[str, Any], catalog: Catalog) -> Intent:
+    """An Intent from values the catalog refused: its defaults filled in, lists split."""
+    from intents import Intent
+
+    path = catalog.find(path_name)
+    specs = path.parameters if path is not None else {}
+    default_env = path.default_env if path is not None else None
+    name, env = str(given.pop("name")), str(given.pop("env", default_env or ""))
+    params: dict[str, Any] = {k: s.default for k, s in specs.items() if k != "name" and s.default is not None}
+    for key, value in given.items():
+        is_list = key in specs and specs[key].type == "list" and isinstance(value, str)
+        params[key] = tuple(value.split(",")) if is_list else value
+    return Intent(path=path_name, name=name, env=env, params=params)
 
 
 def _plan_facts(path: Path) -> Any:
