@@ -118,8 +118,13 @@ def _request(tokens: Sequence[Token], catalog: Catalog) -> Intent:
     problems: list[Problem] = []
     entries: list[Entry] = []
     named = False
+    continues = False  # the previous word was key=value ending in an unquoted comma
     for token in tokens[1:]:
-        if token.key is None and not named:
+        if token.key is None and continues:
+            # `extensions=pgcrypto, citext` is how people write lists: read it as if quoted.
+            last = entries[-1]
+            entries[-1] = Entry(last.key, f"{last.raw} {token.value}", last.position)
+        elif token.key is None and not named:
             named = True
             entries.append(Entry("name", token.value, token.start))
         elif token.key is None:
@@ -146,6 +151,8 @@ def _request(tokens: Sequence[Token], catalog: Catalog) -> Intent:
             )
         else:
             entries.append(Entry(token.key, token.value, token.start))
+        # Only a key=value word (or a word merged into one) carries its value on to the next word.
+        continues = token.raw.endswith(",") and (bool(token.key) or continues)
     intent, found, given = evaluate(catalog, path, entries)
     problems.extend(found)
     problems.sort(key=lambda p: (p.position is None, p.position or 0))

@@ -38,8 +38,7 @@ class Intent(BaseModel):
         """
         parts = [self.path, f"name={quote(self.name)}", f"env={quote(self.env)}"]
         for key, value in self.params.items():
-            text = REDACTED if key in redact else format_value(value)
-            parts.append(f"{key}={quote(text) if text != REDACTED else text}")
+            parts.append(f"{key}={REDACTED if key in redact else quote(format_value(value))}")
         return " ".join(parts)
 
 

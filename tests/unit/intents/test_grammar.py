@@ -316,3 +316,20 @@ def test_path_without_request_suggests_the_request(catalog: Catalog) -> None:
 def test_key_value_first_is_an_unknown_command(catalog: Catalog) -> None:
     (problem,) = error_of("name=billing", catalog).problems
     assert problem.code is ProblemCode.UNKNOWN_COMMAND and problem.suggestions == ()
+
+
+def test_misspelt_environment_suggests_the_real_one(catalog: Catalog) -> None:
+    (problem,) = error_of("request pg billing env=production", catalog).problems
+    assert problem.suggestions == ("prod",) and "Did you mean `prod`?" in problem.message
+
+
+def test_list_written_with_spaces_after_commas_is_read_as_one_value(catalog: Catalog) -> None:
+    text = "pg billing env=dev extensions=pgcrypto, citext, hstore description=hi, there"
+    intent = parse_intent(text, catalog)
+    assert intent.params["extensions"] == ("citext", "hstore", "pgcrypto")
+    assert intent.params["description"] == "hi, there"
+
+
+def test_only_a_key_value_word_carries_on_after_a_comma(catalog: Catalog) -> None:
+    assert problems_of("request pg =a, billing env=dev", catalog) == [(ProblemCode.BAD_SYNTAX, None)]
+    assert problems_of("request pg billing, env=dev", catalog) == [(ProblemCode.BAD_VALUE, "name")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,14 @@ def test_pure_packages_import_no_adapters(package: str) -> None:
 def test_the_scan_sees_every_import_form() -> None:
     source = "import pulumi.automation as auto\nfrom slack_sdk import WebClient\nfrom . import x\n"
     assert imported_modules(source) == {"pulumi.automation", "slack_sdk"}
+
+
+def test_intents_imports_only_the_standard_library_pydantic_and_yaml() -> None:
+    allowed = set(sys.stdlib_module_names) | {"intents", "pydantic", "yaml"}
+    outside = {
+        module
+        for path in (ROOT / "intents").rglob("*.py")
+        for module in imported_modules(path.read_text(encoding="utf-8"))
+        if module.split(".")[0] not in allowed
+    }
+    assert outside == set()
