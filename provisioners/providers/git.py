@@ -95,10 +95,16 @@ class RepositoryProvider(_Base):
 
     KEYS = ("path", "default_branch")
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
-        if not (isinstance(news.get("path"), str) and os.path.isabs(news["path"])):
+        path = news.get("path")
+        if not (isinstance(path, str) and os.path.isabs(path)):
             failures.append(CheckFailure("path", "must be an absolute path"))
+        elif not olds and os.path.exists(path):
+            # Caught at preview time, so a clash is refused before anyone approves it.
+            failures.append(
+                CheckFailure("path", f"{os.path.basename(path)} already exists under the git root")
+            )
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -43,6 +43,13 @@ def test_an_existing_directory_is_never_taken_over(tmp_path: Path) -> None:
         RepositoryProvider().create({"path": str(tmp_path / "svc"), "default_branch": "main"})
 
 
+def test_a_clash_is_caught_by_check_before_a_create(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    props = {"path": str(tmp_path / "svc"), "default_branch": "main"}
+    assert [f.property for f in RepositoryProvider().check({}, props).failures] == ["path"]
+    assert RepositoryProvider().check(dict(props), props).failures == []  # the repository's own path
+
+
 def test_files_are_committed_and_read_back_from_the_branch(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     provider = FileProvider()
