@@ -71,12 +71,12 @@ class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
 
         try:
             if kind == "destroy":
-                self.runner.destroy(intent, on_progress=on_progress)
+                result: object = self.runner.destroy(intent, on_progress=on_progress)
                 outputs: dict[str, Any] = {}
                 secrets: Mapping[str, Any] = {}
             else:
-                result = self.runner.up(intent, on_progress=on_progress)
-                outputs, secrets = dict(result.outputs), result.secret_outputs
+                applied = self.runner.up(intent, on_progress=on_progress)
+                outputs, secrets, result = dict(applied.outputs), applied.secret_outputs, applied
         except Exception as exc:
             message = exc.message if isinstance(exc, ProvisionerError) else GENERIC_FAILURE
             log.exception("%s of %s failed", kind, request.id)
@@ -92,7 +92,8 @@ class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
             return request
         at = self.clock.now()
         with self.store.write() as session:
-            repository.finish_run(session, run_id, at, "succeeded", plan_hash=row.plan_hash)
+            summary = _counts(getattr(result, "summary", None))
+            repository.finish_run(session, run_id, at, "succeeded", plan_hash=row.plan_hash, summary=summary)
             row = self._locked(session, number)
             T.transition(
                 session,
@@ -152,3 +153,10 @@ class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
             for group, count in request.required_approvals.items():
                 self._notify("approval_requested", request, group, count)
         return route
+
+
+def _counts(summary: object) -> dict[str, int] | None:
+    """The engine's op counts, and only those: nothing else from a result is stored with the run."""
+    if not isinstance(summary, Mapping):
+        return None
+    return {str(op): n for op, n in summary.items() if isinstance(n, int) and not isinstance(n, bool)}

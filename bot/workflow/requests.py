@@ -1,4 +1,4 @@
-"""Submitting, planning, approving, rejecting, cancelling, destroying and expiring requests."""
+"""Opening requests (to apply, or to destroy what one built) and planning them."""
 
 from __future__ import annotations
 
@@ -126,18 +126,12 @@ class RequestsMixin(StackLocksMixin, WorkflowBase):
                     if repository.open_destroy_for(session, target, FINAL_STATES) is not None:
                         raise StoreConflict()
                 repository.insert_request(session, row)
-                T.record(
-                    session,
-                    row,
-                    "request.submitted",
-                    actor=actor.user_id,
-                    at=at,
-                    detail={
-                        "verdict": str(decision.verdict),
-                        "rules": list(decision.rule_ids),
-                        "action": action,
-                    },
-                )
+                detail = {
+                    "verdict": str(decision.verdict),
+                    "rules": list(decision.rule_ids),
+                    "action": action,
+                }
+                T.created(session, row, actor=actor.user_id, at=at, detail=detail)
         except StoreConflict:
             # Lost a race with the same retry (dedupe key) or the same destroy click: return the winner.
             with self.store.read() as session:

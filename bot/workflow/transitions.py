@@ -83,6 +83,24 @@ def transition(
     return True
 
 
+def created(session: Session, row: RequestRow, *, actor: str, at: datetime, detail: dict[str, Any]) -> None:
+    """The first event of a request: from nothing to its first state (evaluated or denied)."""
+    repository.append_audit(
+        session,
+        AuditEventRow(
+            at=at,
+            request_id=row.id,
+            actor=actor,
+            event="request.submitted",
+            from_state=None,
+            to_state=row.state,
+            rulebook_version=row.rulebook_version,
+            plan_hash=None,
+            detail=detail,
+        ),
+    )
+
+
 def record(
     session: Session,
     row: RequestRow,

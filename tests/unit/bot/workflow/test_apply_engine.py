@@ -49,6 +49,7 @@ def test_a_dev_request_is_planned_and_applied_without_anyone(
         runs = repository.runs_for(session, request.number)
     # Planned and applied under one stack lock: the plan just made is applied, no second preview.
     assert [(r.kind, r.outcome) for r in runs] == [("preview", "succeeded"), ("up", "succeeded")]
+    assert runs[1].summary == {"create": 9}
     assert workflow.plan(request.id).state is RequestState.SUCCEEDED  # a second plan() changes nothing
 
 
@@ -283,9 +284,10 @@ def test_after_a_restart_a_request_waiting_for_its_stack_goes_ahead(
 
     worker = BackgroundWorker(max_workers=2)
     parts = dict(rulebook=rulebook, catalog=catalog, runner=runner, notifier=notifier, directory=directory)
-    wf = make_workflow(store, clock=clock, worker=worker, **parts)
+    wf = make_workflow(store, clock=clock, **parts)
     try:
         holder = seed(wf, catalog, "applying", name="billing")
+        wf.worker = worker  # only now: seeding must not start a plan of its own
         dead = subprocess.Popen([sys.executable, "-c", "pass"])
         dead.wait()
         with store.write() as session:
