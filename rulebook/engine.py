@@ -108,6 +108,8 @@ def describe_failure(exc: Exception) -> str:
 
 def render_value(value: Any) -> str:
     """How a CEL value reads inside a message: lists joined with commas, booleans in CEL spelling."""
+    if type(value) is str:  # the usual case, first
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

@@ -30,9 +30,10 @@ class FieldPath:
     def lookup(self, facts: Mapping[str, Any]) -> Any:
         value: Any = facts
         for part in self.parts:
-            if not isinstance(value, dict) or part not in value:
-                raise KeyError(part)  # what CEL raises for a missing field
-            value = value[part]
+            try:
+                value = value[part]
+            except (KeyError, TypeError, IndexError):
+                raise KeyError(part) from None  # what CEL raises for a missing field
         return value
 
 
@@ -75,12 +76,13 @@ class Template:
     def render(self, context: cel.Context, facts: Mapping[str, Any]) -> str:
         """`facts` are the context's values as Python data. Raises KeyError for a missing field
         and whatever the CEL library raises for a placeholder that cannot be evaluated."""
-        return "".join(self._text(part, context, facts) for part in self.parts)
-
-    @staticmethod
-    def _text(part: str | FieldPath | cel.Program, context: cel.Context, facts: Mapping[str, Any]) -> str:
-        if isinstance(part, str):
-            return part
-        if isinstance(part, FieldPath):
-            return render_value(part.lookup(facts))
-        return render_value(part.execute(context))
+        # A decision renders every matching rule's two templates: this loop is on the hot path.
+        out = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, FieldPath):
+                out.append(render_value(part.lookup(facts)))
+            else:
+                out.append(render_value(part.execute(context)))
+        return "".join(out)
