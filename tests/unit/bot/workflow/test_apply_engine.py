@@ -312,3 +312,24 @@ def test_after_a_restart_a_request_waiting_for_its_stack_goes_ahead(
         assert worker.failures == []
     finally:
         worker.shutdown()
+
+
+def test_without_auto_apply_an_allowed_request_waits_for_an_explicit_apply(
+    store: Store,
+    catalog: Catalog,
+    notifier: RecordingNotifier,
+    runner: Runner,
+    rulebook: object,
+    directory: object,
+    clock: object,
+) -> None:
+    from bot.workflow import WorkflowPolicy
+
+    policy = WorkflowPolicy(auto_apply_when_allowed=False)
+    parts = dict(rulebook=rulebook, catalog=catalog, runner=runner, notifier=notifier, directory=directory)
+    wf = make_workflow(store, clock=clock, policy=policy, **parts)
+    request = wf.submit(service_intent(catalog, env="dev"), DEV, "C")
+    planned = wf.plan(request.id)
+    assert planned.state is RequestState.APPROVED and planned.required_approvals == {}
+    assert "request.auto_approved" in _events(wf, request.id)
+    assert wf.apply(request.id).state is RequestState.SUCCEEDED

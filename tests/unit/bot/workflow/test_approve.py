@@ -203,3 +203,9 @@ def test_status_shows_counted_approvals_remaining_need_and_the_audit_trail(
     assert status.lock is None
     with workflow.store.read() as session:
         assert repository.count_audit(session, request.number, "approval.recorded") == 1
+
+
+def test_only_what_succeeded_can_be_destroyed(workflow: Workflow, catalog: Catalog) -> None:
+    waiting = seed(workflow, catalog, "awaiting_approval")
+    with pytest.raises(InvalidTransition):
+        workflow.request_destroy(waiting.id, Actor(user_id="U_DEV"))
