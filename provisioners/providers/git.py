@@ -12,6 +12,7 @@ import fcntl
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -58,13 +59,10 @@ def git(
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ProviderFailure(f"could not run git in {repo.name}") from exc
     if check and result.returncode != 0:
-        raise ProviderFailure(f"git {args[0]} failed in {repo.name}: {_last_line(result.stderr)}")
+        # git's own words go to the provider's stderr, which the engine logs; the user gets ours.
+        print(f"git {' '.join(args)} in {repo}: {result.stderr.strip()}", file=sys.stderr)
+        raise ProviderFailure(f"git {args[0]} failed in repository {repo.name}")
     return result
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:200] if lines else "no error output"
 
 
 def _author() -> dict[str, str]:
