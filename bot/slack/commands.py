@@ -16,8 +16,8 @@ from slack_sdk import WebClient
 
 from bot.slack import present
 from bot.slack.modals import request_modal
-from bot.slack.services import SlackServices, user_errors
 from bot.slack.render import render_blocks
+from bot.slack.services import SlackServices, user_errors
 from bot.workflow import Request
 from intents import (
     CancelCommand,

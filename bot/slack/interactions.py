@@ -3,50 +3,55 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.slack import present
 from bot.slack.modals import REJECT_FORM, REQUEST_FORM, form_errors, form_values, reject_modal, request_modal
-from bot.slack.services import SlackServices, user_errors
 from bot.slack.render import render_blocks
+from bot.slack.services import SlackServices, user_errors
 from intents import IntentError, build_form, intent_from_form
 
 
 def register(app: App, services: SlackServices) -> None:
     workflow = services.workflow
 
-    def tell(client: WebClient, body: dict[str, Any]) -> Any:
-        """An answer only the clicking user sees, where they clicked."""
-        user = body["user"]["id"]
-        channel = (body.get("channel") or {}).get("id")
+    def tell(respond: Respond) -> Callable[[str], None]:
+        """An answer only the clicking user sees, where they clicked (through the response_url,
+        which works whether or not they are a member of the channel)."""
 
         def send(message: str) -> None:
-            if channel:
-                client.chat_postEphemeral(channel=channel, user=user, text=message)
-            else:
-                dm = client.conversations_open(users=user)["channel"]["id"]
-                client.chat_postMessage(channel=dm, text=message)
+            respond(text=message, response_type="ephemeral", replace_original=False)
+
+        return send
+
+    def direct_message(client: WebClient, user: str) -> Callable[[str], None]:
+        def send(message: str) -> None:
+            channel = client.conversations_open(users=user)["channel"]["id"]
+            client.chat_postMessage(channel=channel, text=message)
 
         return send
 
     @app.action("approve")
-    def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         request_id, plan_hash = present.parse_button_value(str(action.get("value", "")))
-        send = tell(client, body)
+        send = tell(respond)
         with user_errors(send):
             result = workflow.approve(request_id, body["user"]["id"], plan_hash)
             send(result.message if not result.accepted else f"Your approval of {request_id} is recorded.")
 
     @app.action("reject")
-    def reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def reject(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()
         value = str(action.get("value", ""))
         request_id, _ = present.parse_button_value(value)
-        with user_errors(tell(client, body)):
+        with user_errors(tell(respond)):
             client.views_open(trigger_id=body["trigger_id"], view=reject_modal(request_id, value))
 
     @app.view(REJECT_FORM)
@@ -60,16 +65,19 @@ def register(app: App, services: SlackServices) -> None:
         ack()
         request_id, _ = present.parse_button_value(str(view.get("private_metadata", "")))
         user = body["user"]["id"]
-        send = tell(client, body)
+        # A modal has no response_url: a refusal goes to the user by DM.
+        send = direct_message(client, user)
         with user_errors(send):
             result = workflow.reject(request_id, user, reason)
             if not result.accepted:
                 send(result.message)
 
     @app.action("open_request_form")
-    def open_form(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def open_form(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()
-        with user_errors(tell(client, body)):
+        with user_errors(tell(respond)):
             data = json.loads(str(action.get("value") or "{}"))
             form = build_form(services.catalog, str(data["path"]), data.get("given") or {})
             client.views_open(trigger_id=body["trigger_id"], view=request_modal(form))

@@ -63,6 +63,15 @@ class Scenario:
     def thread_text(self, request_id: str) -> str:
         return "\n".join(m.all_text for m in self.thread_of(request_id))
 
+    def wait_thread(self, request_id: str, phrase: str, timeout: float = 60.0) -> str:
+        """The thread's text once `phrase` shows up in it (notices follow the state change)."""
+
+        def found() -> str | None:
+            text = self.thread_text(request_id)
+            return text if phrase in text else None
+
+        return self.wait_for(found, timeout)
+
     def latest_request_id(self, count: int = 1) -> str:
         """The newest request, once `count` requests exist (the listener stores it after its ack)."""
         requests = self.wait_for(

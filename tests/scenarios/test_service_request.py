@@ -18,9 +18,8 @@ def test_allowed_service_goes_from_command_to_repository(scenario: Scenario) -> 
     request = scenario.settled_request()
     request_id = request.id
     assert request.state is RequestState.SUCCEEDED, request.error
-    thread = scenario.thread_text(request_id)
+    thread = scenario.wait_thread(request_id, "succeeded")
     assert "Plan" in thread and "to create" in thread
-    assert "succeeded" in thread
     repo = scenario.data_dir / "repos" / "demo"
     assert (repo / "CODEOWNERS").read_text().strip()
     log = subprocess.run(
