@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="platformbot: golden paths as a product, from Slack.")
+# No locals in tracebacks: they could hold a DSN or a token.
+app = typer.Typer(
+    no_args_is_help=True,
+    help="platformbot: golden paths as a product, from Slack.",
+    pretty_exceptions_show_locals=False,
+)
 
 
 def main() -> None:

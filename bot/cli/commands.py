@@ -1,9 +1,10 @@
 """Imports every sub-command module so each registers itself on `bot.cli.app`.
 
-Add one import line per sub-command module.
+Add one plain `import` line per sub-command module (ruff keeps those on separate lines).
 """
 
 from __future__ import annotations
 
 import bot.cli.plan  # noqa: F401
-from bot.cli import rulebook  # noqa: F401
+import bot.cli.rulebook  # noqa: F401
+import bot.cli.serve  # noqa: F401
