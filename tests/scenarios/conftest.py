@@ -57,7 +57,8 @@ class Scenario:
 
     def thread_of(self, request_id: str) -> list[Message]:
         request = self.bot.workflow.get(request_id)
-        assert request.thread_ts is not None
+        if request.thread_ts is None:  # stored before the thread is posted
+            return []
         return self.slack.thread(request.channel, request.thread_ts)
 
     def thread_text(self, request_id: str) -> str:
