@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig, ConfigError, Settings, load_app_config
 from bot.http_server import HttpServer, build_wsgi_app
-from bot.slack.app import build_bolt_app, build_web_client
+from bot.slack.app import build_bolt_app, build_web_client, secret_safe_logger
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
 from bot.slack.services import SlackServices
@@ -94,7 +94,8 @@ def create_app(
 
     client = build_web_client(token, settings.slack_api_url)
     directory = SlackDirectory(client, config.groups, ttl_seconds=config.membership_cache_seconds)
-    notifier = SlackNotifier(client, config)
+    secret_client = build_web_client(token, settings.slack_api_url, logger=secret_safe_logger())
+    notifier = SlackNotifier(client, config, secret_client=secret_client)
     worker = BackgroundWorker()
     workflow = Workflow(
         store=store,

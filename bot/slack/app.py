@@ -18,18 +18,27 @@ from bot.slack.services import SlackServices
 log = logging.getLogger("bot.slack")
 
 
-def build_web_client(token: str, base_url: str) -> WebClient:
+def build_web_client(token: str, base_url: str, *, logger: logging.Logger | None = None) -> WebClient:
     """slack_sdk retries only connection errors by default; 429s (honouring Retry-After) and
     Slack's occasional 5xx are retried too, so a message still arrives."""
     return WebClient(
         token=token,
         base_url=base_url,
+        logger=logger,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def secret_safe_logger() -> logging.Logger:
+    """slack_sdk logs whole request and response bodies at DEBUG. The client that delivers
+    credentials logs through this logger, which never passes DEBUG on, whatever the root level."""
+    quiet = logging.getLogger("bot.slack.secret_delivery")
+    quiet.setLevel(logging.INFO)
+    return quiet
 
 
 def build_bolt_app(client: WebClient, signing_secret: str, services: SlackServices) -> App:

@@ -44,10 +44,13 @@ class SlackNotifier:
         client: WebClient,
         config: AppConfig,
         *,
+        secret_client: WebClient | None = None,
         min_update_interval: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
+        # Credentials go through a client that never logs bodies (see slack.app.secret_safe_logger).
+        self._secret_client = secret_client or client
         self._config = config
         self._interval = min_update_interval
         self._monotonic = monotonic
@@ -231,7 +234,9 @@ class SlackNotifier:
         blocks = render_blocks(
             "secrets_dm", request=present.request_view(request), secrets=present.outputs_view(secret_outputs)
         )
-        self._client.chat_postMessage(channel=channel, blocks=blocks, text=f"{request.id}: your credentials")
+        self._secret_client.chat_postMessage(
+            channel=channel, blocks=blocks, text=f"{request.id}: your credentials"
+        )
         # Only the names go to the thread, so everyone can see where the values went.
         self._notice(
             request,
