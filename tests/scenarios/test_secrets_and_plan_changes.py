@@ -35,7 +35,9 @@ def test_credentials_appear_only_in_the_requesters_dm(
     request = scenario.settled_request()
     scenario.driver.click(scenario.approval_message(request.id), "approve", user="U0SEC1")
     scenario.wait_state(request.id, RequestState.SUCCEEDED)
-    dm = scenario.wait_for(lambda: next((m for m in scenario.slack.dms("U0REQ") if DSN.search(m.all_text)), None))
+    dm = scenario.wait_for(
+        lambda: next((m for m in scenario.slack.dms("U0REQ") if DSN.search(m.all_text)), None)
+    )
     dsn = DSN.search(dm.all_text)
     assert dsn is not None
     password = dsn.group(0).split(":")[2].split("@")[0]
@@ -44,7 +46,8 @@ def test_credentials_appear_only_in_the_requesters_dm(
     leaks = [
         r.method
         for r in scenario.slack.requests
-        if password in r.dump() and not (r.method == "chat.postMessage" and r.json and r.json.get("channel") == dm.channel)
+        if password in r.dump()
+        and not (r.method == "chat.postMessage" and r.json and r.json.get("channel") == dm.channel)
     ]
     assert leaks == []
     assert password not in caplog.text

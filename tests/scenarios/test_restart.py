@@ -1,0 +1,134 @@
+"""The bot process dies during an apply: the restart marks the request failed, frees the stack and
+tells the requester. The bot runs as a real `platformbot serve` process here, killed with SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.slack_emulator import SlackDriver, SlackEmulator, default_workspace
+from bot.store import Store, repository
+from tests.scenarios.conftest import scenario_config
+from tests.support.postgres import PostgresServer
+from tests.support.pulumi import require_pulumi_cli
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class BotProcess:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = _free_port()
+        self._log = log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            # Its own process group, so SIGKILL takes the Pulumi CLI child down with it, as when a
+            # container dies.
+            start_new_session=True,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def wait_ready(self, slack: SlackEmulator) -> None:
+        slack.wait_for(lambda: self._listening() or None, timeout=60)
+
+    def _listening(self) -> bool:
+        assert self.proc.poll() is None, "the bot process exited"
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=30)
+        self._log.close()
+
+
+@pytest.fixture
+def env_for_bot(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> Iterator[tuple[dict[str, str], SlackEmulator]]:
+    pulumi_bin_dir = require_pulumi_cli()
+    workspace = default_workspace()
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(scenario_config(pulumi_bin_dir).model_dump(mode="json")))
+    with SlackEmulator(workspace) as slack:
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": workspace.bot_token,
+            "SLACK_SIGNING_SECRET": workspace.signing_secret,
+            "SLACK_API_URL": slack.base_url,
+            "PLATFORMBOT_CONFIG": str(config),
+            "PLATFORMBOT_DATA_DIR": str(tmp_path / "data"),
+            "PLATFORMBOT_POSTGRES_ADMIN_DSN": postgres_server.dsn(),
+            "PULUMI_CONFIG_PASSPHRASE": "restart-passphrase",
+            "PATH": f"{pulumi_bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+        yield env, slack
+
+
+def test_restart_after_a_crash_during_apply_reports_it_and_frees_the_stack(
+    env_for_bot: tuple[dict[str, str], SlackEmulator], tmp_path: Path
+) -> None:
+    env, slack = env_for_bot
+    log = tmp_path / "bot.log"
+    first = BotProcess(env, log)
+    try:
+        first.wait_ready(slack)
+        driver = SlackDriver(slack, first.url, signing_secret=env["SLACK_SIGNING_SECRET"])
+        driver.slash_command("request postgres-database crashy env=dev", user="U0REQ")
+        # The progress message appears once the engine is applying: kill the process right then.
+        slack.wait_for(lambda: slack.find_message("Applying"), timeout=120)
+        first.kill()
+    finally:
+        first.stop()
+
+    database = f"sqlite:///{tmp_path / 'data' / 'platformbot.sqlite3'}"
+    store = Store.from_url(database)
+    try:
+        with store.read() as session:
+            request = repository.get_request(session, 1)
+            assert request is not None and request.state == "applying"
+            assert repository.get_lock(session, request.stack_name) is not None
+    finally:
+        store.dispose()
+
+    second = BotProcess(env, log)
+    try:
+        second.wait_ready(slack)
+        dm = slack.wait_for(
+            lambda: next((m for m in slack.dms("U0REQ") if "interrupted" in m.all_text), None), timeout=60
+        )
+        assert "PB-1" in dm.all_text
+        thread_notice = slack.wait_for(lambda: slack.find_message("was interrupted", channel="C0REQUESTS"))
+        assert thread_notice.thread_ts is not None
+    finally:
+        second.stop()
+    store = Store.from_url(database)
+    try:
+        with store.read() as session:
+            request = repository.get_request(session, 1)
+            assert request is not None and request.state == "failed"
+            assert repository.get_lock(session, request.stack_name) is None
+    finally:
+        store.dispose()
