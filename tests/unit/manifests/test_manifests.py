@@ -1,0 +1,99 @@
+"""Examples are tests: every file in manifests/ is loaded and checked against the code that uses it."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import yaml
+
+from bot.config import MANIFESTS, load_app_config
+from intents import load_catalog
+from rulebook import load_rulebook
+
+REPO = MANIFESTS.parent
+# Web API methods -> the bot scope they need (methods absent here need none: auth.test, views.*).
+SCOPE_OF = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.getPermalink": None,
+    "conversations.open": "im:write",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "users.info": "users:read",
+    "usergroups.users.list": "usergroups:read",
+    "views.open": None,
+    "views.publish": None,
+    "views.update": None,
+}
+
+
+def _methods_called_by_the_bot() -> set[str]:
+    """`client.chat_postMessage(...)` style calls in bot/ (not the emulator), as Web API method names."""
+    methods: set[str] = set()
+    for path in (REPO / "bot").rglob("*.py"):
+        if "slack_emulator" in path.parts or "sandbox" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute | ast.Name):
+                owner = node.value.attr if isinstance(node.value, ast.Attribute) else node.value.id
+                if owner in {"client", "_client", "_secret_client"} and "_" in node.attr:
+                    methods.add(_method_name(node.attr))
+    return methods
+
+
+def _method_name(attr: str) -> str:
+    if attr == "files_upload_v2":
+        return "files.getUploadURLExternal"
+    family, _, verb = attr.partition("_")
+    if family == "usergroups" and verb.startswith("users_"):
+        return "usergroups.users." + verb.removeprefix("users_")
+    return f"{family}.{re.sub(r'_([a-z])', lambda m: m.group(1).upper(), verb)}"
+
+
+def test_slack_manifest_declares_the_command_and_every_scope_the_code_needs() -> None:
+    manifest = yaml.safe_load((MANIFESTS / "slack-app.yaml").read_text())
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    commands = {c["command"] for c in manifest["features"]["slash_commands"]}
+    used = _methods_called_by_the_bot()
+
+    assert "chat.postMessage" in used and "usergroups.users.list" in used  # the scan sees real calls
+    unknown = used - set(SCOPE_OF)
+    assert not unknown, f"add these methods to SCOPE_OF with their scope: {sorted(unknown)}"
+    needed = {SCOPE_OF[m] for m in used} - {None}
+    assert needed <= scopes, f"the manifest lacks scopes: {sorted(needed - scopes)}"
+    assert commands == {"/platform"}
+    assert "commands" in scopes
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_slack_manifest_asks_for_no_scope_the_code_does_not_use() -> None:
+    manifest = yaml.safe_load((MANIFESTS / "slack-app.yaml").read_text())
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    needed = {SCOPE_OF[m] for m in _methods_called_by_the_bot()} - {None}
+
+    # commands: the slash command; chat:write.public: posting threads in channels without an invite.
+    assert scopes - needed <= {"commands", "chat:write.public"}
+
+
+def test_example_config_loads_and_names_groups_the_rulebook_uses() -> None:
+    config = load_app_config(MANIFESTS / "config.example.yaml")
+
+    book = load_rulebook(config.rulebook_path, known_groups=set(config.groups))
+    catalog = load_catalog(config.catalog_path)
+    assert {"security", "oncall"} <= set(config.groups)
+    assert book.rules and catalog.paths
+    assert config.channels.requests.startswith("C")
+
+
+def test_every_manifest_file_is_covered_by_a_test() -> None:
+    covered = {"slack-app.yaml", "config.example.yaml", "catalog.yaml", "rulebook.yaml", "rulebook-tests"}
+    present = {p.name for p in MANIFESTS.iterdir() if not p.name.startswith(".")}
+    assert present - covered <= {"screenshots"}, (
+        f"new manifest files need a test: {sorted(present - covered)}"
+    )
+    assert Path(MANIFESTS / "rulebook-tests").is_dir()
