@@ -17,14 +17,30 @@ from bot.store.models import (
     RunRow,
     StackLockRow,
 )
+from bot.store.schedule_models import (
+    ApprovalReminderRow,
+    DriftEventRow,
+    DriftFindingRow,
+    FeedbackAnswerRow,
+    FeedbackPollRow,
+    ScheduleAlertRow,
+    ScheduleClaimRow,
+)
 
 __all__ = [
     "ACTIONS",
     "REQUEST_STATES",
+    "ApprovalReminderRow",
     "ApprovalRow",
     "AuditEventRow",
+    "DriftEventRow",
+    "DriftFindingRow",
+    "FeedbackAnswerRow",
+    "FeedbackPollRow",
     "RequestRow",
     "RunRow",
+    "ScheduleAlertRow",
+    "ScheduleClaimRow",
     "StackLockRow",
     "Store",
     "create_store_engine",
