@@ -75,7 +75,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "text": "request postgres-databse name=x",
         "path": None,
         "problems": [
-            {"key": None, "message": "Unknown golden path.", "expected": None, "suggestions": ["postgres-database"]}
+            {
+                "key": None,
+                "message": "Unknown golden path.",
+                "expected": None,
+                "suggestions": ["postgres-database"],
+            }
         ],
         "form_value": "",
     },
@@ -100,7 +105,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "environments": ["prod"],
             "unavailable": "no admin DSN configured",
             "parameters": [
-                {"name": "name", "kind": "string", "required": True, "default": None, "help": "h", "constraint": "3-40"}
+                {
+                    "name": "name",
+                    "kind": "string",
+                    "required": True,
+                    "default": None,
+                    "help": "h",
+                    "constraint": "3-40",
+                }
             ],
             "example": "service name=demo",
         }

@@ -1,0 +1,69 @@
+"""After the first request: destroy through the same path, status and lists, and the App Home tab."""
+
+from __future__ import annotations
+
+from bot.workflow import RequestState
+from tests.scenarios.conftest import Scenario
+
+
+def test_destroy_goes_through_rules_and_plan_and_removes_what_was_built(scenario: Scenario) -> None:
+    scenario.driver.slash_command("request service name=shortlived team=payments language=go owners=U0REQ")
+    built = scenario.settled_request()
+    assert built.state is RequestState.SUCCEEDED, built.error
+    repo = scenario.data_dir / "repos" / "shortlived"
+    assert repo.exists()
+
+    scenario.driver.slash_command(f"destroy {built.id}", user="U0REQ")
+
+    destroy = scenario.settled_request(2)
+    assert destroy.action == "destroy" and destroy.target_request_id == built.id
+    # Deleting a repository deletes stateful resources: the plan-stage rule asks security.
+    assert destroy.state is RequestState.AWAITING_APPROVAL
+    assert "stateful-delete-or-replace-needs-security" in destroy.decision.rule_ids
+    scenario.driver.click(scenario.approval_message(destroy.id), "approve", user="U0SEC1")
+    destroy = scenario.wait_state(destroy.id, RequestState.SUCCEEDED, RequestState.FAILED)
+    assert destroy.state is RequestState.SUCCEEDED, destroy.error
+    assert not repo.exists()
+    assert destroy.plan is not None and destroy.plan.counts.get("delete", 0) > 0
+    assert scenario.bot.workflow.get(built.id).destroyed_at is not None
+    thread = scenario.wait_thread(destroy.id, "succeeded")
+    assert "to delete" in thread
+
+
+def test_status_and_list_answer_privately(scenario: Scenario) -> None:
+    scenario.driver.slash_command("request postgres-database listed env=prod")
+    request = scenario.settled_request()
+
+    status = scenario.driver.slash_command(f"status {request.id.lower()}")
+    mine = scenario.driver.slash_command("list mine")
+    pending = scenario.driver.slash_command("list pending", user="U0SEC1")
+    missing = scenario.driver.slash_command("status PB-999")
+
+    assert status.json["response_type"] == "ephemeral" and "awaiting approval" in status.text
+    assert request.id in mine.text
+    assert request.id in pending.text
+    assert "no request PB-999" in missing.text
+
+
+def test_app_home_shows_my_requests_and_the_approvals_waiting_for_me(scenario: Scenario) -> None:
+    scenario.driver.slash_command("request postgres-database homed env=prod")
+    request = scenario.settled_request()
+
+    scenario.driver.app_home_opened(user="U0SEC1")
+    scenario.driver.app_home_opened(user="U0REQ")
+
+    approver_home = scenario.wait_for(lambda: scenario.slack.home("U0SEC1"))
+    requester_home = scenario.wait_for(lambda: scenario.slack.home("U0REQ"))
+    assert request.id in approver_home.all_text and "Approvals waiting for you" in approver_home.all_text
+    assert request.id in requester_home.all_text
+
+
+def test_help_catalog_and_rulebook_answer_without_storing_anything(scenario: Scenario) -> None:
+    help_ = scenario.driver.slash_command("help")
+    catalog = scenario.driver.slash_command("catalog postgres")
+    rules = scenario.driver.slash_command("rulebook prod-needs-security-approval")
+
+    assert "/platform request" in help_.text
+    assert "extensions" in catalog.text and "pgcrypto" in catalog.text
+    assert "intent.env" in rules.text
+    assert scenario.bot.workflow.list_for("U0REQ", "all") == []

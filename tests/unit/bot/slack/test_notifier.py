@@ -1,0 +1,78 @@
+"""The Slack notifier against the local Slack emulator: threads, throttled progress, long diffs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from slack_sdk import WebClient
+
+from bot.config import AppConfig
+from bot.slack.notifier import SlackNotifier
+from bot.slack_emulator import SlackEmulator
+from provisioners import Plan, Progress, ResourceChange
+from rulebook import Decision, Stage, Verdict
+from tests.unit.bot.slack.conftest import make_request
+
+
+class Ticks:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _progress(name: str, status: str = "started") -> Progress:
+    return Progress(
+        stack="s", urn=f"urn:{name}", type="platformbot:Thing", name=name, op="create", status=status
+    )
+
+
+def test_progress_updates_one_message_at_most_once_a_second(
+    slack: SlackEmulator, client: WebClient, config: AppConfig
+) -> None:
+    ticks = Ticks()
+    notifier = SlackNotifier(client, config, monotonic=ticks)
+    request = replace(make_request(), thread_ts=notifier.request_opened(make_request()))
+
+    for i in range(10):  # ten events within the same second
+        notifier.progress(request, _progress(f"r{i}"))
+    ticks.now += 1.0
+    notifier.progress(request, _progress("r0", "finished"))
+    notifier.succeeded(request, {"url": "file:///repo"})
+
+    assert len(slack.requests_for("chat.update")) == 2  # one throttled update + the final one
+    replies = [m for m in slack.thread("C0REQUESTS", request.thread_ts or "") if m.is_reply]
+    progress = [m for m in replies if "Appl" in m.all_text]
+    assert len(progress) == 1
+    assert "Applied" in progress[0].all_text and "r9" in progress[0].all_text
+
+
+def test_a_diff_too_long_for_the_thread_is_attached_whole_as_a_file(
+    slack: SlackEmulator, client: WebClient, config: AppConfig
+) -> None:
+    notifier = SlackNotifier(client, config)
+    request = replace(make_request(), thread_ts=notifier.request_opened(make_request()))
+    changes = [
+        ResourceChange(
+            urn=f"urn:pulumi:s::p::platformbot:File::f{i}",
+            type="platformbot:File",
+            name=f"f{i}",
+            op="create",
+            keys=("content",),
+            after={"content": "line\n" * 40},
+        )
+        for i in range(60)
+    ]
+    plan = Plan.build("service.demo.dev", changes)
+    decision = Decision(verdict=Verdict.ALLOW, stage=Stage.PLAN, rulebook_version="abc")
+
+    notifier.plan_ready(request, plan, decision)
+
+    (uploaded,) = slack.files
+    assert uploaded.content.decode() == plan.render_text()
+    thread = "\n".join(m.all_text for m in slack.thread("C0REQUESTS", request.thread_ts or ""))
+    assert "attached to this thread as a file" in thread
+    assert "60 to create" in thread
