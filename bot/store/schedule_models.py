@@ -1,7 +1,7 @@
 """Tables for what the bot does on a schedule: slot claims, drift findings, reminders, feedback polls.
 
-Kept apart from bot/store/models.py so the request tables stay small; both share one metadata and
-revision 0002 creates these (tests/unit/bot/store/test_migrations.py compares the two).
+Kept apart from bot/store/models.py so the request tables stay small; both share one metadata.
+Revisions 0002 and 0003 create these (tests/unit/bot/store/test_migrations.py compares the two).
 
 Open-per-key uniqueness uses an `open_key` column: set while the row is open, NULL once closed.
 A plain UNIQUE constraint then allows one open row per key and any number of closed ones on both
@@ -13,15 +13,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Float,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    Unicode,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.store.models import UTCDateTime
 
 FEEDBACK_POLL_KINDS = ("csat", "nps")
 FEEDBACK_ANSWER_KINDS = ("csat", "nps", "comment")
+# Open: open, snoozed, reconciling (a follow-up request is in flight). Closed: resolved (live state
+# matches what was applied again) or accepted (the live state became the desired state).
 DRIFT_STATES = ("open", "snoozed", "reconciling", "accepted", "resolved")
 DRIFT_OPEN_STATES = ("open", "snoozed", "reconciling")
+DRIFT_FOLLOW_UPS = ("reconcile", "accept")
 CLAIM_OUTCOMES = ("running", "succeeded", "failed")
 
 
@@ -97,6 +111,18 @@ class ScheduleClaimRow(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
+# APScheduler's SQLAlchemyJobStore table (the columns of apscheduler/jobstores/sqlalchemy.py, 3.x).
+# Declared here as well so revision 0003 creates it once, under the migration lock, instead of two
+# bot processes racing to CREATE it at start; the job store then finds it there.
+APSCHEDULER_JOBS = Table(
+    "apscheduler_jobs",
+    SQLModel.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
+
+
 class ScheduleAlertRow(SQLModel, table=True):
     """A problem a scheduled job reports once (e.g. drift checks failing) until it clears."""
 
@@ -134,6 +160,9 @@ class DriftFindingRow(SQLModel, table=True):
     __tablename__ = "drift_findings"
     __table_args__ = (
         CheckConstraint(_in("state", DRIFT_STATES), name="ck_drift_findings_state"),
+        CheckConstraint(
+            "follow_up IS NULL OR " + _in("follow_up", DRIFT_FOLLOW_UPS), name="ck_drift_findings_follow_up"
+        ),
         UniqueConstraint("open_key", name="uq_drift_findings_open_key"),
         Index("ix_drift_findings_request_id", "request_id"),
     )
@@ -152,7 +181,9 @@ class DriftFindingRow(SQLModel, table=True):
     last_seen_at: datetime = Field(sa_type=UTCDateTime)
     reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # The request a Reconcile or Accept click opened, and which of the two it was.
     reconcile_request_id: int | None = Field(default=None, foreign_key="requests.id", nullable=True)
+    follow_up: str | None = Field(default=None, nullable=True)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     channel: str | None = Field(default=None, nullable=True)
     message_ts: str | None = Field(default=None, nullable=True)

@@ -18,7 +18,7 @@ def _diffs(store: Store) -> list[object]:
 
 def test_migrations_produce_exactly_the_models(store: Store) -> None:
     assert _diffs(store) == []
-    assert current_revision(store.engine) == "0002"
+    assert current_revision(store.engine) == "0003"
 
 
 def test_upgrade_at_head_is_a_no_op(store: Store) -> None:
