@@ -59,8 +59,9 @@ class BotProcess:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
+            # A graceful stop waits for background work (an apply in flight) to finish.
             os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=30)
+            self.proc.wait(timeout=120)
         self._log.close()
 
 
