@@ -30,9 +30,12 @@ $(STAMPS)/system: scripts/install-system.sh
 	bash scripts/install-system.sh
 	@mkdir -p $(STAMPS) && touch $@
 
-$(PULUMI_BIN_FILE): scripts/install-pulumi.sh scripts/pulumi-cli/go.mod
+# Always checked (a second or less when the CLI is there): the cache outside the repo may be gone.
+$(PULUMI_BIN_FILE): FORCE
 	@mkdir -p $(VENV)
-	bash scripts/install-pulumi.sh > $@.tmp && mv $@.tmp $@
+	@bash scripts/install-pulumi.sh > $@.tmp && mv $@.tmp $@
+
+FORCE:
 
 run: setup
 	$(WITH_PULUMI) $(BIN)/platformbot dev
