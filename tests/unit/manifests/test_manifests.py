@@ -91,9 +91,36 @@ def test_example_config_loads_and_names_groups_the_rulebook_uses() -> None:
 
 
 def test_every_manifest_file_is_covered_by_a_test() -> None:
-    covered = {"slack-app.yaml", "config.example.yaml", "catalog.yaml", "rulebook.yaml", "rulebook-tests"}
+    covered = {
+        "slack-app.yaml",
+        "config.example.yaml",
+        "catalog.yaml",
+        "rulebook.yaml",
+        "rulebook-tests",
+        "deploy",
+    }
     present = {p.name for p in MANIFESTS.iterdir() if not p.name.startswith(".")}
     assert present - covered <= {"screenshots"}, (
         f"new manifest files need a test: {sorted(present - covered)}"
     )
     assert Path(MANIFESTS / "rulebook-tests").is_dir()
+
+
+def test_deploy_manifests_run_the_serve_command_with_the_settings_the_bot_reads() -> None:
+    from bot.config import AppConfig, Settings
+
+    docs = list(yaml.safe_load_all((MANIFESTS / "deploy" / "kubernetes.yaml").read_text()))
+    config_map = next(d for d in docs if d["kind"] == "ConfigMap")
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    names = {e["name"] for e in container["env"]}
+    known = {name.upper() for name in Settings.model_fields} | {
+        "PULUMI_CONFIG_PASSPHRASE",
+        "PLATFORMBOT_POSTGRES_ADMIN_DSN",
+    }
+
+    assert container["args"][:2] == ["platformbot", "serve"]
+    assert names <= known, f"env names the bot does not read: {sorted(names - known)}"
+    AppConfig.model_validate(yaml.safe_load(config_map["data"]["config.yaml"]))
+    unit = (MANIFESTS / "deploy" / "platformbot.service").read_text()
+    assert "platformbot serve" in unit and "PLATFORMBOT_CONFIG=" in unit
