@@ -121,9 +121,6 @@ class Settings(BaseSettings):
     def data_dir(self) -> Path:
         return self.platformbot_data_dir
 
-    def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'platformbot.db'}"
-
 
 def load_app_config(path: Path) -> AppConfig:
     """Read and validate the YAML config; relative paths in it are taken relative to the file."""
