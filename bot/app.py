@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig, ConfigError, Settings, load_app_config
 from bot.http_server import HttpServer, build_wsgi_app
+from bot.metrics.wiring import Outcomes, attach_outcomes, instrument_notifier
 from bot.slack.app import build_bolt_app, build_web_client, secret_safe_logger
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
@@ -50,6 +51,8 @@ class PlatformBot:
     bolt: App
     registry: CollectorRegistry
     clock: Clock
+    # Feedback polls, /platform stats|feedback, the digest (bot/feedback, bot/metrics).
+    outcomes: Outcomes | None = None
     _servers: list[HttpServer] = field(default_factory=list)
 
     def start(self) -> None:
@@ -97,12 +100,16 @@ def create_app(
     secret_client = build_web_client(token, settings.slack_api_url, logger=secret_safe_logger())
     notifier = SlackNotifier(client, config, secret_client=secret_client)
     worker = BackgroundWorker()
+    # The workflow is handed a notifier that counts what it forwards: Prometheus metrics without
+    # touching the workflow (bot/metrics/instrument.py).
+    registry = CollectorRegistry()
+    counting_notifier = instrument_notifier(notifier, registry, store, config.approval_ttl)
     workflow = Workflow(
         store=store,
         rulebook=rulebook,
         catalog=catalog,
         runner=runner,
-        notifier=notifier,
+        notifier=counting_notifier,
         directory=directory,
         clock=clock,
         policy=WorkflowPolicy(
@@ -122,6 +129,15 @@ def create_app(
         unavailable=unavailable_paths(catalog, runner_settings),
     )
     bolt = build_bolt_app(client, signing_secret, services)
+    outcomes = attach_outcomes(
+        bolt=bolt,
+        client=client,
+        store=store,
+        config=config,
+        clock=clock,
+        paths=catalog.names,
+        extra_commands=services.extra_commands,
+    )
     return PlatformBot(
         settings=settings,
         config=config,
@@ -136,8 +152,9 @@ def create_app(
         workflow=workflow,
         services=services,
         bolt=bolt,
-        registry=CollectorRegistry(),
+        registry=registry,
         clock=clock,
+        outcomes=outcomes,
     )
 
 

@@ -6,5 +6,6 @@ Add one plain `import` line per sub-command module (ruff keeps those on separate
 from __future__ import annotations
 
 import bot.cli.plan  # noqa: F401
+import bot.cli.report  # noqa: F401
 import bot.cli.rulebook  # noqa: F401
 import bot.cli.serve  # noqa: F401

@@ -27,6 +27,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [child, *_descendants(child)]
+    return found
+
+
 class BotProcess:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.port = _free_port()
@@ -54,7 +66,15 @@ class BotProcess:
             return sock.connect_ex(("127.0.0.1", self.port)) == 0
 
     def kill(self) -> None:
+        # The engine starts its provider plugins in process groups of their own: collect the
+        # whole tree first, so nothing outlives the "crash" (a dying container takes all of it).
+        tree = _descendants(self.proc.pid)
         os.killpg(self.proc.pid, signal.SIGKILL)
+        for pid in tree:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.proc.wait(timeout=30)
 
     def stop(self) -> None:

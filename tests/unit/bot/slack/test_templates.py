@@ -149,6 +149,26 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "detail": True,
         "more": 3,
     },
+    # Feedback polls and outcome metrics (bot/feedback, bot/metrics).
+    "feedback_poll": {
+        "question": Trusted("How did *PB-7* `postgres-database name=billing` go for you?"),
+        "buttons": [
+            {"action_id": f"feedback_score_{n}", "value": f"3:{n}", "label": str(n)} for n in range(11)
+        ],
+        "scale_hint": "0 = not at all, 10 = extremely.",
+        "fatigue_days": 14,
+    },
+    "feedback_thanks": {"score": 4, "question": Trusted("How did *PB-7* go for you?"), "poll_id": 3},
+    "feedback_modal": {"intro": "Tell us", "ask_score": True, "paths": ["postgres-database", "service"]},
+    "feedback_received": {"score": 9},
+    "stats": {
+        "title": "Platform outcomes, last 30 days",
+        "figures": [{"label": "Lead time", "value": "4.0 h median · 24.0 h p90", "detail": "6 requests"}] * 8,
+        "paths": [{"label": "service", "value": "3", "detail": "3 succeeded"}],
+        "teams": [{"label": "payments", "value": "2.0 h", "detail": ""}],
+        "comments": ["Please add <!channel> Redis"],
+        "footer": "2026-11-01 – 2026-11-30 UTC",
+    },
 }
 
 TEMPLATE_NAMES = sorted(p.name.removesuffix(".json.j2") for p in TEMPLATE_DIR.glob("*.json.j2"))

@@ -1,0 +1,100 @@
+"""`/platform stats [7d|30d|90d]` and the weekly digest: figures as blocks, the trend as a PNG.
+
+The figures go where they were asked for (the channel, or the thread when Slack names one) and
+the chart goes up as a file in that message's thread. Where the bot cannot post (a DM between two
+people, a private channel it is not in) the figures come back ephemerally, without the chart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.metrics import present
+from bot.metrics.chart import render_chart
+from bot.metrics.report import Report, report_for
+from bot.slack.render import render_blocks
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+DIGEST_DAYS = 7
+MAX_TEAMS_SHOWN = 15
+COMMENT_CHARS = 300
+
+
+def title(report: Report) -> str:
+    return f"Platform outcomes, last {report.days} days"
+
+
+def stats_blocks(report: Report) -> list[dict[str, Any]]:
+    teams = present.first_provision(report)
+    if len(teams) > MAX_TEAMS_SHOWN:
+        more = len(teams) - MAX_TEAMS_SHOWN
+        teams = teams[:MAX_TEAMS_SHOWN] + [present.Figure(f"… and {more} more teams", "", "")]
+    window = report.window
+    return render_blocks(
+        "stats",
+        title=title(report),
+        figures=present.figures(report),
+        paths=present.requests_per_path(report),
+        teams=teams,
+        comments=[" ".join(c.split())[:COMMENT_CHARS] for c in report.comments],
+        footer=f"{window.since:%Y-%m-%d %H:%M} – {window.until:%Y-%m-%d %H:%M} UTC. "
+        "Definitions: README, Outcome metrics.",
+    )
+
+
+def chart_filename(report: Report) -> str:
+    return f"platform-outcomes-{report.days}d-{report.window.until:%Y%m%d}.png"
+
+
+@dataclass
+class StatsPoster:
+    client: WebClient
+    store: Store
+    now: Callable[[], datetime]
+    known_teams: Iterable[str] = field(default_factory=tuple)
+
+    def report(self, days: int, now: datetime | None = None) -> Report:
+        return report_for(self.store, days, now or self.now(), self.known_teams)
+
+    def post(self, report: Report, channel: str, thread_ts: str | None = None) -> str:
+        """Post the figures, then the chart in their thread; returns the figures' ts."""
+        response = self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, blocks=stats_blocks(report), text=title(report)
+        )
+        ts = str(response["ts"])
+        self.client.files_upload_v2(
+            channel=channel,
+            thread_ts=thread_ts or ts,
+            content=render_chart(report.trend, f"{title(report)}: weekly lead time and NPS"),
+            filename=chart_filename(report),
+            title=f"{title(report)}: weekly trend",
+            alt_txt="Bar chart of the weekly median lead time in hours and a line of the weekly NPS",
+        )
+        return ts
+
+    def stats_command(self, cmd: Any, user: str, respond: Callable[..., Any], command: Any) -> None:
+        """`/platform stats`: the ack has gone; computing and drawing take a moment."""
+        report = self.report(int(cmd.days))
+        channel = str(command["channel_id"])
+        try:
+            self.post(report, channel, command.get("thread_ts") or None)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            log.info("stats: cannot post in %s (%s); answering ephemerally", channel, error)
+            respond(blocks=stats_blocks(report), text=title(report), response_type="ephemeral")
+
+    def digest(self, channel: str | None, now: datetime) -> str | None:
+        """The weekly digest job: the last seven days' figures in the platform channel."""
+        if not channel:
+            log.info("digest: no platform channel configured (channels.platform); nothing posted")
+            return None
+        return self.post(self.report(DIGEST_DAYS, now), channel)
