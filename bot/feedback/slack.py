@@ -92,6 +92,12 @@ class PollSender:
                 log.warning("feedback poll to %s failed: %s", planned.user, exc.response.get("error"))
                 self.service.discard(poll_id)
                 continue
+            except Exception:
+                # Not only Slack's errors: a poll left reserved without a message would hold back
+                # this person's polls (fatigue cap) and the request's CSAT for good.
+                log.exception("feedback poll to %s failed", planned.user)
+                self.service.discard(poll_id)
+                continue
             self.service.delivered(poll_id, channel, str(response["ts"]))
             sent.append(poll_id)
         return sent
