@@ -21,6 +21,9 @@ from bot.clock import Clock, SystemClock
 from bot.config import AppConfig, ConfigError, Settings, load_app_config
 from bot.http_server import HttpServer, build_wsgi_app
 from bot.metrics.wiring import Outcomes, attach_outcomes, instrument_notifier
+from bot.schedules import Schedules
+from bot.schedules.drift import DriftChecker
+from bot.schedules.wiring import install_schedules
 from bot.slack.app import build_bolt_app, build_web_client, secret_safe_logger
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
@@ -53,6 +56,9 @@ class PlatformBot:
     clock: Clock
     # Feedback polls, /platform stats|feedback, the digest (bot/feedback, bot/metrics).
     outcomes: Outcomes | None = None
+    # Scheduled work (bot/schedules): the scheduler, drift check-ins, reminders, expiry.
+    schedules: Schedules | None = None
+    drift: DriftChecker | None = None
     _servers: list[HttpServer] = field(default_factory=list)
 
     def start(self) -> None:
@@ -61,6 +67,8 @@ class PlatformBot:
         recovered = self.workflow.recover_after_restart()
         if recovered:
             log.warning("recovered %d request(s) interrupted by a restart", len(recovered))
+        if self.schedules is not None:
+            self.schedules.start()
 
     def serve_http(self, port: int = 3000, host: str = "127.0.0.1") -> HttpServer:
         server = HttpServer(build_wsgi_app(self.bolt, self.registry), host=host, port=port)
@@ -70,6 +78,8 @@ class PlatformBot:
     def close(self) -> None:
         for server in self._servers:
             server.stop()
+        if self.schedules is not None:
+            self.schedules.shutdown()
         self.worker.shutdown(wait=True)
         self.store.dispose()
 
@@ -138,7 +148,7 @@ def create_app(
         paths=catalog.names,
         extra_commands=services.extra_commands,
     )
-    return PlatformBot(
+    bot = PlatformBot(
         settings=settings,
         config=config,
         store=store,
@@ -156,6 +166,8 @@ def create_app(
         clock=clock,
         outcomes=outcomes,
     )
+    bot.schedules, bot.drift = install_schedules(bot)
+    return bot
 
 
 def runner_settings_for(settings: Settings, config: AppConfig) -> RunnerSettings:

@@ -169,6 +169,22 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "comments": ["Please add <!channel> Redis"],
         "footer": "2026-11-01 – 2026-11-30 UTC",
     },
+    # Drift check-ins (bot/schedules, bot/slack/drift.py).
+    "drift": {
+        "finding": {
+            "id": 4,
+            "stack": "postgres-database.billing.prod",
+            "summary": "Drift in 1 of 2 resource(s): 1 changed outside platformbot.",
+            "diff_chunks": ["~ platformbot:PostgresRole owner (update)\n    ~ connection_limit: 10 => 37"],
+            "as_file": True,
+            "detected_label": "2026-11-23 09:00 UTC",
+        },
+        "request": REQUEST,
+        "note": "The snooze is over and the drift is still there.",
+        "buttons": True,
+        "status": Trusted(":zzz: Snoozed by <@U0REQ> until 2026-11-30 09:00 UTC"),
+        "where": Trusted("<https://slack.example/archives/C0REQUESTS/p2|in the thread>"),
+    },
 }
 
 TEMPLATE_NAMES = sorted(p.name.removesuffix(".json.j2") for p in TEMPLATE_DIR.glob("*.json.j2"))
@@ -236,6 +252,22 @@ def test_every_notice_renders_with_its_context(path: Path) -> None:
         "expires": "in 2 hours",
         "keys": "dsn, password",
         "user": Trusted("<@U0REQ>"),
+        # Drift notices.
+        "finding_id": 4,
+        "how": "PB-9 made the live state the desired state.",
+        "kind": "Reconcile",
+        "follow_up_id": "PB-9",
+        "reasons": ["The owner role's connection limit was set to 37 by hand."],
+        "until": "2026-11-30 09:00 UTC",
+        "count": 2,
+        "failures": [{"stack": "service.billing.prod", "request_id": "PB-3", "message": "cannot connect"}],
+        "since": "2026-11-23 09:00 UTC",
+        "target": "PB-3",
+        "checked": 3,
+        "drifting": 1,
+        "posted": 1,
+        "resolved": 0,
+        "busy": "service.search.dev",
     }
     text = render_text(f"notices/{path.name.removesuffix('.txt.j2')}", **context)
     assert text and "{{" not in text

@@ -1,0 +1,31 @@
+"""Scheduled work: the scheduler (APScheduler, one run per slot across processes), drift
+check-ins with their findings and buttons, approval reminders and expiry.
+
+schedules = Schedules(store, clock, config.schedules.model_dump(), timezone=config.timezone)
+schedules.register("feedback", send_polls)   # fn(now); the cron comes from config.schedules
+schedules.run_due(now)                       # run what is due at `now` (ticks do this; so do tests)
+"""
+
+from __future__ import annotations
+
+from bot.schedules.errors import (
+    DriftError,
+    FindingClosed,
+    FindingNotFound,
+    InvalidSchedule,
+    ScheduleError,
+    UnknownJob,
+)
+from bot.schedules.scheduler import JobFn, JobRun, Schedules
+
+__all__ = [
+    "DriftError",
+    "FindingClosed",
+    "FindingNotFound",
+    "InvalidSchedule",
+    "JobFn",
+    "JobRun",
+    "ScheduleError",
+    "Schedules",
+    "UnknownJob",
+]

@@ -1,0 +1,192 @@
+"""Fixtures for the scheduled work: a fresh database per test on SQLite and the real PostgreSQL,
+the real rulebook, catalog and workflow (no engine: nothing here previews), a ManualClock, a drift
+runner that answers what the test scripted, and a notifier that records what would be posted."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.schedules.drift import DriftChecker
+from bot.schedules.findings import Finding
+from bot.schedules.ports import CheckFailure
+from bot.store import Store
+from bot.workflow import Request, Workflow
+from intents import DEFAULT_CATALOG_PATH, Catalog, Intent, load_catalog
+from provisioners import DriftReport, ResourceChange, Runner, RunnerSettings
+from rulebook import DEFAULT_RULEBOOK_PATH, Rulebook, load_rulebook
+from tests.unit.bot.store.databases import BACKENDS, fresh_database
+from tests.unit.bot.workflow.conftest import (
+    GROUPS,
+    MONDAY_MORNING,
+    RecordingNotifier,
+    StaticDirectory,
+    make_workflow,
+)
+
+ROLE = "pulumi-python:dynamic/platformbot:PostgresRole"
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Store]:
+    """A fresh database per test, on SQLite and on the real PostgreSQL: claims must hold on both."""
+    with fresh_database(request.param, request, tmp_path_factory) as url:
+        store = Store.from_url(url)
+        try:
+            yield store
+        finally:
+            store.dispose()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(DEFAULT_CATALOG_PATH)
+
+
+@pytest.fixture(scope="session")
+def rulebook() -> Rulebook:
+    return load_rulebook(DEFAULT_RULEBOOK_PATH)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(MONDAY_MORNING)
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def workflow(
+    store: Store,
+    rulebook: Rulebook,
+    catalog: Catalog,
+    notifier: RecordingNotifier,
+    clock: ManualClock,
+    tmp_path: Path,
+) -> Workflow:
+    settings = RunnerSettings(state_dir=tmp_path / "state", work_dir=tmp_path / "work", passphrase="p")
+    return make_workflow(
+        store,
+        rulebook=rulebook,
+        catalog=catalog,
+        runner=Runner(settings),  # only names stacks here; nothing previews without a worker
+        notifier=notifier,
+        directory=StaticDirectory({k: set(v) for k, v in GROUPS.items()}),
+        clock=clock,
+    )
+
+
+class ScriptedRunner:
+    """Answers `drift(intent)` with what the test put in `answers` for the stack (a report, or an
+    exception to raise); an unscripted stack has no drift. Counts calls and the peak in flight."""
+
+    def __init__(self, runner: Runner | None = None, hold: threading.Event | None = None) -> None:
+        self.answers: dict[str, DriftReport | Exception] = {}
+        self.calls: list[str] = []
+        self.peak = 0
+        self._in_flight = 0
+        self._lock = threading.Lock()
+        self._hold = hold
+
+    def stack_name(self, intent: Intent) -> str:
+        return f"{intent.path}.{intent.name}.{intent.env}"
+
+    def drift(self, intent: Intent) -> DriftReport:
+        stack = self.stack_name(intent)
+        with self._lock:
+            self.calls.append(stack)
+            self._in_flight += 1
+            self.peak = max(self.peak, self._in_flight)
+        try:
+            if self._hold is not None:
+                self._hold.wait(5)
+            answer = self.answers.get(stack, DriftReport(stack=stack, checked=2))
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+
+class RecordingDriftNotifier:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+        self.fail_next = False
+        self._lock = threading.Lock()
+        self._ts = 0
+
+    def of(self, method: str) -> list[tuple[Any, ...]]:
+        return [args for name, args in self.calls if name == method]
+
+    def _record(self, method: str, *args: Any) -> None:
+        with self._lock:
+            self.calls.append((method, args))
+
+    def drift_found(self, finding: Finding, request: Request, note: str | None) -> tuple[str, str] | None:
+        if self.fail_next:
+            self.fail_next = False
+            raise RuntimeError("slack is down")
+        self._record("drift_found", finding, request, note)
+        self._ts += 1
+        return request.channel, f"1736150400.{self._ts:06d}"
+
+    def drift_resolved(self, finding: Finding, request: Request) -> None:
+        self._record("drift_resolved", finding, request)
+
+    def follow_up_opened(self, finding: Finding, request: Request, follow_up: Request, actor: str) -> None:
+        self._record("follow_up_opened", finding, request, follow_up, actor)
+
+    def accept_refused(self, finding: Finding, request: Request, reasons: Any, actor: str) -> None:
+        self._record("accept_refused", finding, request, tuple(reasons), actor)
+
+    def snoozed(self, finding: Finding, request: Request, actor: str) -> None:
+        self._record("snoozed", finding, request, actor)
+
+    def drift_checks_failing(self, failures: Any) -> None:
+        self._record("drift_checks_failing", tuple(failures))
+
+    def drift_checks_recovered(self) -> None:
+        self._record("drift_checks_recovered")
+
+
+@pytest.fixture
+def drift_notifier() -> RecordingDriftNotifier:
+    return RecordingDriftNotifier()
+
+
+@pytest.fixture
+def scripted() -> ScriptedRunner:
+    return ScriptedRunner()
+
+
+@pytest.fixture
+def checker(
+    store: Store, scripted: ScriptedRunner, drift_notifier: RecordingDriftNotifier, clock: ManualClock
+) -> DriftChecker:
+    return DriftChecker(store=store, runner=scripted, notifier=drift_notifier, clock=clock, concurrency=2)
+
+
+def role_drift(stack: str, before: int = 10, after: int = 37) -> DriftReport:
+    change = ResourceChange(
+        urn=f"urn:pulumi:{stack}::postgres-database::{ROLE}::owner",
+        type=ROLE,
+        name="owner",
+        op="update",
+        keys=("connection_limit",),
+        before={"connection_limit": before},
+        after={"connection_limit": after},
+        stateful=True,
+    )
+    return DriftReport(stack=stack, changes=(change,), checked=2)
+
+
+__all__ = ["CheckFailure", "role_drift"]
