@@ -166,7 +166,7 @@ def create_app(
         clock=clock,
         outcomes=outcomes,
     )
-    bot.schedules, bot.drift = install_schedules(bot)
+    bot.schedules, bot.drift = install_schedules(bot, jobs=outcomes.jobs)
     return bot
 
 

@@ -1,13 +1,15 @@
 """Builds the scheduled work into a PlatformBot: the scheduler, drift check-ins (job, buttons,
 `/platform drift`), approval reminders and expiry. Called once by the app factory.
 
-Other parts add their jobs by name (the cron comes from `config.schedules.<name>`):
+Other parts hand in their jobs by name (the cron comes from `config.schedules.<name>`), here or
+later on the bot:
+    install_schedules(bot, jobs={"feedback": send_polls, "digest": post_digest})
     bot.schedules.register("feedback", send_polls)
-    bot.schedules.register("digest", post_digest)
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -15,7 +17,7 @@ from bot.clock import ManualClock
 from bot.schedules.actions import DriftActions
 from bot.schedules.drift import DriftChecker
 from bot.schedules.reminders import Reminders
-from bot.schedules.scheduler import Schedules
+from bot.schedules.scheduler import JobFn, Schedules
 from bot.slack import drift as slack_drift
 
 if TYPE_CHECKING:
@@ -24,7 +26,9 @@ if TYPE_CHECKING:
 TICK_SECONDS = 30.0
 
 
-def install_schedules(bot: PlatformBot) -> tuple[Schedules, DriftChecker]:
+def install_schedules(
+    bot: PlatformBot, jobs: Mapping[str, JobFn] | None = None
+) -> tuple[Schedules, DriftChecker]:
     config = bot.config
     schedules = Schedules(
         bot.store,
@@ -62,6 +66,8 @@ def install_schedules(bot: PlatformBot) -> tuple[Schedules, DriftChecker]:
     schedules.register("drift", checker.run)
     schedules.register("reminders", reminders.run)
     schedules.register("expiry", bot.workflow.expire_due)
+    for job_id, fn in (jobs or {}).items():
+        schedules.register(job_id, fn)
     slack_drift.register(bot.bolt, actions)
     bot.services.extra_commands["drift"] = slack_drift.drift_command(checker, bot.worker)
     return schedules, checker
