@@ -149,3 +149,20 @@ def test_metrics_endpoint_counts_requests_outcomes_and_lead_time(scenario: Scena
     assert 'platformbot_request_lead_time_seconds_count{action="apply",path="service"} 1.0' in after
     assert 'platformbot_runs_total{action="apply",outcome="succeeded"} 1.0' in after
     assert "platformbot_drift_findings_total 0.0" in after
+
+
+def test_the_scheduler_sends_polls_at_the_feedback_slot_and_the_digest_on_monday(scenario: Scenario) -> None:
+    schedules = scenario.bot.schedules
+    assert schedules is not None
+    request = provisioned_service(scenario)  # Monday 09:00 UTC
+
+    scenario.clock.advance(timedelta(hours=25))  # Tuesday 10:00 UTC: the feedback slot (0 10 * * *)
+    runs = {run.job_id: run.outcome for run in schedules.run_due(scenario.clock.now())}
+
+    assert runs.get("feedback") == "succeeded"
+    assert request.id in poll_message(scenario, "U0REQ").all_text
+    scenario.clock.advance(timedelta(days=6, hours=-1))  # next Monday 09:00 UTC: the digest (0 9 * * 1)
+    runs = {run.job_id: run.outcome for run in schedules.run_due(scenario.clock.now())}
+    assert runs.get("digest") == "succeeded"
+    digest = scenario.wait_for(lambda: scenario.slack.find_message("Platform outcomes", channel="C0PLATFORM"))
+    assert "1 request" in digest.all_text
