@@ -31,7 +31,6 @@ log = logging.getLogger("bot.slack.drift")
 ACTIONS = ("drift_reconcile", "drift_accept", "drift_snooze")
 DIFF_CHUNK_CHARS = present.DIFF_CHUNK_CHARS
 MAX_INLINE_CHUNKS = 2
-MAX_VALUE_LINES = 40
 
 
 class SlackDriftNotifier:
@@ -203,7 +202,7 @@ class SlackDriftNotifier:
 def finding_view(finding: Finding) -> tuple[dict[str, Any], str | None]:
     """What the drift template shows, and the whole diff when it is too long to show inline."""
     header = f"Drift for stack {finding.stack_name} (applied => live)"
-    diff = render_changes(header, finding.changes, finding.summary, MAX_VALUE_LINES)
+    diff = render_changes(header, finding.changes, finding.summary, None)
     chunks = _chunks(diff)
     attachment = diff if len(chunks) > MAX_INLINE_CHUNKS else None
     view = {
