@@ -1,0 +1,121 @@
+"""`platformbot dev`: try the whole product without a Slack workspace.
+
+Starts the real bot (HTTP), the local Slack emulator and a web page on loopback with an
+embedded configuration; state lives in the data dir (default ~/.local/share/platformbot/sandbox).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bot.cli import app
+
+if TYPE_CHECKING:
+    from bot.sandbox.runtime import Sandbox
+
+
+def _logging(data_dir: Path, console_level: str) -> Path:
+    """Everything to a log file in the data dir; only warnings (or --log-level) to the terminal,
+    which stays readable for the URL and the stop hint."""
+    log_file = data_dir / "sandbox.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    to_file = logging.FileHandler(log_file, encoding="utf-8")
+    to_file.setFormatter(formatter)
+    to_file.setLevel(logging.INFO)
+    to_console = logging.StreamHandler()
+    to_console.setFormatter(formatter)
+    to_console.setLevel(getattr(logging, console_level.upper(), logging.WARNING))
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if console_level.lower() == "debug" else logging.INFO)
+    root.addHandler(to_file)
+    root.addHandler(to_console)
+    logging.getLogger("pulumi").setLevel(logging.WARNING)
+    return log_file
+
+
+@app.command()
+def dev(
+    port: Annotated[int, typer.Option(help="Port of the web page on 127.0.0.1 (0: any free port)")] = 8080,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="SQLite, Pulumi state, repos, PostgreSQL (default: PLATFORMBOT_DATA_DIR/sandbox)"),
+    ] = None,
+    no_postgres: Annotated[
+        bool, typer.Option("--no-postgres", help="Start no PostgreSQL: postgres-database is then unavailable")
+    ] = False,
+    log_level: Annotated[str, typer.Option(help="Terminal log level: debug, info, warning")] = "warning",
+) -> None:
+    """The sandbox: the bot, a local Slack and a web page to use them, on loopback, nothing to configure."""
+    from bot.sandbox.config import SandboxOptions, default_data_dir
+    from bot.sandbox.errors import SandboxError
+    from bot.sandbox.runtime import Sandbox
+    from provisioners.settings import PULUMI_VERSION, discover_pulumi_bin_dir
+
+    where = (data_dir or default_data_dir()).expanduser().resolve()
+    log_file = _logging(where, log_level)
+    pulumi_bin_dir = discover_pulumi_bin_dir()
+    if pulumi_bin_dir is None:
+        typer.echo(
+            f"platformbot dev needs the Pulumi CLI {PULUMI_VERSION} to plan and provision: "
+            "run `make run` (or `make setup`), which builds it.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    options = SandboxOptions(
+        data_dir=where, port=port, postgres=not no_postgres, pulumi_bin_dir=pulumi_bin_dir
+    )
+    sandbox = Sandbox(options)
+    try:
+        sandbox.start()
+    except SandboxError as exc:
+        typer.echo(f"platformbot dev: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except OSError as exc:
+        if exc.errno == 98:  # EADDRINUSE: the page's port
+            typer.echo(f"platformbot dev: port {port} is taken; pass --port N (0 picks a free one)", err=True)
+            raise typer.Exit(2) from exc
+        raise
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    _banner(sandbox, log_file)
+    try:
+        stop.wait()
+    finally:
+        typer.echo("platformbot dev: stopping…")
+        sandbox.close()
+
+
+def _banner(sandbox: Sandbox, log_file: Path) -> None:
+    postgres = sandbox.postgres
+    if postgres.server:
+        pg = (
+            f"{postgres.server} (local cluster in {postgres.directory})"
+            if postgres.started_here
+            else postgres.server
+        )
+    else:
+        pg = f"none: postgres-database is unavailable ({postgres.unavailable})"
+    typer.echo(
+        "\n".join(
+            [
+                "platformbot sandbox is running (real bot, local Slack, nothing leaves this machine)",
+                "",
+                f"  Open  {sandbox.page_url}",
+                "",
+                f"  data dir    {sandbox.data_dir}",
+                f"  PostgreSQL  {pg}",
+                f"  bot         {sandbox.bot_server.url if sandbox.bot_server else '?'}/slack/events",
+                f"  log         {log_file}",
+                "",
+                "Try `/platform help` in #platform-requests. Stop with Ctrl-C.",
+            ]
+        ),
+    )

@@ -1,0 +1,12 @@
+"""The sandbox behind `platformbot dev`: the real bot, the local Slack emulator and a web page
+to use it from, all on loopback, with an embedded configuration and a local PostgreSQL.
+
+    bot.sandbox.runtime    Sandbox: starts and stops the parts together
+    bot.sandbox.config     the embedded configuration and SandboxOptions
+    bot.sandbox.api        what the page can see (a snapshot per person) and do (through SlackDriver)
+    bot.sandbox.web        the page's stdlib HTTP server on loopback
+    bot.sandbox.postgres   a local PostgreSQL cluster (persistent for the sandbox, throwaway for tests)
+    bot.sandbox.static/    the page: plain HTML, CSS and JavaScript, no build step
+
+Nothing is imported here, so `bot.sandbox.postgres` stays cheap for tests that only need a server.
+"""

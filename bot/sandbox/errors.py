@@ -1,0 +1,20 @@
+"""What can go wrong starting the sandbox, each with a message a newcomer can act on.
+
+SandboxError                 the sandbox cannot start (message says what to do)
+├── PostgresUnavailable      no local PostgreSQL: binaries missing or the server would not start
+└── DataDirBusy              another `platformbot dev` is using the same data dir
+"""
+
+from __future__ import annotations
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot start; `str(exc)` is meant for the person at the terminal."""
+
+
+class PostgresUnavailable(SandboxError):
+    """No PostgreSQL server binaries on this machine, or the server did not start."""
+
+
+class DataDirBusy(SandboxError):
+    """Another sandbox holds the data dir (its SQLite file, Pulumi state and PostgreSQL cluster)."""

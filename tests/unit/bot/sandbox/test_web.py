@@ -1,0 +1,103 @@
+"""The page's HTTP server: what it serves, and what it refuses (other hosts, non-JSON posts)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.sandbox.runtime import Sandbox
+from bot.sandbox.web import STATIC_DIR
+
+
+def _request(
+    sandbox: Sandbox,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    address = urlsplit(sandbox.page_url)
+    conn = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    sent = {"Content-Type": "application/json"} if data is not None else {}
+    conn.request(method, path, body=data, headers=sent | (headers or {}))
+    reply = conn.getresponse()
+    return reply.status, {k.lower(): v for k, v in reply.getheaders()}, reply.read()
+
+
+def test_the_page_is_served_with_a_policy_that_forbids_other_origins(sandbox: Sandbox) -> None:
+    status, headers, body = _request(sandbox, "GET", "/")
+
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert b'src="/static/app.js"' in body
+    status, headers, _ = _request(sandbox, "GET", "/static/mrkdwn.js")
+    assert status == 200 and headers["content-type"].startswith("text/javascript")
+
+
+def test_static_files_load_nothing_from_outside_this_machine() -> None:
+    # No CDN, no web font: every reference in the page's own files is relative or same-origin.
+    outside = re.compile(r"""(src|href)=["']https?:|url\(\s*["']?https?:|@import|from\s+["']https?:""")
+    for path in STATIC_DIR.iterdir():
+        if path.suffix in {".html", ".css", ".js"}:
+            assert not outside.search(path.read_text(encoding="utf-8")), path.name
+    for module in re.findall(r'from "\./([\w.]+)"', (STATIC_DIR / "app.js").read_text(encoding="utf-8")):
+        assert (STATIC_DIR / module).is_file(), module
+
+
+def test_paths_outside_the_static_dir_are_not_served(sandbox: Sandbox) -> None:
+    assert _request(sandbox, "GET", "/static/../api.py")[0] == 404
+    assert _request(sandbox, "GET", "/static/%2e%2e/api.py")[0] == 404
+    assert _request(sandbox, "GET", "/nothing-here")[0] == 404
+
+
+def test_requests_addressed_to_another_host_name_are_refused(sandbox: Sandbox) -> None:
+    # A page elsewhere could point its own DNS name at 127.0.0.1 (DNS rebinding).
+    status, _, body = _request(sandbox, "GET", "/api/state?user=U0REQ", headers={"Host": "evil.example:80"})
+
+    assert status == 403 and b"loopback" in body
+
+
+def test_actions_must_be_json_so_other_sites_cannot_post_forms(sandbox: Sandbox) -> None:
+    status, _, _ = _request(
+        sandbox,
+        "POST",
+        "/api/command",
+        b"user=U0REQ&channel=C0REQUESTS&text=/platform+help",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 415
+
+    body = {"user": "U0REQ", "channel": "C0REQUESTS", "text": "/platform help"}
+    status, _, reply = _request(sandbox, "POST", "/api/command", body)
+    assert status == 200 and json.loads(reply) == {"ok": True}
+
+
+def test_bad_input_gets_a_json_error_not_a_traceback(sandbox: Sandbox) -> None:
+    cases = [
+        ("GET", "/api/state?user=U0NOBODY", None, 400),
+        ("GET", "/api/changes?since=soon", None, 400),
+        ("GET", "/api/files/F0MISSING", None, 404),
+        ("POST", "/api/command", b"{not json", 400),
+        ("POST", "/api/click", {"user": "U0REQ", "target": "message", "action_id": "approve"}, 400),
+        ("POST", "/api/view/submit", {"user": "U0REQ", "view_id": "V0NONE", "values": {}}, 404),
+        ("POST", "/api/unknown", {"user": "U0REQ"}, 404),
+    ]
+    for method, path, body, expected in cases:
+        status, headers, reply = _request(sandbox, method, path, body)
+        assert status == expected, path
+        assert headers["content-type"].startswith("application/json")
+        assert json.loads(reply)["ok"] is False
+
+
+def test_changes_answers_with_the_current_sequence_after_a_quiet_wait(sandbox: Sandbox) -> None:
+    _, _, state = _request(sandbox, "GET", "/api/state?user=U0REQ")
+    seq = json.loads(state)["seq"]
+
+    status, _, reply = _request(sandbox, "GET", f"/api/changes?since={seq}&timeout=0")
+
+    assert status == 200 and json.loads(reply) == {"seq": seq, "changed": False}
