@@ -109,6 +109,8 @@ class RawPreview:
                 "auto.inline",
                 "--stack",
                 self.stack,
+                # Runner.preview refreshes first (RunnerSettings.refresh): the peer does the same work.
+                "--refresh",
             ]
             return subprocess.run(command, cwd=self.cwd, env=self.env, capture_output=True, text=True)
         finally:

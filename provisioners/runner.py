@@ -94,7 +94,12 @@ class Runner:
         program, fn, name = self._prepare(intent)
         collector = self._collector(program, name)
         with _hold(self.settings.state_dir, name), translated("preview", name, collector.errors):
-            self._on_stack(program, name, True, lambda s: s.preview(program=fn, on_event=collector))
+            self._on_stack(
+                program,
+                name,
+                True,
+                lambda s: s.preview(program=fn, on_event=collector, refresh=self.settings.refresh),
+            )
         return collector.plan()
 
     def preview_destroy(self, intent: Intent) -> Plan:
@@ -108,7 +113,12 @@ class Runner:
         program, fn, name = self._prepare(intent)
         collector = self._collector(program, name, on_progress)
         with _hold(self.settings.state_dir, name), translated("update", name, collector.errors):
-            result = self._on_stack(program, name, True, lambda s: s.up(program=fn, on_event=collector))
+            result = self._on_stack(
+                program,
+                name,
+                True,
+                lambda s: s.up(program=fn, on_event=collector, refresh=self.settings.refresh),
+            )
         outputs = {k: v.value for k, v in result.outputs.items() if not v.secret}
         secrets = {k: v.value for k, v in result.outputs.items() if v.secret}
         return ApplyResult(

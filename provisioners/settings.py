@@ -44,6 +44,9 @@ class RunnerSettings(BaseModel):
     pulumi_bin_dir: Path | None = None
     postgres_admin_dsn: SecretStr | None = None
     git_root: Path | None = None
+    # Preview and apply read the live state first, so a plan shows (and an apply undoes) what was
+    # changed by hand since the last apply; Reconcile relies on it.
+    refresh: bool = True
     default_branch: str = "main"
     git_author_name: str = "platformbot"
     git_author_email: str = "platformbot@localhost"

@@ -153,18 +153,15 @@ def test_reconcile_opens_a_request_that_needs_security_approval_again_in_prod(
     done = scenario.wait_state(reconcile.id, RequestState.SUCCEEDED, RequestState.FAILED)
     scenario.settle()
     assert done.state is RequestState.SUCCEEDED, done.error
-    # Runner.up applies against the recorded state without refreshing it first, so the re-applied
-    # desired state equals the recorded one and the hand-set limit stays (see the xfail below).
-    # The next check says so in the thread instead of closing the finding.
+    # The apply refreshed first, so it put the hand-set limit back; the next check closes the finding.
+    assert connection_limit(postgres_server, "driftprod_prod_owner") == 10
+    assert done.plan is not None and "connection_limit" in done.plan.render_text()
     next_drift_slot(scenario)
-    scenario.wait_thread(request.id, f"{reconcile.id} was applied, but the live state still differs")
+    scenario.wait_thread(request.id, "is gone")
+    assert scenario.bot.drift is not None
+    assert scenario.bot.drift.findings.get(1).state == "resolved"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Runner.up does not refresh before it applies, so re-applying the desired state does not "
-    "undo a hand-made change (needs up(refresh=True) / preview(refresh=True) in provisioners)",
-)
 def test_reapplying_the_desired_state_puts_a_hand_set_connection_limit_back(
     scenario: Scenario, postgres_server: PostgresServer
 ) -> None:
