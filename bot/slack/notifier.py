@@ -57,6 +57,8 @@ class SlackNotifier:
         self._progress: dict[str, _Progress] = {}
         # (request id, approval round) -> ts of the thread message that shows who approved.
         self._status_ts: dict[tuple[str, int], str] = {}
+        # request id -> (channel, ts) of the approval asks, so their buttons go once it is decided.
+        self._asks: dict[str, list[tuple[str, str]]] = {}
         self._lock = threading.Lock()
         self._approvers: Callable[[str], Mapping[str, list[str]]] = lambda _request_id: {}
 
@@ -77,6 +79,7 @@ class SlackNotifier:
         self._reply(request, render_blocks("verdict", verdict=present.verdict_view(decision)), "Rulebook")
         if decision.verdict is Verdict.DENY:
             self._notice(request, ":no_entry:", "denied")
+            self._refresh_root(request)
 
     def plan_ready(self, request: Request, plan: Plan, decision: Decision) -> None:
         shown = present.plan_view(plan)
@@ -109,7 +112,11 @@ class SlackNotifier:
             button_value=present.approval_button_value(request),
         )
         channel = spec.channel if spec else request.channel
-        self._client.chat_postMessage(channel=channel, blocks=blocks, text=f"{request.id} needs approval")
+        posted = self._client.chat_postMessage(
+            channel=channel, blocks=blocks, text=f"{request.id} needs approval"
+        )
+        with self._lock:
+            self._asks.setdefault(request.id, []).append((channel, str(posted["ts"])))
         self._approval_status(request)
 
     def approval_recorded(
@@ -121,6 +128,7 @@ class SlackNotifier:
                 request, ":ballot_box_with_check:", "approved", actor=present.mention(approver), group=group
             )
         if not any(remaining.values()):
+            self._close_asks(request, "Approved.")
             self._notice(
                 request,
                 ":rocket:",
@@ -129,6 +137,7 @@ class SlackNotifier:
             )
 
     def approvals_voided(self, request: Request, change: PlanChange) -> None:
+        self._close_asks(request, "The plan changed; the new plan is asked for separately.")
         changes = "; ".join(change.lines()) or "the resource inputs"
         self._notice(
             request,
@@ -226,6 +235,7 @@ class SlackNotifier:
             secret_keys=[],
         )
         self._reply(request, blocks, f"{request.id} succeeded")
+        self._refresh_root(request)
 
     def deliver_secrets(self, requester: str, request: Request, secret_outputs: Mapping[str, Any]) -> None:
         if not secret_outputs:
@@ -249,6 +259,7 @@ class SlackNotifier:
     def failed(self, request: Request, message: str) -> None:
         self._finish_progress(request, ":x:", "Failed")
         self._notice(request, ":x:", "failed", error=message)
+        self._refresh_root(request)
 
     def rejected(self, request: Request, approver: str, reason: str) -> None:
         self._notice(
@@ -258,11 +269,15 @@ class SlackNotifier:
             actor=present.mention(approver),
             reason=reason,
         )
+        self._close_asks(request, f"Rejected by <@{approver}>.")
+        self._refresh_root(request)
 
     def expired(self, request: Request) -> None:
         ttl = present.duration(self._config.approval_ttl)
         self._notice(request, ":hourglass:", "expired", ttl=ttl)
         self._dm(request.requester, request, ":hourglass:", "expired", ttl=ttl)
+        self._close_asks(request, "Expired without the approvals it needed.")
+        self._refresh_root(request)
 
     def cancelled(self, request: Request, actor: str) -> None:
         self._notice(
@@ -271,6 +286,8 @@ class SlackNotifier:
             "cancelled",
             actor=present.mention(actor),
         )
+        self._close_asks(request, f"Cancelled by <@{actor}>.")
+        self._refresh_root(request)
 
     def stack_busy(self, request: Request, holder: LockHolder) -> None:
         self._notice(
@@ -285,8 +302,32 @@ class SlackNotifier:
     def recovered_after_crash(self, request: Request) -> None:
         self._notice(request, ":warning:", "recovered")
         self._dm(request.requester, request, ":warning:", "recovered")
+        self._refresh_root(request)
 
     # Helpers -----------------------------------------------------------------------------------
+
+    def _refresh_root(self, request: Request) -> None:
+        """The thread's first message shows the request's state; bring it up to date."""
+        if not request.thread_ts:
+            return
+        blocks = render_blocks("request_root", request=present.request_view(request))
+        self._update(request.channel, request.thread_ts, blocks, f"{request.id}: {request.intent_text}")
+
+    def _close_asks(self, request: Request, outcome: str) -> None:
+        """Replace the buttons of this request's approval asks with how it ended."""
+        with self._lock:
+            asks = self._asks.pop(request.id, [])
+        view = present.request_view(request, self._permalink(request) if asks else None)
+        for channel, ts in asks:
+            blocks = render_blocks("approval_closed", request=view, outcome=Trusted(outcome))
+            self._update(channel, ts, blocks, f"{request.id}: {outcome}")
+
+    def _update(self, channel: str, ts: str, blocks: list[dict[str, Any]], text: str) -> None:
+        # A stale message is cosmetic: never let it stop the notice that follows.
+        try:
+            self._client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
+        except SlackApiError as exc:
+            log.warning("chat.update of %s failed: %s", ts, exc.response.get("error"))
 
     def _reply(self, request: Request, blocks: list[dict[str, Any]], text: str) -> None:
         self._client.chat_postMessage(

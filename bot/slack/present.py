@@ -203,5 +203,5 @@ def outputs_view(outputs: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _scalar(value: Any) -> str:
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value) if value not in (None, "") else "(none)"

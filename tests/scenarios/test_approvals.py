@@ -31,6 +31,10 @@ def test_prod_database_is_approved_by_security_then_created(scenario: Scenario) 
     done = scenario.wait_state(request.id, RequestState.SUCCEEDED, RequestState.FAILED)
     assert done.state is RequestState.SUCCEEDED, done.error
     scenario.wait_thread(request.id, "succeeded")
+    decided = scenario.wait_for(
+        lambda: next((m for m in scenario.slack.messages("C0SECURITY") if "Approved." in m.all_text), None)
+    )
+    assert decided.find_element("approve") is None  # the ask's buttons go once it is decided
     dm = scenario.wait_for(lambda: _dm_text(scenario, "U0REQ") or None)
     dsn = next(line.strip("`") for line in dm.splitlines() if line.strip("`").startswith("postgresql://"))
     with psycopg.connect(dsn) as conn:
@@ -98,11 +102,23 @@ def test_requester_can_cancel_while_waiting_and_later_approval_changes_nothing(s
 
     scenario.driver.slash_command(f"cancel {request.id}", user="U0REQ")
     scenario.wait_state(request.id, RequestState.CANCELLED)
-    scenario.driver.click(approval, "approve", user="U0SEC1")
-
-    scenario.wait_for(lambda: "cancel" in _ephemeral_text(scenario, "U0SEC1") or None)
-    assert scenario.bot.workflow.get(request.id).state is RequestState.CANCELLED
     scenario.wait_thread(request.id, "was cancelled")
+
+    closed = scenario.wait_for(
+        lambda: next(
+            (
+                m
+                for m in scenario.slack.messages("C0SECURITY")
+                if m.ts == approval.ts and "Cancelled" in m.all_text
+            ),
+            None,
+        )
+    )
+    assert closed.find_element("approve") is None
+    # A click that was already on its way (or a Slack retry of one) is refused by the workflow.
+    late = scenario.bot.workflow.approve(request.id, "U0SEC1", request.plan_hash or "")
+    assert not late.accepted and "cancelled" in late.message
+    assert scenario.bot.workflow.get(request.id).state is RequestState.CANCELLED
 
 
 def _latest_of(scenario: Scenario, user: str) -> str | None:

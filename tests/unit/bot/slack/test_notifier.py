@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from bot.config import AppConfig
 from bot.slack.notifier import SlackNotifier
 from bot.slack_emulator import SlackEmulator
+from bot.workflow import RequestState
 from provisioners import Plan, Progress, ResourceChange
 from rulebook import Decision, Stage, Verdict
 from tests.unit.bot.slack.conftest import make_request
@@ -41,13 +42,15 @@ def test_progress_updates_one_message_at_most_once_a_second(
         notifier.progress(request, _progress(f"r{i}"))
     ticks.now += 1.0
     notifier.progress(request, _progress("r0", "finished"))
-    notifier.succeeded(request, {"url": "file:///repo"})
+    notifier.succeeded(replace(request, state=RequestState.SUCCEEDED), {"url": "file:///repo"})
+    root = slack.messages("C0REQUESTS")[0]
+    assert "succeeded" in root.all_text  # the thread's first message shows the new state
 
-    assert len(slack.requests_for("chat.update")) == 2  # one throttled update + the final one
     replies = [m for m in slack.thread("C0REQUESTS", request.thread_ts or "") if m.is_reply]
-    progress = [m for m in replies if "Appl" in m.all_text]
-    assert len(progress) == 1
-    assert "Applied" in progress[0].all_text and "r9" in progress[0].all_text
+    (progress,) = [m for m in replies if "Appl" in m.all_text]
+    updates = [r for r in slack.requests_for("chat.update") if (r.json or r.params).get("ts") == progress.ts]
+    assert len(updates) == 2  # one throttled update + the final one
+    assert "Applied" in progress.all_text and "r9" in progress.all_text
 
 
 def test_a_diff_too_long_for_the_thread_is_attached_whole_as_a_file(

@@ -121,6 +121,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "request_list": {"title": "Your requests", "requests": [REQUEST], "more": 0},
     "home": {"approvals": [REQUEST], "mine": []},
     "reject_modal": {"request_id": "PB-7"},
+    "approval_closed": {"request": REQUEST, "outcome": Trusted("Rejected by <@U0SEC1>.")},
     "request_modal": {
         "form": {"description": "A PostgreSQL database", "errors": ["name is required"]},
         "fields": [
