@@ -12,7 +12,8 @@ WITH_PULUMI = PATH="$$(cat $(PULUMI_BIN_FILE)):$(CURDIR)/$(BIN):$$PATH"
 
 .PHONY: help setup run test lint typecheck unit bench clean
 help:
-	@echo "make run    set up what is missing, then start the sandbox (bot + local Slack + web page)"
+	@echo "make run    set up what is missing, then start the sandbox (bot + local Slack + web page);"
+	@echo "           options through RUN_ARGS, e.g. make run RUN_ARGS=\"--port 9000 --no-postgres\""
 	@echo "make test   set up what is missing, then lint, type-check and run every test"
 	@echo "make setup  only the set-up;  make bench  the benchmarks"
 
@@ -38,7 +39,7 @@ $(PULUMI_BIN_FILE): FORCE
 FORCE:
 
 run: setup
-	$(WITH_PULUMI) $(BIN)/platformbot dev
+	$(WITH_PULUMI) $(BIN)/platformbot dev $(RUN_ARGS)
 
 lint: $(STAMPS)/python
 	$(BIN)/ruff check .

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
-from bot.config import AppConfig, ConfigError, Settings, load_app_config
+from bot.config import AppConfig, ConfigError, Settings, load_app_config, read_or_create_secret
 from bot.http_server import HttpServer, build_wsgi_app
 from bot.metrics.wiring import Outcomes, attach_outcomes, instrument_notifier
 from bot.schedules import Schedules
@@ -125,6 +124,7 @@ def create_app(
         policy=WorkflowPolicy(
             approval_ttl=config.approval_ttl,
             auto_apply_when_allowed=config.auto_apply_when_allowed,
+            admins=frozenset(config.admins),
         ),
         worker=worker,
     )
@@ -194,16 +194,14 @@ def unavailable_paths(catalog: Catalog, runner_settings: RunnerSettings) -> dict
 
 def _passphrase(config: AppConfig, data_dir: Path) -> str:
     """The Pulumi secrets passphrase: from the environment, or (for local use) a random one kept in
-    the data dir with owner-only permissions, so `platformbot dev` needs nothing configured."""
+    the data dir, so `platformbot dev` needs nothing configured."""
     from_env = os.environ.get(config.pulumi.passphrase_env)
     if from_env:
         return from_env
     path = data_dir / "pulumi-passphrase"
     if not path.exists():
         log.warning("%s is not set; keeping a generated passphrase in %s", config.pulumi.passphrase_env, path)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return read_or_create_secret(path)
 
 
 def _approvers(workflow: Workflow, request_id: str) -> dict[str, list[str]]:

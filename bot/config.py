@@ -8,6 +8,7 @@ PULUMI_CONFIG_PASSPHRASE / PULUMI_CONFIG_PASSPHRASE_FILE, PLATFORMBOT_POSTGRES_A
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -160,3 +161,15 @@ def _anchor_paths(config: AppConfig, base: Path) -> AppConfig:
             "pulumi": pulumi,
         }
     )
+
+
+def read_or_create_secret(path: Path) -> str:
+    """A random secret kept in `path`, created on first use readable by the owner only (0600 from
+    the start, so it is never readable under a looser umask)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()

@@ -35,10 +35,13 @@ _STACK_LOCKS_GUARD = threading.Lock()
 
 
 @contextmanager
-def _hold(state_dir: Path, stack: str) -> Iterator[None]:
+def _hold(state_dir: Path, stack: str, wait: float = 0.0) -> Iterator[None]:
+    """`wait` > 0 waits that long for the stack: a drift check holds it for seconds, and a
+    user's preview or apply should wait that out rather than fail."""
     with _STACK_LOCKS_GUARD:
         lock = _STACK_LOCKS.setdefault((str(state_dir.resolve()), stack), threading.Lock())
-    if not lock.acquire(blocking=False):
+    acquired = lock.acquire(timeout=wait) if wait > 0 else lock.acquire(blocking=False)
+    if not acquired:
         raise StackBusy(stack)
     try:
         yield
@@ -93,7 +96,10 @@ class Runner:
     def preview(self, intent: Intent) -> Plan:
         program, fn, name = self._prepare(intent)
         collector = self._collector(program, name)
-        with _hold(self.settings.state_dir, name), translated("preview", name, collector.errors):
+        with (
+            _hold(self.settings.state_dir, name, self.settings.busy_wait_seconds),
+            translated("preview", name, collector.errors),
+        ):
             self._on_stack(
                 program,
                 name,
@@ -105,14 +111,20 @@ class Runner:
     def preview_destroy(self, intent: Intent) -> Plan:
         program, fn, name = self._prepare(intent)
         collector = self._collector(program, name)
-        with _hold(self.settings.state_dir, name), translated("destroy preview", name, collector.errors):
+        with (
+            _hold(self.settings.state_dir, name, self.settings.busy_wait_seconds),
+            translated("destroy preview", name, collector.errors),
+        ):
             self._on_stack(program, name, False, lambda s: s.preview_destroy(program=fn, on_event=collector))
         return collector.plan()
 
     def up(self, intent: Intent, on_progress: Callable[[Progress], None] | None = None) -> ApplyResult:
         program, fn, name = self._prepare(intent)
         collector = self._collector(program, name, on_progress)
-        with _hold(self.settings.state_dir, name), translated("update", name, collector.errors):
+        with (
+            _hold(self.settings.state_dir, name, self.settings.busy_wait_seconds),
+            translated("update", name, collector.errors),
+        ):
             result = self._on_stack(
                 program,
                 name,
@@ -128,7 +140,10 @@ class Runner:
     def destroy(self, intent: Intent, on_progress: Callable[[Progress], None] | None = None) -> DestroyResult:
         program, fn, name = self._prepare(intent)
         collector = self._collector(program, name, on_progress)
-        with _hold(self.settings.state_dir, name), translated("destroy", name, collector.errors):
+        with (
+            _hold(self.settings.state_dir, name, self.settings.busy_wait_seconds),
+            translated("destroy", name, collector.errors),
+        ):
             result = self._on_stack(program, name, False, lambda s: s.destroy(program=fn, on_event=collector))
             # The stack is empty now; removing it keeps list_stacks to what exists.
             self._workspace(program).remove_stack(name)

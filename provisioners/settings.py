@@ -47,6 +47,9 @@ class RunnerSettings(BaseModel):
     # Preview and apply read the live state first, so a plan shows (and an apply undoes) what was
     # changed by hand since the last apply; Reconcile relies on it.
     refresh: bool = True
+    # How long a preview, apply or destroy waits for another operation of this process on the same
+    # stack (a drift check) before giving up with StackBusy; drift checks never wait.
+    busy_wait_seconds: float = 120.0
     default_branch: str = "main"
     git_author_name: str = "platformbot"
     git_author_email: str = "platformbot@localhost"

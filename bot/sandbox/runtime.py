@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import IO
 
 from bot.app import PlatformBot, create_app
 from bot.clock import SystemClock
+from bot.config import read_or_create_secret
 from bot.http_server import HttpServer
 from bot.sandbox.api import SandboxApi
 from bot.sandbox.config import (
@@ -100,11 +100,7 @@ class Sandbox:
     def _passphrase(self) -> str:
         """The Pulumi secrets passphrase of this data dir's state, made on first start: the state
         is only readable with the same one, and a sandbox has no one to ask for it."""
-        path = self.data_dir / "pulumi-passphrase"
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(32))
-            path.chmod(0o600)
-        return os.environ.get(PASSPHRASE_ENV) or path.read_text().strip()
+        return os.environ.get(PASSPHRASE_ENV) or read_or_create_secret(self.data_dir / "pulumi-passphrase")
 
     def _start_postgres(self) -> str | None:
         if self.options.postgres_dsn:

@@ -120,10 +120,9 @@ def _request(
         )
         return
     channel = services.config.channels.requests
-    ack(
-        response_type="ephemeral",
-        text=f"Received `{intent.describe()}`; the answer comes in a thread in <#{channel}>.",
-    )
+    golden = services.catalog.find(intent.path)
+    shown = intent.describe(redact=golden.secret_keys if golden else ())
+    ack(response_type="ephemeral", text=f"Received `{shown}`; the answer comes in a thread in <#{channel}>.")
     with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
         # Slack re-sends the same trigger_id on a retry: the workflow stores it as a dedupe key.
         services.workflow.submit(
@@ -190,8 +189,10 @@ def _status(services: SlackServices, cmd: StatusCommand, user: str, ack: Ack, *_
         )
 
 
-def _list(services: SlackServices, cmd: ListCommand, user: str, ack: Ack, *_: Any) -> None:
-    with user_errors(lambda message: ack(response_type="ephemeral", text=message)):
+def _list(services: SlackServices, cmd: ListCommand, user: str, ack: Ack, respond: Respond, *_: Any) -> None:
+    # `pending` asks Slack who is in which approver group: ack first, answer through response_url.
+    ack()
+    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
         if cmd.scope == "pending":
             requests, title = services.workflow.pending_approvals_for(user), "Waiting for your approval"
         else:
@@ -199,11 +200,8 @@ def _list(services: SlackServices, cmd: ListCommand, user: str, ack: Ack, *_: An
             title = "Your requests" if cmd.scope == "mine" else "All requests"
         shown = [_view(r) for r in requests[:MAX_LISTED]]
         more = max(len(requests) - MAX_LISTED, 0)
-        ack(
-            response_type="ephemeral",
-            blocks=render_blocks("request_list", title=title, requests=shown, more=more),
-            text=title,
-        )
+        blocks = render_blocks("request_list", title=title, requests=shown, more=more)
+        respond(blocks=blocks, text=title, response_type="ephemeral")
 
 
 def _cancel(

@@ -109,8 +109,7 @@ class WorkflowBase:
         return {group for group in groups if approver in self.directory.members(group)}
 
     def _is_admin(self, user: str) -> bool:
-        group = self.policy.admin_group
-        return bool(group) and user in self.directory.members(group or "")
+        return user in self.policy.admins
 
     # Routing a plan-stage decision -------------------------------------------------------------
 

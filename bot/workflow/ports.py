@@ -122,8 +122,8 @@ class WorkflowPolicy:
     approval_ttl: timedelta = timedelta(hours=24)
     # Requests the rulebook allows outright go from planned straight to apply.
     auto_apply_when_allowed: bool = True
-    # Members may cancel anyone's request (before it is applying).
-    admin_group: str | None = None
+    # Platform admins (Slack user ids) may cancel anyone's request (before it is applying).
+    admins: frozenset[str] = frozenset()
 
 
 if TYPE_CHECKING:

@@ -35,14 +35,18 @@ def test_status_and_list_answer_privately(scenario: Scenario) -> None:
     request = scenario.settled_request()
 
     status = scenario.driver.slash_command(f"status {request.id.lower()}")
-    mine = scenario.driver.slash_command("list mine")
-    pending = scenario.driver.slash_command("list pending", user="U0SEC1")
     missing = scenario.driver.slash_command("status PB-999")
+    scenario.driver.slash_command("list mine")
+    scenario.driver.slash_command("list pending", user="U0SEC1")
 
     assert status.json["response_type"] == "ephemeral" and "awaiting approval" in status.text
-    assert request.id in mine.text
-    assert request.id in pending.text
     assert "no request PB-999" in missing.text
+    # Lists answer through the response_url after the ack (pending asks Slack for group members).
+    mine = scenario.wait_for(lambda: _ephemeral_containing(scenario, "U0REQ", "Your requests"))
+    pending = scenario.wait_for(
+        lambda: _ephemeral_containing(scenario, "U0SEC1", "Waiting for your approval")
+    )
+    assert request.id in mine and request.id in pending
 
 
 def test_app_home_shows_my_requests_and_the_approvals_waiting_for_me(scenario: Scenario) -> None:
@@ -67,3 +71,7 @@ def test_help_catalog_and_rulebook_answer_without_storing_anything(scenario: Sce
     assert "extensions" in catalog.text and "pgcrypto" in catalog.text
     assert "intent.env" in rules.text
     assert scenario.bot.workflow.list_for("U0REQ", "all") == []
+
+
+def _ephemeral_containing(scenario: Scenario, user: str, phrase: str) -> str | None:
+    return next((e.all_text for e in scenario.slack.ephemerals(user) if phrase in e.all_text), None)

@@ -111,7 +111,8 @@ def test_deploy_manifests_run_the_serve_command_with_the_settings_the_bot_reads(
 
     docs = list(yaml.safe_load_all((MANIFESTS / "deploy" / "kubernetes.yaml").read_text()))
     config_map = next(d for d in docs if d["kind"] == "ConfigMap")
-    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    # A StatefulSet keeps the pod's hostname across restarts: start-up recovery relies on it.
+    deployment = next(d for d in docs if d["kind"] == "StatefulSet")
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     names = {e["name"] for e in container["env"]}
     known = {name.upper() for name in Settings.model_fields} | {

@@ -166,7 +166,7 @@ def make_workflow(store: Store, **parts: Any) -> Workflow:
         directory=parts["directory"],
         clock=parts["clock"],
         policy=parts.get("policy")
-        or WorkflowPolicy(approval_ttl=timedelta(hours=8), admin_group="platform-admins"),
+        or WorkflowPolicy(approval_ttl=timedelta(hours=8), admins=frozenset({"U_ADMIN"})),
         worker=parts.get("worker"),
         hostname=parts.get("hostname", "bot-host"),
         pid=parts.get("pid", 4242),
