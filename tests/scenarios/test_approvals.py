@@ -17,7 +17,7 @@ def _ephemeral_text(scenario: Scenario, user: str) -> str:
 
 
 def test_prod_database_is_approved_by_security_then_created(scenario: Scenario) -> None:
-    scenario.driver.slash_command("request postgres-database billing env=prod size=small", user="U0REQ")
+    scenario.driver.slash_command("request postgres-database invoices env=prod size=small", user="U0REQ")
     request = scenario.settled_request()
     assert request.state is RequestState.AWAITING_APPROVAL
     assert request.required_approvals == {"security": 1}
@@ -38,7 +38,7 @@ def test_prod_database_is_approved_by_security_then_created(scenario: Scenario) 
     dm = scenario.wait_for(lambda: _dm_text(scenario, "U0REQ") or None)
     dsn = next(line.strip("`") for line in dm.splitlines() if line.strip("`").startswith("postgresql://"))
     with psycopg.connect(dsn) as conn:
-        assert conn.execute("select current_database()").fetchone() == ("billing_prod",)
+        assert conn.execute("select current_database()").fetchone() == ("invoices_prod",)
 
 
 def test_self_approval_is_refused(scenario: Scenario) -> None:
