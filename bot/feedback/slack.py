@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.feedback.errors import FeedbackError, InvalidAnswer
 from bot.feedback.polls import PlannedPoll, scale
 from bot.feedback.service import FeedbackService, Poll
+from bot.slack.conversations import direct_message, dm_channel
 from bot.slack.render import Trusted, escape_mrkdwn, render_blocks
 from bot.slack.services import user_errors
 from bot.workflow import format_request_id
@@ -82,7 +83,7 @@ class PollSender:
         for planned in self.service.due(now):
             poll_id = self.service.reserve(planned, now)
             try:
-                channel = str(self.client.conversations_open(users=planned.user)["channel"]["id"])
+                channel = dm_channel(self.client, planned.user)
                 response = self.client.chat_postMessage(
                     channel=channel,
                     blocks=poll_blocks(poll_id, planned, self.fatigue_days),
@@ -135,7 +136,7 @@ def register(
     def score_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         user = str(body["user"]["id"])
-        with user_errors(_dm(client, user)):
+        with user_errors(direct_message(client, user)):
             poll_id, score = parse_score_value(str(action.get("value", "")))
             answered = service.answer(poll_id, user, score, clock.now())
             container = body.get("container") or {}
@@ -156,7 +157,7 @@ def register(
     def comment_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         user = str(body["user"]["id"])
-        with user_errors(_dm(client, user)):
+        with user_errors(direct_message(client, user)):
             poll = service.poll(int(str(action.get("value") or "0")))
             client.views_open(trigger_id=body["trigger_id"], view=feedback_modal(paths, poll=poll))
 
@@ -199,11 +200,3 @@ def register(
 def _selected(values: dict[str, Any], block_id: str) -> str | None:
     option = ((values.get(block_id) or {}).get("value") or {}).get("selected_option")
     return str(option["value"]) if option else None
-
-
-def _dm(client: WebClient, user: str) -> Callable[[str], None]:
-    def send(message: str) -> None:
-        channel = client.conversations_open(users=user)["channel"]["id"]
-        client.chat_postMessage(channel=channel, text=message)
-
-    return send

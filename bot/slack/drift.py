@@ -20,6 +20,7 @@ from bot.schedules.drift import DriftChecker, DriftSweep
 from bot.schedules.findings import Finding
 from bot.schedules.ports import CheckFailure
 from bot.slack import present
+from bot.slack.conversations import dm_channel, permalink
 from bot.slack.render import Trusted, render_blocks, render_text
 from bot.slack.services import ExtraCommand, user_errors
 from bot.workflow import BackgroundWorker, Request
@@ -29,8 +30,6 @@ from provisioners.render import render_changes
 log = logging.getLogger("bot.slack.drift")
 
 ACTIONS = ("drift_reconcile", "drift_accept", "drift_snooze")
-DIFF_CHUNK_CHARS = present.DIFF_CHUNK_CHARS
-MAX_INLINE_CHUNKS = 2
 
 
 class SlackDriftNotifier:
@@ -189,46 +188,26 @@ class SlackDriftNotifier:
         self._client.chat_postMessage(channel=channel, blocks=blocks, text=text)
 
     def _dm_channel(self, user: str) -> str:
-        return str(self._client.conversations_open(users=user)["channel"]["id"])
+        return dm_channel(self._client, user)
 
     def _permalink(self, channel: str, ts: str) -> str | None:
-        try:
-            return str(self._client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
-        except Exception:
-            log.warning("chat.getPermalink failed for a drift message")
-            return None
+        return permalink(self._client, channel, ts)
 
 
 def finding_view(finding: Finding) -> tuple[dict[str, Any], str | None]:
     """What the drift template shows, and the whole diff when it is too long to show inline."""
     header = f"Drift for stack {finding.stack_name} (applied => live)"
     diff = render_changes(header, finding.changes, finding.summary, None)
-    chunks = _chunks(diff)
-    attachment = diff if len(chunks) > MAX_INLINE_CHUNKS else None
+    chunks, attachment = present.split_diff(diff)
     view = {
         "id": finding.id,
         "stack": finding.stack_name,
         "summary": finding.summary,
-        "diff_chunks": chunks[:1] if attachment else chunks,
+        "diff_chunks": chunks,
         "as_file": attachment is not None,
         "detected_label": present.when(finding.detected_at),
     }
     return view, attachment
-
-
-def _chunks(text: str) -> list[str]:
-    """Whole lines per chunk, so each renders as one code block; a single huge line is cut."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        line = line[:DIFF_CHUNK_CHARS]
-        if len(current) + len(line) > DIFF_CHUNK_CHARS:
-            chunks.append(current.rstrip("\n"))
-            current = ""
-        current += line
-    if current:
-        chunks.append(current.rstrip("\n"))
-    return chunks
 
 
 # Listeners ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.slack import present
+from bot.slack.conversations import direct_message
 from bot.slack.modals import REJECT_FORM, REQUEST_FORM, form_errors, form_values, reject_modal, request_modal
 from bot.slack.render import render_blocks
 from bot.slack.services import SlackServices, user_errors
@@ -25,13 +26,6 @@ def register(app: App, services: SlackServices) -> None:
 
         def send(message: str) -> None:
             respond(text=message, response_type="ephemeral", replace_original=False)
-
-        return send
-
-    def direct_message(client: WebClient, user: str) -> Callable[[str], None]:
-        def send(message: str) -> None:
-            channel = client.conversations_open(users=user)["channel"]["id"]
-            client.chat_postMessage(channel=channel, text=message)
 
         return send
 

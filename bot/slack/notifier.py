@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import AppConfig
 from bot.slack import present
+from bot.slack.conversations import dm_channel, permalink
 from bot.slack.render import Trusted, render_blocks, render_text
 from bot.workflow import LockHolder, PlanChange, Request
 from provisioners.plan import Plan, Progress
@@ -346,15 +347,7 @@ class SlackNotifier:
         self._client.chat_postMessage(channel=self._dm_channel(user), blocks=blocks, text=text)
 
     def _dm_channel(self, user: str) -> str:
-        response = self._client.conversations_open(users=user)
-        return str(response["channel"]["id"])
+        return dm_channel(self._client, user)
 
     def _permalink(self, request: Request) -> str | None:
-        if not request.thread_ts:
-            return None
-        try:
-            response = self._client.chat_getPermalink(channel=request.channel, message_ts=request.thread_ts)
-        except SlackApiError as exc:
-            log.warning("chat.getPermalink failed: %s", exc.response.get("error"))
-            return None
-        return str(response["permalink"])
+        return permalink(self._client, request.channel, request.thread_ts) if request.thread_ts else None

@@ -124,15 +124,18 @@ class PlanPresentation:
     attachment: str | None
 
 
+def split_diff(diff: str) -> tuple[list[str], str | None]:
+    """The chunks to show inline and, when they cannot show all of it, the whole diff to attach
+    as a file: nothing is cut silently."""
+    chunks = _chunks(diff, DIFF_CHUNK_CHARS)
+    if len(chunks) > MAX_INLINE_CHUNKS:
+        return chunks[:1], diff
+    return chunks, None
+
+
 def plan_view(plan: Plan) -> PlanPresentation:
     diff = plan.render_text()
-    chunks = _chunks(diff, DIFF_CHUNK_CHARS)
-    attachment = None
-    if len(chunks) > MAX_INLINE_CHUNKS:
-        shown = chunks[:1]
-        attachment = diff
-    else:
-        shown = chunks
+    shown, attachment = split_diff(diff)
     highlights = [
         f"{change.op} `{change.address}`{' (stateful)' if change.stateful else ''}"
         for change in plan.changes

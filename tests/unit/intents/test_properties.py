@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intents import (
+    COMMAND_WORDS,
     Catalog,
     GoldenPath,
     Intent,
@@ -105,17 +106,7 @@ def test_describe_round_trips_for_every_parameter_type(intent: Intent) -> None:
 
 
 VOCABULARY = [
-    "request",
-    "help",
-    "catalog",
-    "status",
-    "list",
-    "cancel",
-    "destroy",
-    "feedback",
-    "stats",
-    "drift",
-    "rulebook",
+    *COMMAND_WORDS,
     "pg",
     "postgres-database",
     "service",
