@@ -131,3 +131,13 @@ def test_check_value_and_helpers_directly() -> None:
         check_value(spec, "y", None)
     assert is_blank(ParamSpec(type=ParamType.LIST), "") is False
     assert expected_words(ParamSpec(type=ParamType.LIST), None) == "a comma-separated list"
+
+
+def test_a_short_slack_user_id_is_an_owner() -> None:
+    # The README's and the example: `service name=demo team=platform language=python owners=U1`.
+    from intents import DEFAULT_CATALOG_PATH, load_catalog, parse_intent
+
+    intent = parse_intent(
+        "service name=demo team=platform language=python owners=U1", load_catalog(DEFAULT_CATALOG_PATH)
+    )
+    assert intent.params["owners"] == ("U1",)
