@@ -1,7 +1,8 @@
 """The bot's HTTP server: Bolt on `POST /slack/events`, Prometheus on `GET /metrics`, `GET /healthz`.
 
-A threading WSGI server from the standard library is enough: Bolt acks within its own thread and
-runs slow work on its lazy-listener executor, so requests never queue behind a preview.
+A threading WSGI server from the standard library is enough: each request gets a thread, Bolt
+answers as soon as a listener acks, and previews and applies run on the workflow's background
+worker, so requests never queue behind a preview.
 """
 
 from __future__ import annotations
