@@ -48,8 +48,8 @@ def test_the_catalog_program_field_picks_the_program(tmp_path: Path) -> None:
     assert r.program_for(SERVICE.model_copy(update={"path": "svc-v2"})).name == "service"
 
 
-def test_a_second_operation_on_a_busy_stack_is_refused_at_once(tmp_path: Path) -> None:
-    r = runner(tmp_path)
+def test_a_second_operation_on_a_busy_stack_is_refused_when_it_may_not_wait(tmp_path: Path) -> None:
+    r = runner(tmp_path, busy_wait_seconds=0)
     with _hold(r.settings.state_dir, "service.payments-api.dev"), pytest.raises(StackBusy) as caught:
         r.preview(SERVICE)
     assert "service.payments-api.dev" in caught.value.message
