@@ -217,7 +217,11 @@ class Schedules:
             return JobRun(registered.job_id, slot, "missed", len(slots) - 1)
         claim = self._claim(registered.job_id, slot, now)
         # Moved on before running, so a run that takes long is not found due again by the next tick.
-        self._jobstore.update_job(job)
+        # A failure here must not lose the slot this process has just claimed: run it anyway.
+        try:
+            self._jobstore.update_job(job)
+        except Exception:
+            log.exception("could not move %s past its slot %s; running it anyway", job.id, slot)
         if claim is None:
             return JobRun(registered.job_id, slot, "claimed_elsewhere", len(slots) - 1)
         outcome: Outcome = "succeeded"
