@@ -95,6 +95,7 @@ class InstrumentedNotifier:
         # Anything beyond the Notifier protocol (e.g. approval reminders) passes straight through.
         return getattr(self._inner, name)
 
+    # Counted before Slack is told: the workflow event happened even when posting about it fails.
     def _count(self, what: str, update: Callable[[], None]) -> None:
         try:
             update()
@@ -102,27 +103,25 @@ class InstrumentedNotifier:
             log.exception("metrics for %s failed", what)
 
     def request_opened(self, request: Request) -> str | None:
-        result = self._inner.request_opened(request)
         opened = self._m.requests_opened.labels(request.path, request.action)
         self._count("request_opened", opened.inc)
-        return result
+        return self._inner.request_opened(request)
 
     def verdict_posted(self, request: Request, decision: Decision) -> None:
-        self._inner.verdict_posted(request, decision)
         self._count("verdict", lambda: self._m.verdicts.labels("intent", str(decision.verdict)).inc())
+        self._inner.verdict_posted(request, decision)
 
     def plan_ready(self, request: Request, plan: Plan, decision: Decision) -> None:
-        self._inner.plan_ready(request, plan, decision)
         self._count("verdict", lambda: self._m.verdicts.labels("plan", str(decision.verdict)).inc())
+        self._inner.plan_ready(request, plan, decision)
 
     def approval_requested(self, request: Request, group: str, count: int) -> None:
-        self._inner.approval_requested(request, group, count)
         self._count("approval_requested", lambda: self._m.approvals_requested.labels(group).inc())
+        self._inner.approval_requested(request, group, count)
 
     def approval_recorded(
         self, request: Request, approver: str, groups: tuple[str, ...], remaining: Mapping[str, int]
     ) -> None:
-        self._inner.approval_recorded(request, approver, groups, remaining)
 
         def update() -> None:
             for group in groups:
@@ -132,16 +131,16 @@ class InstrumentedNotifier:
                 self._m.approval_wait.observe(_seconds(request.approved_at, asked))
 
         self._count("approval_recorded", update)
+        self._inner.approval_recorded(request, approver, groups, remaining)
 
     def approvals_voided(self, request: Request, change: PlanChange) -> None:
-        self._inner.approvals_voided(request, change)
         self._count("approvals_voided", self._m.approvals_voided.inc)
+        self._inner.approvals_voided(request, change)
 
     def progress(self, request: Request, progress: Any) -> None:
         self._inner.progress(request, progress)
 
     def succeeded(self, request: Request, outputs: Mapping[str, Any]) -> None:
-        self._inner.succeeded(request, outputs)
 
         def update() -> None:
             self._finished(request, "succeeded")
@@ -151,33 +150,34 @@ class InstrumentedNotifier:
                 )
 
         self._count("succeeded", update)
+        self._inner.succeeded(request, outputs)
 
     def deliver_secrets(self, requester: str, request: Request, secret_outputs: Mapping[str, Any]) -> None:
         self._inner.deliver_secrets(requester, request, secret_outputs)
 
     def failed(self, request: Request, message: str) -> None:
-        self._inner.failed(request, message)
         self._count("failed", lambda: self._finished(request, "failed"))
+        self._inner.failed(request, message)
 
     def rejected(self, request: Request, approver: str, reason: str) -> None:
-        self._inner.rejected(request, approver, reason)
         self._count("rejected", lambda: self._finished(request, "rejected"))
+        self._inner.rejected(request, approver, reason)
 
     def expired(self, request: Request) -> None:
-        self._inner.expired(request)
         self._count("expired", lambda: self._finished(request, "expired"))
+        self._inner.expired(request)
 
     def cancelled(self, request: Request, actor: str) -> None:
-        self._inner.cancelled(request, actor)
         self._count("cancelled", lambda: self._finished(request, "cancelled"))
+        self._inner.cancelled(request, actor)
 
     def stack_busy(self, request: Request, holder: LockHolder) -> None:
-        self._inner.stack_busy(request, holder)
         self._count("stack_busy", self._m.stack_busy.inc)
+        self._inner.stack_busy(request, holder)
 
     def recovered_after_crash(self, request: Request) -> None:
-        self._inner.recovered_after_crash(request)
         self._count("recovered", lambda: self._finished(request, "recovered"))
+        self._inner.recovered_after_crash(request)
 
     def _finished(self, request: Request, outcome: str) -> None:
         self._m.finished.labels(request.path, request.action, outcome).inc()
