@@ -15,6 +15,7 @@ from rulebook import load_rulebook
 REPO = MANIFESTS.parent
 # Web API methods -> the bot scope they need (methods absent here need none: auth.test, views.*).
 SCOPE_OF = {
+    "auth.test": None,
     "chat.postMessage": "chat:write",
     "chat.update": "chat:write",
     "chat.postEphemeral": "chat:write",
