@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot.slack import present
 from bot.slack.modals import request_modal
-from bot.slack.render import render_blocks
+from bot.slack.render import render_blocks, render_text
 from bot.slack.services import SlackServices, user_errors
 from bot.workflow import Request
 from intents import (
@@ -64,7 +64,7 @@ def register(app: App, services: SlackServices) -> None:
         if handler is None:
             extra = services.extra_commands.get(parsed.kind)
             if extra is None:
-                ack(response_type="ephemeral", text=f"`/platform {parsed.kind}` is not enabled on this bot.")
+                ack(response_type="ephemeral", text=render_text("replies/not_enabled", kind=parsed.kind))
                 return
             ack()
             with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
@@ -114,15 +114,17 @@ def _request(
 ) -> None:
     intent = cmd.intent
     if intent.path in services.unavailable:
+        reason = services.unavailable[intent.path]
         ack(
             response_type="ephemeral",
-            text=f"`{intent.path}` is unavailable here: {services.unavailable[intent.path]}",
+            text=render_text("replies/unavailable", path=intent.path, reason=reason),
         )
         return
     channel = services.config.channels.requests
     golden = services.catalog.find(intent.path)
     shown = intent.describe(redact=golden.secret_keys if golden else ())
-    ack(response_type="ephemeral", text=f"Received `{shown}`; the answer comes in a thread in <#{channel}>.")
+    received = render_text("replies/received", intent_text=shown, channel=present.channel_link(channel))
+    ack(response_type="ephemeral", text=received)
     with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
         # Slack re-sends the same trigger_id on a retry: the workflow stores it as a dedupe key.
         services.workflow.submit(
@@ -210,10 +212,8 @@ def _cancel(
     ack()
     with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
         outcome = services.workflow.cancel(cmd.request_id, user)
-        text = outcome.message or (
-            f"{outcome.request.id} is cancelled."
-            if outcome.changed
-            else f"{outcome.request.id} was already cancelled."
+        text = outcome.message or render_text(
+            "replies/cancel_done", request_id=outcome.request.id, changed=outcome.changed
         )
         respond(text=text, response_type="ephemeral")
 
@@ -228,10 +228,10 @@ def _destroy(
     *_: Any,
 ) -> None:
     channel = services.config.channels.requests
-    ack(
-        response_type="ephemeral",
-        text=f"Asking to destroy what {cmd.request_id} built; see the thread in <#{channel}>.",
+    asked = render_text(
+        "replies/destroy_asked", request_id=cmd.request_id, channel=present.channel_link(channel)
     )
+    ack(response_type="ephemeral", text=asked)
     with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
         services.workflow.request_destroy(
             cmd.request_id,
@@ -247,8 +247,11 @@ def _rulebook(services: SlackServices, cmd: RulebookCommand, user: str, ack: Ack
     if cmd.rule_id is not None:
         rule = book.rule(cmd.rule_id)
         if rule is None:
-            ids = ", ".join(f"`{r.id}`" for r in rules[:RULES_SHOWN])
-            ack(response_type="ephemeral", text=f"There is no rule `{cmd.rule_id[:80]}`. Rules: {ids}")
+            ids = [r.id for r in rules[:RULES_SHOWN]]
+            ack(
+                response_type="ephemeral",
+                text=render_text("replies/no_rule", rule_id=cmd.rule_id[:80], ids=ids),
+            )
             return
         rules = [rule]
     shown = [

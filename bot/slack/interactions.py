@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.slack import present
 from bot.slack.conversations import direct_message
 from bot.slack.modals import REJECT_FORM, REQUEST_FORM, form_errors, form_values, reject_modal, request_modal
-from bot.slack.render import render_blocks
+from bot.slack.render import render_blocks, render_text
 from bot.slack.services import SlackServices, user_errors
 from intents import IntentError, build_form, intent_from_form
 
@@ -36,7 +36,8 @@ def register(app: App, services: SlackServices) -> None:
         send = tell(respond)
         with user_errors(send):
             result = workflow.approve(request_id, body["user"]["id"], plan_hash)
-            send(result.message if not result.accepted else f"Your approval of {request_id} is recorded.")
+            recorded = render_text("replies/approval_recorded", request_id=request_id)
+            send(result.message if not result.accepted else recorded)
 
     @app.action("reject")
     def reject(

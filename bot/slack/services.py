@@ -12,6 +12,7 @@ from typing import Any
 from bot.config import AppConfig
 from bot.errors import WorkflowError
 from bot.slack.directory import SlackDirectory
+from bot.slack.render import render_text
 from bot.workflow import BackgroundWorker, Workflow
 from intents import Catalog, Command
 from rulebook import Actor, Rulebook
@@ -21,8 +22,6 @@ log = logging.getLogger("bot.slack")
 # A command the schedules part adds (feedback, stats, drift): called after the ack with the parsed
 # command, the user id and a `respond` function for ephemeral answers.
 ExtraCommand = Callable[[Command, str, Callable[..., Any], Any], None]
-
-GENERIC_ERROR = "Something went wrong on the platform side. The platform team has the details (ref `{ref}`)."
 
 
 @dataclass
@@ -55,4 +54,4 @@ def user_errors(tell: Callable[[str], Any]) -> Iterator[None]:
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("listener failed (ref %s)", ref)
-        tell(GENERIC_ERROR.format(ref=ref))
+        tell(render_text("replies/generic_error", ref=ref))

@@ -276,3 +276,30 @@ def test_every_notice_renders_with_its_context(path: Path) -> None:
 
 def test_escape_mrkdwn_escapes_only_slack_control_characters() -> None:
     assert escape_mrkdwn("a & b < c > d * _ ~") == "a &amp; b &lt; c &gt; d * _ ~"
+
+
+REPLY_CONTEXT: dict[str, Any] = {
+    "kind": "stats",
+    "path": "postgres-database",
+    "reason": "no PostgreSQL admin DSN is configured",
+    "intent_text": "service name=<!here>",
+    "channel": Trusted("<#C0REQUESTS>"),
+    "request_id": "PB-7",
+    "changed": True,
+    "rule_id": "nope",
+    "ids": ["prod-needs-security-approval", "dev-is-self-service"],
+    "ref": "ab12cd34",
+}
+
+
+@pytest.mark.parametrize("path", sorted((TEMPLATE_DIR / "replies").glob("*.txt.j2")), ids=lambda p: p.name)
+def test_every_short_reply_renders_and_escapes_user_text(path: Path) -> None:
+    text = render_text(f"replies/{path.name.removesuffix('.txt.j2')}", **REPLY_CONTEXT)
+
+    assert text and "{{" not in text and "<!here>" not in text
+
+
+def test_the_received_reply_keeps_the_channel_link_and_escapes_the_intent() -> None:
+    text = render_text("replies/received", **REPLY_CONTEXT)
+
+    assert "<#C0REQUESTS>" in text and "&lt;!here&gt;" in text
