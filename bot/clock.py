@@ -44,6 +44,11 @@ class ManualClock:
             self._now = as_utc(moment)
 
 
+def format_utc(moment: datetime | None) -> str:
+    """How every message shows a moment: `2026-11-23 09:00 UTC` (empty for none)."""
+    return "" if moment is None else as_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def as_utc(moment: datetime) -> datetime:
     """Aware UTC; a naive value is taken to be UTC already (that is how SQLite hands them back)."""
     if moment.tzinfo is None:

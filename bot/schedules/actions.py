@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Collection
 from datetime import timedelta
 
-from bot.clock import Clock
+from bot.clock import Clock, format_utc
 from bot.errors import NotAllowed, WorkflowError
 from bot.schedules.accept import propose
 from bot.schedules.errors import FindingClosed
@@ -74,12 +74,13 @@ class DriftActions:
         if finding.state == "reconciling":
             return self._busy(finding)
         if finding.state == "snoozed" and finding.snoozed_until is not None:
-            return f"Already snoozed until {_when(finding)}."
+            return f"Already snoozed until {format_utc(finding.snoozed_until)}."
         finding, moved = self._findings.snooze(finding.id, user, now + SNOOZE, now)
         if not moved:
             return self._busy(finding)
         self._notify(self._notifier.snoozed, finding, request, user)
-        return f"Snoozed until {_when(finding)}; if the drift is still there then, it is posted again."
+        until = format_utc(finding.snoozed_until)
+        return f"Snoozed until {until}; if the drift is still there then, it is posted again."
 
     def _follow_up(
         self,
@@ -148,8 +149,3 @@ class DriftActions:
             method(*args)
         except Exception:
             log.exception("drift notifier %s failed", getattr(method, "__name__", method))
-
-
-def _when(finding: Finding) -> str:
-    until = finding.snoozed_until
-    return "" if until is None else until.strftime("%Y-%m-%d %H:%M UTC")

@@ -48,10 +48,3 @@ class Alerts:
                 .values(open_key=None, closed_at=now, last_seen_at=now)
             )
             return bool(result.rowcount)
-
-    def is_open(self, key: str) -> bool:
-        with self._store.read() as session:
-            return (
-                session.exec(select(ScheduleAlertRow).where(ScheduleAlertRow.open_key == key)).first()
-                is not None
-            )

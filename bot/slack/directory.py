@@ -49,7 +49,3 @@ class SlackDirectory:
 
     def groups_of(self, user_id: str) -> tuple[str, ...]:
         return tuple(sorted(name for name in self._groups if user_id in self.members(name)))
-
-    def channel_of(self, group: str) -> str | None:
-        spec = self._groups.get(group)
-        return spec.channel if spec else None

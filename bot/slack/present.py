@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from bot.clock import format_utc
 from bot.slack.render import Trusted, escape_mrkdwn
 from bot.workflow import Request, RequestState
 from provisioners.plan import Plan
@@ -59,10 +60,7 @@ def link(url: str, label: str) -> Trusted:
     return Trusted(f"<{url}|{escape_mrkdwn(label)}>")
 
 
-def when(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+when = format_utc
 
 
 def duration(delta: timedelta) -> str:

@@ -41,8 +41,23 @@ class Edit:
     replaced_at: str
 
 
+class _Readable:
+    """What tests and the sandbox read off a message or an ephemeral."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+    @property
+    def all_text(self) -> str:
+        """The fallback text and every string in the blocks."""
+        return "\n".join(part for part in (self.text, blocks_text(self.blocks)) if part)
+
+    def find_element(self, action_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        return find_element(self.blocks, action_id)
+
+
 @dataclass
-class Message:
+class Message(_Readable):
     channel: str
     ts: str
     text: str
@@ -65,17 +80,9 @@ class Message:
     def is_reply(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
 
-    @property
-    def all_text(self) -> str:
-        """The fallback text and every string in the blocks."""
-        return "\n".join(part for part in (self.text, blocks_text(self.blocks)) if part)
-
-    def find_element(self, action_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        return find_element(self.blocks, action_id)
-
 
 @dataclass
-class Ephemeral:
+class Ephemeral(_Readable):
     channel: str
     user: str
     ts: str
@@ -86,13 +93,6 @@ class Ephemeral:
     # An ephemeral replaced (replace_original) or deleted through a response URL stays recorded.
     replaced: bool = False
     deleted: bool = False
-
-    @property
-    def all_text(self) -> str:
-        return "\n".join(part for part in (self.text, blocks_text(self.blocks)) if part)
-
-    def find_element(self, action_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        return find_element(self.blocks, action_id)
 
 
 @dataclass

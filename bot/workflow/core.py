@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.approvals import expiry
 from bot.clock import Clock, SystemClock
 from bot.errors import RequestNotFound
 from bot.store import RequestRow, Store, repository
@@ -158,7 +159,7 @@ class WorkflowBase:
                 at=at,
                 detail={**detail, "required": required},
                 required_approvals=required,
-                approvals_expire_at=at + self.policy.approval_ttl,
+                approvals_expire_at=expiry(at, self.policy.approval_ttl),
                 approval_round=row.approval_round + (1 if replanned else 0),
                 approved_at=None,
                 **values,
