@@ -11,10 +11,11 @@ database. Load once, evaluate many times::
 from __future__ import annotations
 
 from rulebook.book import Rulebook
-from rulebook.context import Action, Actor, ChangeFacts, PlanFacts
+from rulebook.context import NO_RESOURCE, Action, Actor, ChangeFacts, PlanFacts, ResourceFacts
 from rulebook.errors import Problem, RulebookError, RulebookLoadError, RuleTestError
 from rulebook.loader import DEFAULT_RULEBOOK_PATH, load_rulebook, parse_rulebook
 from rulebook.models import (
+    OWNING_TEAM,
     ApprovalNeed,
     ApprovalSpec,
     Decision,
@@ -28,6 +29,9 @@ from rulebook.models import (
 
 __all__ = [
     "DEFAULT_RULEBOOK_PATH",
+    "NO_RESOURCE",
+    "OWNING_TEAM",
+    "ResourceFacts",
     "Action",
     "Actor",
     "ApprovalNeed",

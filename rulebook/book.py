@@ -13,7 +13,7 @@ import cel
 from intents.intent import Intent
 from rulebook.algebra import decide
 from rulebook.compiler import CompiledRule
-from rulebook.context import Action, Actor, PlanFacts, build_context
+from rulebook.context import NO_RESOURCE, Action, Actor, PlanFacts, ResourceFacts, build_context
 from rulebook.engine import describe_failure, new_context
 from rulebook.index import Guarded, RuleIndex, guards
 from rulebook.models import Decision, Rule, RuleFailure, RuleMatch, Stage
@@ -64,12 +64,19 @@ class Rulebook:
         *,
         action: Action = "apply",
         plan: PlanFacts | None = None,
+        resource: ResourceFacts = NO_RESOURCE,
     ) -> cel.Context:
         """This thread's CEL context, loaded with one request's facts."""
-        return self._load(intent, actor, now, action, plan)[0]
+        return self._load(intent, actor, now, action, plan, resource)[0]
 
     def _load(
-        self, intent: Intent, actor: Actor, now: datetime, action: Action, plan: PlanFacts | None
+        self,
+        intent: Intent,
+        actor: Actor,
+        now: datetime,
+        action: Action,
+        plan: PlanFacts | None,
+        resource: ResourceFacts,
     ) -> tuple[cel.Context, dict[str, Any]]:
         """The CEL context and the same facts as Python data (for placeholders that name a field).
 
@@ -83,7 +90,14 @@ class Rulebook:
             context = new_context({"vars": self.variables})
             self._local.context = context
         facts = build_context(
-            intent, actor, now, zone=self.zone, zone_name=self.timezone, action=action, plan=plan
+            intent,
+            actor,
+            now,
+            zone=self.zone,
+            zone_name=self.timezone,
+            action=action,
+            plan=plan,
+            resource=resource,
         )
         context.update(facts)
         facts["vars"] = self.variables
@@ -97,8 +111,11 @@ class Rulebook:
         *,
         action: Action = "apply",
         plan: PlanFacts | None = None,
+        resource: ResourceFacts = NO_RESOURCE,
     ) -> Decision:
         """Intent-stage rules only when `plan` is None; otherwise every rule (the full decision).
+
+        `resource`: the live resource the request is about (ownership), default: a new one.
 
         Never raises: a rule that cannot be evaluated is reported in `failures` and denies.
         Rules the index rules out (see rulebook.index) are not run: CEL would say no match.
@@ -107,7 +124,7 @@ class Rulebook:
         index = self._intent_index if plan is None else self._plan_index
         rules = index.candidates((intent.path, intent.env, action))
         try:
-            context, facts = self._load(intent, actor, now, action, plan)
+            context, facts = self._load(intent, actor, now, action, plan, resource)
         except Exception as exc:  # any conversion failure must deny, not crash
             reason = f"the request could not be given to the rules: {describe_failure(exc)}"
             failures = [RuleFailure(rule_id=c.rule.id, reason=reason) for c in rules]

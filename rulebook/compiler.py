@@ -18,7 +18,7 @@ from rulebook import cel_source
 from rulebook.engine import KNOWN_FUNCTIONS, NAMESPACES, ROOTS, TYPE_NAMES, compile_source, is_operator, regex
 from rulebook.errors import Problem
 from rulebook.located import Located
-from rulebook.models import Effect, Rule, Stage
+from rulebook.models import OWNING_TEAM, Effect, Rule, Stage
 from rulebook.template import Template, placeholders
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -73,7 +73,7 @@ def _check_approval(
     if rule.approval is not None:
         if rule.approval.count < 1:
             problems.append(located.problem((*at, "approval", "count"), "approval count must be at least 1"))
-        if known_groups is not None and rule.approval.group not in known_groups:
+        if known_groups is not None and rule.approval.group not in {*known_groups, OWNING_TEAM}:
             known = ", ".join(sorted(known_groups)) or "none"
             message = f"unknown approval group {rule.approval.group!r} (the config defines: {known})"
             problems.append(located.problem((*at, "approval", "group"), message))

@@ -20,6 +20,11 @@ Every condition is evaluated against these top-level variables::
       .date        string   "YYYY-MM-DD"
       .timezone    string   e.g. "Europe/London"
     action   string   "apply" or "destroy"
+    resource the live resource (stack) the request would change or destroy, at both stages
+      .exists      bool     false for a new resource (then the fields below are null)
+      .owner_team  string or null   the team that owns it
+      .owner       string or null   Slack user id of its owner (who created it, or got it by transfer)
+      .request_id  string or null   the request that last changed it, e.g. "PB-3"
     plan     only at the plan stage (intent-stage rules may not mention it; the linter refuses)
       .changes     list of {urn, type, op, keys (changed or replace-causing keys), stateful (bool)};
                    op is Pulumi's: create, update, delete, replace, create-replacement,
@@ -69,6 +74,20 @@ class ChangeFacts(BaseModel):
     stateful: bool = False
 
 
+class ResourceFacts(BaseModel):
+    """The live resource a request is about, as the bot's ownership records know it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    exists: bool = False
+    owner_team: str | None = None
+    owner: str | None = None
+    request_id: str | None = None
+
+
+NO_RESOURCE = ResourceFacts()
+
+
 class PlanFacts(BaseModel):
     """The plan as the policy sees it. Empty `counts` are counted from `changes`."""
 
@@ -106,6 +125,10 @@ def now_facts(moment: datetime, zone: tzinfo, zone_name: str) -> dict[str, Any]:
     }
 
 
+def resource_facts(resource: ResourceFacts) -> dict[str, Any]:
+    return resource.model_dump()
+
+
 def plan_facts(plan: PlanFacts) -> dict[str, Any]:
     counts: dict[str, int] = dict.fromkeys(COUNTED_OPS, 0)
     if plan.counts:
@@ -129,6 +152,7 @@ def build_context(
     zone_name: str,
     action: Action = "apply",
     plan: PlanFacts | None = None,
+    resource: ResourceFacts = NO_RESOURCE,
 ) -> dict[str, Any]:
     """The per-request variables (everything but `vars`), as plain Python values for CEL."""
     return {
@@ -136,5 +160,6 @@ def build_context(
         "actor": actor_facts(actor),
         "now": now_facts(now, zone, zone_name),
         "action": action,
+        "resource": resource_facts(resource),
         "plan": None if plan is None else plan_facts(plan),
     }

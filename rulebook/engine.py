@@ -19,7 +19,7 @@ from cel import stdlib
 from rulebook.cel_source import mask_strings
 
 # Top-level names a condition may use; `plan` only at the plan stage.
-ROOTS = frozenset({"intent", "actor", "now", "action", "plan", "vars"})
+ROOTS = frozenset({"intent", "actor", "now", "action", "resource", "plan", "vars"})
 
 # The extension libraries registered on every context. The `lists` library is left out on
 # purpose: its `contains` would shadow the native string `contains`.
@@ -39,6 +39,10 @@ _EXTENDED = frozenset(name for library in EXTENSIONS for name in stdlib.EXTENSIO
 # The library reports `math.abs(x)` as a function `abs` and a variable `math`; accept both halves.
 KNOWN_FUNCTIONS = NATIVE_FUNCTIONS | _EXTENDED | frozenset(n.rsplit(".", 1)[-1] for n in _EXTENDED)
 NAMESPACES = frozenset(n.split(".", 1)[0] for n in _EXTENDED if "." in n)
+
+# Functions of ours (registered on every context).
+COUNTED = "counted"
+KNOWN_FUNCTIONS = KNOWN_FUNCTIONS | {COUNTED}
 
 # Identifiers that name types (`type(x) == int`), reported by the library as variables.
 TYPE_NAMES = frozenset(
@@ -87,7 +91,18 @@ def new_context(variables: dict[str, Any]) -> cel.Context:
     context = cel.Context(variables)
     stdlib.add_stdlib_to_context(context, list(EXTENSIONS))
     context.add_function(CACHED_MATCHES, _matches)
+    context.add_function(COUNTED, counted)
     return context
+
+
+def counted(items: list[Any]) -> str:
+    """`counted(["delete A", "delete A", "update B"])` -> "2 × delete A, update B": each item once,
+    in first-seen order, so a reason lists every affected kind of resource once."""
+    tally: dict[str, int] = {}
+    for item in items:
+        text = render_value(item)
+        tally[text] = tally.get(text, 0) + 1
+    return ", ".join(text if n == 1 else f"{n} × {text}" for text, n in tally.items())
 
 
 def describe_failure(exc: Exception) -> str:

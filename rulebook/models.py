@@ -43,8 +43,13 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# The approver group that stands for "members of the team that owns the resource": the bot resolves
+# it per request, so it needs no entry in the config.
+OWNING_TEAM = "owning-team"
+
+
 class ApprovalSpec(_Frozen):
-    """How many members of an approver group (defined in the bot's config) must approve."""
+    """How many members of an approver group (defined in the bot's config, or `owning-team`) must approve."""
 
     group: str
     count: int = 1

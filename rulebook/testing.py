@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from intents.errors import IntentError
 from intents.intent import Intent, ParamValue
 from rulebook.book import Rulebook
-from rulebook.context import Action, Actor, PlanFacts
+from rulebook.context import NO_RESOURCE, Action, Actor, PlanFacts, ResourceFacts
 from rulebook.errors import Problem, RuleTestError
 from rulebook.loader import validate
 from rulebook.located import read_located
@@ -74,6 +74,7 @@ class Case(_Spec):
     actor: Actor | None = None
     at: datetime | None = None
     action: Action | None = None
+    resource: ResourceFacts = NO_RESOURCE
     plan: PlanFacts | None = None
     expect: Expectation
 
@@ -185,7 +186,7 @@ def run_case(
             return failed(f"the intent text does not parse: {exc}")
     else:
         intent = Intent(**case.intent.model_dump())
-    decision = book.evaluate(intent, actor, at, action=action, plan=case.plan)
+    decision = book.evaluate(intent, actor, at, action=action, plan=case.plan, resource=case.resource)
     details = compare(case.expect, decision)
     if details:
         return failed(*details, decision=decision)

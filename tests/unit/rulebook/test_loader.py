@@ -222,7 +222,8 @@ def test_unknown_time_zone_is_reported_with_other_problems() -> None:
     text = rulebook_text(rule("nope"), header="").replace("timezone: UTC", "timezone: Mars/Olympus")
     assert messages(text) == [
         "book.yaml:2:11: unknown time zone 'Mars/Olympus'",
-        "book.yaml:8:17: unknown name 'nope' (a condition can use: action, actor, intent, now, plan, vars)",
+        "book.yaml:8:17: unknown name 'nope'"
+        " (a condition can use: action, actor, intent, now, plan, resource, vars)",
     ]
 
 
