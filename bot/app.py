@@ -105,7 +105,9 @@ def create_app(
     store = Store.from_url(settings.database_url or default_database_url(data_dir))
 
     client = build_web_client(token, settings.slack_api_url)
-    directory = SlackDirectory(client, config.groups, ttl_seconds=config.membership_cache_seconds)
+    directory = SlackDirectory(
+        client, config.groups, ttl_seconds=config.membership_cache_seconds, teams=config.teams
+    )
     secret_client = build_web_client(token, settings.slack_api_url, logger=secret_safe_logger())
     notifier = SlackNotifier(client, config, secret_client=secret_client)
     worker = BackgroundWorker()

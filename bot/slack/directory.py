@@ -1,5 +1,8 @@
 """Who belongs to which approver group, read from Slack and cached.
 
+Besides the config's groups, `team:<team>` is the team's members (the config's `teams`) and
+`owner:<user id>` that one person: the owners of a resource (bot.workflow.ownership).
+
 `usergroups.users.list` is Tier 2 (about 20 calls a minute), so members are cached per group for
 `ttl_seconds`; groups given as fixed user ids never call Slack.
 """
@@ -8,11 +11,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from slack_sdk import WebClient
 
 from bot.config import ApproverGroup
+from bot.workflow.ownership import OWNER_GROUP, TEAM_GROUP
 
 
 class SlackDirectory:
@@ -22,15 +26,22 @@ class SlackDirectory:
         groups: Mapping[str, ApproverGroup],
         ttl_seconds: float = 300,
         monotonic: Callable[[], float] = time.monotonic,
+        teams: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self._client = client
         self._groups = dict(groups)
+        self._teams = {team: frozenset(members) for team, members in (teams or {}).items()}
         self._ttl = ttl_seconds
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
     def members(self, group: str) -> frozenset[str]:
+        if group.startswith(TEAM_GROUP):
+            return self._teams.get(group.removeprefix(TEAM_GROUP), frozenset())
+        if group.startswith(OWNER_GROUP):
+            owner = group.removeprefix(OWNER_GROUP)
+            return frozenset({owner}) if owner else frozenset()
         spec = self._groups.get(group)
         if spec is None:
             return frozenset()

@@ -14,6 +14,7 @@ from bot.store.models import (
     ApprovalRow,
     AuditEventRow,
     RequestRow,
+    ResourceRow,
     RunRow,
     StackLockRow,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "FeedbackAnswerRow",
     "FeedbackPollRow",
     "RequestRow",
+    "ResourceRow",
     "RunRow",
     "ScheduleAlertRow",
     "ScheduleClaimRow",

@@ -109,6 +109,31 @@ class RequestRow(SQLModel, table=True):
     apply_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     destroyed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # The destroy request that removed what this one built.
+    destroyed_by: int | None = Field(default=None, nullable=True)
+    # A later request on the same resource that succeeded: this one no longer describes it.
+    superseded_by: int | None = Field(default=None, nullable=True)
+    # The live resource the request was decided on (rulebook `resource`): None for a new one.
+    resource: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
+
+
+class ResourceRow(SQLModel, table=True):
+    """A live resource (one stack) and who owns it: written when an apply succeeds, removed by a
+    destroy. Ownership changes only by an admin's transfer."""
+
+    __tablename__ = "resources"
+    __table_args__ = (Index("ix_resources_owner_team", "owner_team"),)
+
+    stack_name: str = Field(primary_key=True)
+    path: str
+    owner_team: str | None = Field(default=None, nullable=True)
+    # None after a transfer to a team the owner is not in.
+    owner: str | None = Field(default=None, nullable=True)
+    # The request that created it, and the one that last changed it.
+    created_by: int = Field(foreign_key="requests.id")
+    request_id: int = Field(foreign_key="requests.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ApprovalRow(SQLModel, table=True):

@@ -17,7 +17,7 @@ from sqlalchemy import CursorResult, delete, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select, update
 
-from bot.store.models import ApprovalRow, AuditEventRow, RequestRow, RunRow, StackLockRow
+from bot.store.models import ApprovalRow, AuditEventRow, RequestRow, ResourceRow, RunRow, StackLockRow
 
 
 def insert_request(session: Session, row: RequestRow) -> RequestRow:
@@ -234,3 +234,73 @@ def release_lock(session: Session, stack_name: str, number: int | None = None) -
 def _rowcount(result: Any) -> int:
     assert isinstance(result, CursorResult)
     return int(result.rowcount)
+
+
+# Ownership ------------------------------------------------------------------------------------
+
+
+def get_resource(session: Session, stack_name: str) -> ResourceRow | None:
+    return session.get(ResourceRow, stack_name)
+
+
+def resource_changed(session: Session, row: RequestRow, at: datetime) -> int | None:
+    """A successful apply of `row`: the resource is created (owned by its requester and team) or
+    now last changed by it. Returns the request it supersedes, if any."""
+    assert row.id is not None
+    live = session.get(ResourceRow, row.stack_name)
+    if live is None:
+        session.add(
+            ResourceRow(
+                stack_name=row.stack_name,
+                path=row.path,
+                owner_team=row.requester_team,
+                owner=row.requester,
+                created_by=row.id,
+                request_id=row.id,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        session.flush()
+        return None
+    previous = live.request_id
+    live.request_id, live.updated_at = row.id, at
+    if live.owner is None and row.requester_team == live.owner_team:
+        live.owner = row.requester  # a transfer left the team without an owner: the first to change it
+    session.add(live)
+    session.flush()
+    return previous if previous != row.id else None
+
+
+def resource_destroyed(session: Session, stack_name: str) -> None:
+    live = session.get(ResourceRow, stack_name)
+    if live is not None:
+        session.delete(live)
+        session.flush()
+
+
+def transfer_resource(session: Session, stack_name: str, team: str, owner: str | None, at: datetime) -> bool:
+    statement = (
+        update(ResourceRow)
+        .where(col(ResourceRow.stack_name) == stack_name)
+        .values(owner_team=team, owner=owner, updated_at=at)
+    )
+    return _rowcount(session.exec(statement)) == 1
+
+
+def mark_destroyed(session: Session, stack_name: str, by: int, at: datetime) -> list[int]:
+    """Every succeeded apply on the stack that is not yet marked destroyed now is: returns their ids."""
+    statement = select(RequestRow.id).where(
+        col(RequestRow.stack_name) == stack_name,
+        col(RequestRow.action) == "apply",
+        col(RequestRow.state) == "succeeded",
+        col(RequestRow.destroyed_at).is_(None),
+    )
+    numbers = [n for n in session.exec(statement).all() if n is not None]
+    if numbers:
+        session.exec(
+            update(RequestRow)
+            .where(col(RequestRow.id).in_(numbers))
+            .values(destroyed_at=at, destroyed_by=by, updated_at=at)
+        )
+    return numbers

@@ -16,13 +16,14 @@ from bot.approvals import expiry
 from bot.clock import Clock, SystemClock
 from bot.errors import RequestNotFound
 from bot.store import RequestRow, Store, repository
+from bot.workflow import ownership
 from bot.workflow import transitions as T
 from bot.workflow.model import BOT_ACTOR, Request, RequestState, format_request_id, parse_request_id
 from bot.workflow.ports import Directory, Notifier, Rulebook, Runner, WorkflowPolicy
 from bot.workflow.worker import BackgroundWorker
 from intents.catalog import Catalog
 from intents.intent import Intent
-from rulebook import Decision, Effect, Verdict
+from rulebook import Decision, Effect, ResourceFacts, Verdict
 
 log = logging.getLogger("bot.workflow")
 
@@ -112,6 +113,11 @@ class WorkflowBase:
     def _is_admin(self, user: str) -> bool:
         return user in self.policy.admins
 
+    def _resource_facts(self, stack_name: str) -> ResourceFacts:
+        """Who owns the live resource now (the rulebook's `resource`)."""
+        with self.store.read() as session:
+            return ownership.facts_of(repository.get_resource(session, stack_name))
+
     # Routing a plan-stage decision -------------------------------------------------------------
 
     def _route(
@@ -123,15 +129,19 @@ class WorkflowBase:
         *,
         replanned: bool,
         values: dict[str, Any],
+        resource: ResourceFacts,
         extra: dict[str, Any] | None = None,
     ) -> RequestState:
-        """Move a planned (or re-planned, approved) request on: denied, awaiting approval or approved."""
+        """Move a planned (or re-planned, approved) request on: denied, awaiting approval or approved.
+
+        `resource`: the ownership facts `decision` was made on (they resolve `owning-team`)."""
         values = {
             **values,
+            "resource": ownership.stored(resource),
             "plan_decision": decision.model_dump(mode="json"),
             "rulebook_version": decision.rulebook_version,
         }
-        required = {need.group: need.count for need in decision.approvals}
+        required = ownership.required_approvals(decision.approvals, resource)
         detail = {"verdict": str(decision.verdict), "rules": list(decision.rule_ids), **(extra or {})}
         if decision.verdict is Verdict.DENY or (
             decision.verdict is Verdict.REQUIRE_APPROVAL and not required

@@ -19,6 +19,7 @@ from bot.approvals import (
 )
 from bot.errors import InvalidTransition, NotAllowed, StoreConflict
 from bot.store import ApprovalRow, RequestRow, repository
+from bot.workflow import ownership
 from bot.workflow import transitions as T
 from bot.workflow.core import WorkflowBase
 from bot.workflow.model import BOT_ACTOR, Outcome, Request, RequestState, format_request_id
@@ -129,6 +130,45 @@ class DecisionsMixin(WorkflowBase):
         if result.accepted:
             self._notify("rejected", request, approver, result.reason)
         return result
+
+    # Ownership -------------------------------------------------------------------------------
+
+    def transfer(self, request_id: str | int, team: str, actor: str) -> Outcome:
+        """A platform admin hands the live resource `request_id` built (or last changed) to `team`.
+
+        The owner stays when they are in the new team; otherwise the team alone owns it until one
+        of its members changes it. Audited on the request as `resource.transferred`.
+        """
+        row = self._row(request_id)
+        number = row.id
+        assert number is not None
+        name = format_request_id(number)
+        if not self._is_admin(actor):
+            raise NotAllowed(f"Only a platform admin can transfer what {name} built.")
+        members = self.directory.members(ownership.TEAM_GROUP + team)
+        if not members:
+            raise NotAllowed(f"There is no team `{team}` (teams come from the bot's config).")
+        at = self.clock.now()
+        with self.store.write() as session:
+            row = self._locked(session, number)
+            live = repository.get_resource(session, row.stack_name)
+            if live is None or row.action != "apply" or row.state != RequestState.SUCCEEDED:
+                raise NotAllowed(f"{name} did not build a resource that is live now.")
+            if live.owner_team == team:
+                return Outcome(Request.from_row(row), changed=False, message=f"It already belongs to {team}.")
+            owner = live.owner if live.owner in members else None
+            detail = {
+                "stack": row.stack_name,
+                "from_team": live.owner_team,
+                "to_team": team,
+                "from_owner": live.owner,
+                "to_owner": owner,
+            }
+            repository.transfer_resource(session, row.stack_name, team, owner, at)
+            T.record(session, row, "resource.transferred", actor=actor, at=at, detail=detail)
+        request = self._snapshot(number)
+        self._notify("request_updated", request)
+        return Outcome(request, changed=True, message=f"What {name} built now belongs to {team}.")
 
     # Cancel / expire ---------------------------------------------------------------------------
 

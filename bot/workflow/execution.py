@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.store import repository
+from bot.workflow import ownership
 from bot.workflow import transitions as T
 from bot.workflow.core import WorkflowBase, log
 from bot.workflow.decisions import DecisionsMixin
@@ -15,6 +16,7 @@ from bot.workflow.requests import GENERIC_FAILURE, RequestsMixin, action_of
 from intents.intent import Intent
 from provisioners.errors import ProvisionerError
 from provisioners.plan import Plan
+from rulebook import ResourceFacts
 
 
 class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
@@ -47,10 +49,12 @@ class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
         plan = fresh or self._preview(row, intent)
         if plan is None:
             return self._snapshot(number)
-        if (
-            plan.plan_hash != row.plan_hash
-            and self._replan(number, intent, plan) is not RequestState.APPROVED
-        ):
+        # A changed plan, or owners who changed since the decision (someone else created or took the
+        # resource meanwhile), void the approvals: the request is decided again on the facts of now.
+        owners_changed = self._resource_facts(row.stack_name) != ownership.loaded(row.resource)
+        if (plan.plan_hash != row.plan_hash or owners_changed) and self._replan(
+            number, intent, plan
+        ) is not RequestState.APPROVED:
             return self._snapshot(number)
         at = self.clock.now()
         with self.store.write() as session:
@@ -106,16 +110,40 @@ class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
                 finished_at=at,
                 error=None,
             )
-            if row.action == "destroy" and row.target_request_id is not None:
-                target = self._locked(session, row.target_request_id)
-                repository.update_request(session, row.target_request_id, at, destroyed_at=at)
-                detail = {"by": format_request_id(number)}
-                T.record(session, target, "request.destroyed", actor=row.requester, at=at, detail=detail)
+            if row.action == "destroy":
+                touched = repository.mark_destroyed(session, row.stack_name, number, at)
+                repository.resource_destroyed(session, row.stack_name)
+                for target in touched:
+                    target_row = self._locked(session, target)
+                    detail = {"by": format_request_id(number)}
+                    T.record(
+                        session, target_row, "request.destroyed", actor=row.requester, at=at, detail=detail
+                    )
+            else:
+                superseded = repository.resource_changed(session, row, at)
+                touched = [] if superseded is None else [superseded]
+                if superseded is not None:
+                    repository.update_request(session, superseded, at, superseded_by=number)
+            live = ownership.facts_of(repository.get_resource(session, row.stack_name))
         request = self._snapshot(number)
         self._notify("succeeded", request, outputs)
+        for target in touched:
+            self._notify("request_updated", self._snapshot(target))
         if secrets:
-            self._notify("deliver_secrets", request.requester, request, secrets)
+            self._hand_over_secrets(request, live, secrets)
         return request
+
+    def _hand_over_secrets(self, request: Request, live: ResourceFacts, secrets: Mapping[str, Any]) -> None:
+        """Secret outputs go to the requester only when the resource is theirs or their team's;
+        otherwise to its owner, and the requester is told why they got none."""
+        group = ownership.owners_group(live)
+        owners = self.directory.members(group) if group else frozenset()
+        recipient = ownership.secret_recipient(request.requester, live, owners)
+        if recipient is not None:
+            self._notify("deliver_secrets", recipient, request, secrets)
+        if recipient != request.requester:
+            log.info("secrets of %s withheld from %s (owned by %s)", request.id, request.requester, group)
+            self._notify("secrets_withheld", request, recipient)
 
     def _replan(self, number: int, intent: Intent, plan: Plan) -> RequestState:
         """The re-preview differs from the approved plan: void the approvals and decide again."""
@@ -123,18 +151,23 @@ class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
         old = None if row.plan is None else Plan.model_validate(row.plan)
         change = plan_change(old, plan)
         at = self.clock.now()
+        resource = self._resource_facts(row.stack_name)
         decision = self.rulebook.evaluate(
             intent,
             Request.from_row(row).actor,
             at,
             action=action_of(row),
             plan=plan_facts(plan),
+            resource=resource,
         )
         with self.store.write() as session:
             row = self._locked(session, number)
             if row.state != RequestState.APPROVED:
                 return RequestState(row.state)
-            reason = f"plan changed from {(change.old_hash or '')[:12]} to {change.new_hash[:12]}"
+            if change.old_hash == change.new_hash:
+                reason = "the resource's owners changed since the approvals were given"
+            else:
+                reason = f"plan changed from {(change.old_hash or '')[:12]} to {change.new_hash[:12]}"
             voided = repository.void_approvals(session, number, row.approval_round, at, reason)
             route = self._route(
                 session,
@@ -142,6 +175,7 @@ class ExecutionMixin(RequestsMixin, DecisionsMixin, WorkflowBase):
                 decision,
                 at,
                 replanned=True,
+                resource=resource,
                 values={"plan": plan.model_dump(mode="json"), "plan_hash": plan.plan_hash, "planned_at": at},
                 extra={"voided": voided, "old_hash": change.old_hash, "change": change.lines()},
             )

@@ -58,6 +58,10 @@ def format_request_id(number: int) -> str:
     return f"{REQUEST_PREFIX}{number}"
 
 
+def _request_id_or_none(number: int | None) -> str | None:
+    return None if number is None else format_request_id(number)
+
+
 def parse_request_id(request_id: str | int) -> int:
     """`PB-17`, `pb-17` or 17 -> 17. Anything else is a request that does not exist."""
     if isinstance(request_id, int):
@@ -66,6 +70,16 @@ def parse_request_id(request_id: str | int) -> int:
     if match is None:
         raise RequestNotFound(request_id.strip()[:40])
     return int(match.group(1))
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """The live resource a request changes or destroys, as it was when the request was decided."""
+
+    stack_name: str
+    owner_team: str | None
+    owner: str | None
+    request_id: str | None
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,10 @@ class Request:
     apply_started_at: datetime | None
     finished_at: datetime | None
     destroyed_at: datetime | None
+    destroyed_by: str | None = None
+    superseded_by: str | None = None
+    # None for a request that creates its resource.
+    resource: ResourceRef | None = None
 
     @property
     def actor(self) -> Actor:
@@ -148,6 +166,16 @@ class Request:
             apply_started_at=row.apply_started_at,
             finished_at=row.finished_at,
             destroyed_at=row.destroyed_at,
+            destroyed_by=_request_id_or_none(row.destroyed_by),
+            superseded_by=_request_id_or_none(row.superseded_by),
+            resource=None
+            if row.resource is None
+            else ResourceRef(
+                stack_name=row.stack_name,
+                owner_team=row.resource.get("owner_team"),
+                owner=row.resource.get("owner"),
+                request_id=row.resource.get("request_id"),
+            ),
         )
 
 

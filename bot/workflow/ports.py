@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.workflow.model import LockHolder, PlanChange, Request
 from intents.intent import Intent
 from provisioners.plan import Plan
-from rulebook import Action, Actor, Decision, PlanFacts
+from rulebook import Action, Actor, Decision, PlanFacts, ResourceFacts
 
 ProgressCallback = Callable[[Any], None]
 
@@ -29,6 +29,7 @@ class Rulebook(Protocol):
         *,
         action: Action = "apply",
         plan: PlanFacts | None = None,
+        resource: ResourceFacts = ...,
     ) -> Decision: ...
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.errors import InvalidTransition, NotAllowed, StoreConflict, WorkflowError
 from bot.store import RequestRow, RunRow, repository
+from bot.workflow import ownership
 from bot.workflow import transitions as T
 from bot.workflow.core import WorkflowBase, deny_message, log
 from bot.workflow.locks import StackLocksMixin
@@ -93,11 +94,12 @@ class RequestsMixin(StackLocksMixin, WorkflowBase):
                 seen = repository.find_by_dedupe_key(session, dedupe_key)
             if seen is not None:
                 return Request.from_row(seen)
-        decision = self.rulebook.evaluate(intent, actor, at, action=action)
         try:
             stack_name = self.runner.stack_name(intent)
         except ProvisionerError as exc:
             raise WorkflowError(exc.message) from exc
+        resource = self._resource_facts(stack_name)
+        decision = self.rulebook.evaluate(intent, actor, at, action=action, resource=resource)
         denied = decision.verdict is Verdict.DENY
         row = RequestRow(
             dedupe_key=dedupe_key,
@@ -111,6 +113,7 @@ class RequestsMixin(StackLocksMixin, WorkflowBase):
             intent=intent.model_dump(mode="json"),
             intent_text=self._intent_text(intent),
             stack_name=stack_name,
+            resource=ownership.stored(resource),
             state=RequestState.DENIED if denied else RequestState.EVALUATED,
             intent_decision=decision.model_dump(mode="json"),
             rulebook_version=decision.rulebook_version,
@@ -188,7 +191,11 @@ class RequestsMixin(StackLocksMixin, WorkflowBase):
             return self._snapshot(number), None
         at = self.clock.now()
         actor = Request.from_row(row).actor
-        decision = self.rulebook.evaluate(intent, actor, at, action=action_of(row), plan=plan_facts(plan))
+        # The owners as they are now: another request may have created or changed the resource.
+        resource = self._resource_facts(row.stack_name)
+        decision = self.rulebook.evaluate(
+            intent, actor, at, action=action_of(row), plan=plan_facts(plan), resource=resource
+        )
         with self.store.write() as session:
             row = self._locked(session, number)
             planned = T.transition(
@@ -204,7 +211,7 @@ class RequestsMixin(StackLocksMixin, WorkflowBase):
             )
             if not planned:
                 return Request.from_row(row), None
-            route = self._route(session, row, decision, at, replanned=False, values={})
+            route = self._route(session, row, decision, at, replanned=False, values={}, resource=resource)
         request = self._snapshot(number)
         self._notify("plan_ready", request, plan, decision)
         if route is RequestState.AWAITING_APPROVAL:

@@ -63,6 +63,8 @@ def transition(
 ) -> bool:
     """Apply `step` to `row` (read in this transaction) and audit it; False if the state had moved on."""
     assert row.id is not None
+    # Read before the update: the ORM refreshes `row` in place when the UPDATE runs.
+    from_state = row.state
     if not repository.compare_and_set(session, row.id, step.sources, step.target, at, **values):
         return False
     repository.append_audit(
@@ -72,7 +74,7 @@ def transition(
             request_id=row.id,
             actor=actor,
             event=step.event,
-            from_state=row.state,
+            from_state=from_state,
             to_state=step.target,
             rulebook_version=values.get("rulebook_version", row.rulebook_version),
             plan_hash=values.get("plan_hash", row.plan_hash),
