@@ -93,6 +93,12 @@ class RecordingNotifier:
     def recovered_after_crash(self, request: Request) -> None:
         self._record("recovered_after_crash", request)
 
+    def request_updated(self, request: Request) -> None:
+        self._record("request_updated", request)
+
+    def secrets_withheld(self, request: Request, recipient: str | None) -> None:
+        self._record("secrets_withheld", request, recipient)
+
 
 def _request_id(args: tuple[Any, ...]) -> str | None:
     for arg in args:
