@@ -51,7 +51,8 @@ def sandbox_app_config(options: SandboxOptions) -> AppConfig:
             "oncall": ApproverGroup(usergroup_id="S0ONCALL", channel=PLATFORM_CHANNEL),
         },
         teams={
-            "payments": ("U0REQ", "U0DEV2"),
+            "payments": ("U0REQ",),
+            "search": ("U0DEV2",),
             "security": ("U0SEC1", "U0SEC2"),
             "platform": ("U0ONCALL",),
         },

@@ -100,7 +100,7 @@ def default_workspace() -> Workspace:
             User("U0SEC1", "sam", "Sam Sentinel", "sam@example.com", team="security"),
             User("U0SEC2", "sky", "Sky Shield", "sky@example.com", team="security"),
             User("U0ONCALL", "olive", "Olive Oncall", "olive@example.com", team="platform"),
-            User("U0DEV2", "dana", "Dana Developer", "dana@example.com", team="payments"),
+            User("U0DEV2", "dana", "Dana Developer", "dana@example.com", team="search"),
         ),
         channels=(
             Channel("C0REQUESTS", "platform-requests", members=everyone, topic="Ask the platform team"),
