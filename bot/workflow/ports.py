@@ -97,8 +97,9 @@ class Notifier(Protocol):
         """Non-secret outputs only."""
         ...
 
-    def deliver_secrets(self, requester: str, request: Request, secret_outputs: Mapping[str, Any]) -> None:
-        """The only place secret outputs go: a DM to the requester. Never stored, never logged."""
+    def deliver_secrets(self, recipient: str, request: Request, secret_outputs: Mapping[str, Any]) -> None:
+        """The only place secret outputs go: a DM to `recipient` (the requester, or the resource's
+        owner when the requester is outside the owning team). Never stored, never logged."""
         ...
 
     def failed(self, request: Request, message: str) -> None: ...
@@ -115,6 +116,16 @@ class Notifier(Protocol):
 
     def recovered_after_crash(self, request: Request) -> None:
         """The bot restarted during this request's apply; it is now failed with a re-run hint."""
+        ...
+
+    def request_updated(self, request: Request) -> None:
+        """Re-render everything this request owns in Slack from its stored state (it was destroyed
+        or superseded by a later request, or its resource was transferred)."""
+        ...
+
+    def secrets_withheld(self, request: Request, recipient: str | None) -> None:
+        """The resource belongs to another team: its secret outputs went to `recipient` (its owner),
+        or to nobody, not to the requester. Tell the requester so, without any secret."""
         ...
 
 
