@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from provisioners import render
+from provisioners.render import render_changes, short_type, summary_line
 
 ChangeOp = Literal["create", "update", "replace", "delete"]
 ProgressStatus = Literal["started", "finished", "failed"]
@@ -49,7 +49,7 @@ class ResourceChange(BaseModel):
 
     @property
     def short_type(self) -> str:
-        return render.short_type(self.type)
+        return short_type(self.type)
 
     @property
     def address(self) -> str:
@@ -112,12 +112,12 @@ class Plan(BaseModel):
         return self.plan_hash[:12]
 
     def summary_line(self) -> str:
-        return render.summary_line(self.counts, self.unchanged)
+        return summary_line(self.counts, self.unchanged)
 
     def render_text(self, *, max_value_lines: int | None = None) -> str:
         """A compact diff in the spirit of `pulumi preview --diff`."""
         header = f"Plan for stack {self.stack} (hash {self.short_hash})"
-        return render.render_changes(header, self.changes, self.summary_line(), max_value_lines)
+        return render_changes(header, self.changes, self.summary_line(), max_value_lines)
 
 
 class DriftReport(BaseModel):
@@ -148,7 +148,7 @@ class DriftReport(BaseModel):
 
     def render_text(self, *, max_value_lines: int | None = None) -> str:
         header = f"Drift for stack {self.stack} (recorded => live)"
-        return render.render_changes(header, self.changes, self.summary_line(), max_value_lines)
+        return render_changes(header, self.changes, self.summary_line(), max_value_lines)
 
 
 class ApplyResult(BaseModel):

@@ -5,12 +5,32 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pydantic import JsonValue
 
-if TYPE_CHECKING:
-    from provisioners.plan import ResourceChange
+
+class RenderedChange(Protocol):
+    """What rendering reads of a change (provisioners.plan.ResourceChange has it all); a protocol so
+    that this module needs nothing from plan.py, which builds on it."""
+
+    @property
+    def op(self) -> str: ...
+    @property
+    def stateful(self) -> bool: ...
+    @property
+    def short_type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def replace_keys(self) -> Sequence[str]: ...
+    @property
+    def keys(self) -> Sequence[str]: ...
+    @property
+    def before(self) -> Mapping[str, JsonValue]: ...
+    @property
+    def after(self) -> Mapping[str, JsonValue]: ...
+
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
 VERBS = {"create": "to create", "update": "to update", "replace": "to replace", "delete": "to delete"}
@@ -34,7 +54,7 @@ def summary_line(counts: Mapping[str, int], unchanged: int) -> str:
 
 
 def render_changes(
-    header: str, changes: Sequence[ResourceChange], footer: str, max_value_lines: int | None
+    header: str, changes: Sequence[RenderedChange], footer: str, max_value_lines: int | None
 ) -> str:
     lines = [header]
     for change in changes:
@@ -43,7 +63,7 @@ def render_changes(
     return "\n".join(lines)
 
 
-def _render_change(change: ResourceChange, max_lines: int | None) -> list[str]:
+def _render_change(change: RenderedChange, max_lines: int | None) -> list[str]:
     symbol = SYMBOLS[change.op]
     notes = [change.op] + (["stateful"] if change.stateful else [])
     head = f"{symbol} {change.short_type} {change.name} ({', '.join(notes)})"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant will do: it only has to be the same for every bot process sharing the database.
@@ -59,9 +59,9 @@ def _main(argv: list[str]) -> int:
     if len(argv) != 3 or argv[0] != "revision":
         print("usage: python -m bot.store.migrate revision <message> <database url at head>", file=sys.stderr)
         return 2
-    from bot.store.engine import create_store_engine
-
-    engine = create_store_engine(argv[2])
+    # A plain engine: autogenerate only compares, and importing bot.store.engine here would close an
+    # import circle (the engine runs these migrations).
+    engine = create_engine(argv[2])
     with engine.begin() as connection:
         command.revision(alembic_config(connection), message=argv[1], autogenerate=True)
     return 0
