@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from bot.config import Feedback
 from bot.feedback import FeedbackService, InvalidAnswer, NotYourPoll, PollNotFound, PollPolicy
-from bot.store import FeedbackAnswerRow, FeedbackPollRow, RequestRow, Store
+from bot.store import FeedbackAnswerRow, FeedbackPollRow, RequestRow
+from tests.support.databases import BACKENDS, store_on
 from tests.unit.bot.metrics.history import T0, request
-from tests.unit.bot.store.databases import BACKENDS, fresh_database
 
 NOW = T0 + timedelta(days=30)
 DAY = timedelta(days=1)
@@ -21,12 +21,8 @@ DAY = timedelta(days=1)
 
 @pytest.fixture(params=BACKENDS)
 def service(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[FeedbackService]:
-    with fresh_database(request.param, request, tmp_path_factory) as url:
-        store = Store.from_url(url)
-        try:
-            yield FeedbackService(store, PollPolicy.from_config(Feedback()))
-        finally:
-            store.dispose()
+    with store_on(request.param, request, tmp_path_factory) as store:
+        yield FeedbackService(store, PollPolicy.from_config(Feedback()))
 
 
 def add(service: FeedbackService, *rows: RequestRow) -> None:

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-
 from bot.metrics import Durations, build_report, load_history
 from bot.metrics.chart import render_chart
 from bot.metrics.present import figures
 from bot.metrics.report import MIN_TREND_WEEKS
 from bot.metrics.slack import stats_blocks
 from bot.store import Store
+from tests.support.databases import store_on_each_backend  # noqa: F401  (the `store` fixture)
 from tests.unit.bot.metrics.history import CONFIG_TEAMS, WINDOW, H, history, save
-from tests.unit.bot.store.databases import BACKENDS, fresh_database
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Store]:
-    with fresh_database(request.param, request, tmp_path_factory) as url:
-        store = Store.from_url(url)
-        try:
-            yield store
-        finally:
-            store.dispose()
 
 
 def test_report_gathers_every_figure_for_the_window() -> None:

@@ -5,7 +5,6 @@ runner that answers what the test scripted, and a notifier that records what wou
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from bot.workflow import Request, Workflow
 from intents import DEFAULT_CATALOG_PATH, Catalog, Intent, load_catalog
 from provisioners import DriftReport, ResourceChange, Runner, RunnerSettings
 from rulebook import DEFAULT_RULEBOOK_PATH, Rulebook, load_rulebook
-from tests.unit.bot.store.databases import BACKENDS, fresh_database
+from tests.support.databases import store_on_each_backend  # noqa: F401  (the `store` fixture)
 from tests.unit.bot.workflow.conftest import (
     GROUPS,
     MONDAY_MORNING,
@@ -30,17 +29,6 @@ from tests.unit.bot.workflow.conftest import (
 )
 
 ROLE = "pulumi-python:dynamic/platformbot:PostgresRole"
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Store]:
-    """A fresh database per test, on SQLite and on the real PostgreSQL: claims must hold on both."""
-    with fresh_database(request.param, request, tmp_path_factory) as url:
-        store = Store.from_url(url)
-        try:
-            yield store
-        finally:
-            store.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from bot.store import Store
-from tests.unit.bot.store.databases import BACKENDS, fresh_database
+from tests.support.databases import BACKENDS, fresh_database
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

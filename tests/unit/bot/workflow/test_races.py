@@ -13,7 +13,7 @@ from bot.errors import InvalidTransition
 from bot.store import Store, repository
 from bot.workflow import RequestState, Workflow
 from intents import Catalog
-from tests.unit.bot.store.databases import BACKENDS, fresh_database
+from tests.support.databases import BACKENDS, store_on
 from tests.unit.bot.workflow.conftest import RecordingNotifier, make_workflow, seed
 
 R = TypeVar("R")
@@ -21,10 +21,8 @@ R = TypeVar("R")
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def shared_store(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Store]:
-    with fresh_database(request.param, request, tmp_path_factory) as url:
-        store = Store.from_url(url)
+    with store_on(request.param, request, tmp_path_factory) as store:
         yield store
-        store.dispose()
 
 
 @pytest.fixture
