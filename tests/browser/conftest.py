@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.sandbox.config import SandboxOptions
 from bot.sandbox.runtime import Sandbox
+from tests.support.clock import MONDAY_MORNING
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli
 
@@ -36,7 +36,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-BUSINESS_HOURS = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 Europe/Berlin
 VIEWPORT = {"width": 1440, "height": 900}
 
 
@@ -69,7 +68,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresS
         data_dir=tmp_path_factory.mktemp("sandbox"),
         port=0,
         postgres_dsn=postgres_server.dsn(),
-        clock=ManualClock(BUSINESS_HOURS),
+        clock=ManualClock(MONDAY_MORNING),
         pulumi_bin_dir=pulumi_bin_dir,
     )
     with Sandbox(options) as started:

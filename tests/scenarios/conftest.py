@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,11 +17,11 @@ from bot.config import AppConfig, ApproverGroup, Channels, PulumiSettings, Setti
 from bot.http_server import HttpServer
 from bot.slack_emulator import Message, SlackDriver, SlackEmulator, default_workspace
 from bot.workflow import FINAL_STATES, Request, RequestState
+from tests.support.clock import MONDAY_MORNING
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli
 
 T = TypeVar("T")
-BUSINESS_HOURS = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 Europe/Berlin
 
 
 def scenario_config(pulumi_bin_dir: Path) -> AppConfig:
@@ -116,7 +115,7 @@ def scenario(
     workspace = default_workspace()
     monkeypatch.setenv("PLATFORMBOT_POSTGRES_ADMIN_DSN", postgres_server.dsn())
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "scenario-passphrase")
-    clock = ManualClock(BUSINESS_HOURS)
+    clock = ManualClock(MONDAY_MORNING)
     with SlackEmulator(workspace) as slack:
         settings = Settings(
             slack_bot_token=workspace.bot_token,

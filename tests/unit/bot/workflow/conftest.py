@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Set
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,9 @@ from bot.workflow import Request, Workflow, WorkflowPolicy
 from intents import DEFAULT_CATALOG_PATH, Catalog, Intent, load_catalog
 from provisioners import Plan, ResourceChange, Runner, RunnerSettings
 from rulebook import DEFAULT_RULEBOOK_PATH, Actor, Rulebook, load_rulebook
+from tests.support.clock import MONDAY_MORNING
 
 # Monday 10:00 in Berlin (the rulebook's zone): inside business hours, so prod needs security only.
-MONDAY_MORNING = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 GROUPS = {
     "security": {"U_SEC1", "U_SEC2", "U_BOTH"},
     "oncall": {"U_ONCALL", "U_BOTH"},
