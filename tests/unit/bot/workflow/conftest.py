@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator, Set
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -251,3 +251,11 @@ def seed(
         )
     assert moved
     return workflow.get(request.id)
+
+
+if TYPE_CHECKING:
+    from bot.workflow.ports import Directory, Notifier
+
+    def _fits(notifier: RecordingNotifier, directory: StaticDirectory) -> tuple[Notifier, Directory]:
+        """mypy checks here that the doubles keep fitting the ports they stand in for."""
+        return notifier, directory
