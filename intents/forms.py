@@ -7,14 +7,24 @@ back through the same validation as the slash command (intent_from_form).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from intents.catalog import Catalog, GoldenPath, ParamSpec, ParamType
+from intents.catalog import Catalog, GoldenPath, NamedPattern, ParamSpec, ParamType
 from intents.errors import GivenValue, Problem
 from intents.intent import Intent, format_value
-from intents.values import RawValue, expected_words, normalise_key
+from intents.values import (
+    BadValue,
+    RawValue,
+    Reference,
+    expected_words,
+    normalise_key,
+    reference_of,
+    resolve_reference,
+    split_items,
+)
 
 FormValue = str | tuple[str, ...]
 
@@ -29,6 +39,9 @@ class FormOption(BaseModel):
 class FormField(BaseModel):
     """One input. `options` non-empty means pick from them (several when `multiple`), else free text.
 
+    `reference` ("user" or "channel") marks a field that takes Slack people or channels: draw a
+    picker, and `current`/`default` hold their ids (a mention typed as `<@U1|riley>` becomes `U1`;
+    typed text that names nobody is left out, the field's error says why).
     `current` is what the developer gave (typed text, or items for a list) and `default` the catalog
     default, both as text; `error` joins the problems found for this field.
     """
@@ -46,6 +59,7 @@ class FormField(BaseModel):
     help: str = ""
     expected: str = ""  # what is accepted, in words: a placeholder or hint
     secret: bool = False
+    reference: Reference | None = None
     min: int | None = None
     max: int | None = None
     error: str | None = None
@@ -99,7 +113,8 @@ def build_form(
 
 
 def intent_from_form(catalog: Catalog, path: str, values: Mapping[str, RawValue]) -> Intent:
-    """Form values (field key -> text, or list of texts for multi-selects) into an Intent.
+    """Form values (field key -> text, or list of texts for multi-selects and pickers; a people
+    picker gives user ids) into an Intent.
 
     The same validation as the slash command: IntentError with every problem, ready for build_form.
     """
@@ -119,9 +134,10 @@ def _field(
     options: tuple[str, ...] = spec.allowed
     if spec.type is ParamType.BOOL:
         options = ("true", "false")
-    default = None if spec.default is None else _as_form_value(spec, format_value(spec.default))
+    pattern = catalog.pattern_for(spec)
+    default = None if spec.default is None else _as_form_value(spec, format_value(spec.default), pattern)
     # A secret is not echoed back into a form: modal state is stored by Slack.
-    current = None if spec.secret or value is None else _as_form_value(spec, value)
+    current = None if spec.secret or value is None else _as_form_value(spec, value, pattern)
     return FormField(
         key=key,
         label=spec.label or key.replace("_", " ").capitalize(),
@@ -132,16 +148,30 @@ def _field(
         default=default,
         current=current,
         help=spec.help,
-        expected=expected_words(spec, catalog.pattern_for(spec)),
+        expected=expected_words(spec, pattern),
         secret=spec.secret,
+        reference=reference_of(spec),
         min=spec.min,
         max=spec.max,
         error=" ".join(errors) or None,
     )
 
 
-def _as_form_value(spec: ParamSpec, value: str | Sequence[str]) -> FormValue:
+def _as_form_value(spec: ParamSpec, value: str | Sequence[str], pattern: NamedPattern | None) -> FormValue:
     texts = [value] if isinstance(value, str) else list(value)
+    items = [item.strip() for text in texts for item in split_items(text) if item.strip()]
+    reference = reference_of(spec)
+    if reference is not None:
+        # A picker shows only ids: mentions are resolved, and what names nobody is left out.
+        items = [found for item in items if (found := _reference_id(reference, item, pattern))]
     if spec.type is ParamType.LIST:
-        return tuple(item.strip() for text in texts for item in text.split(",") if item.strip())
-    return ",".join(texts)
+        return tuple(items)
+    return ",".join(items if reference is not None else texts)
+
+
+def _reference_id(reference: Reference, text: str, pattern: NamedPattern | None) -> str | None:
+    try:
+        found = resolve_reference(reference, text)
+    except BadValue:
+        return None
+    return found if pattern is None or re.fullmatch(pattern.regex, found) else None

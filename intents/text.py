@@ -3,10 +3,17 @@
 Slack clients rewrite what people type (curly quotes, non-breaking spaces) and pasted text can
 carry invisible characters; the rules below accept the first and refuse the second with a
 clear message, because an invisible character in a name is a trap, not a typo.
+
+With escaping on (the manifest's `should_escape: true`), Slack sends what it recognised as
+markup: a mention picked from autocomplete is `<@U123|riley smith>`, a channel `<#C123|general>`,
+a link `<https://...|text>`; the three characters it uses for that arrive as `&amp;`, `&lt;`
+and `&gt;`. A markup stretch is one piece of a word even when its label has spaces, and the
+entities read as the characters they stand for (intents.values turns markup into ids).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -23,6 +30,19 @@ DOUBLE_QUOTES = '"\u201c\u201d'
 SINGLE_QUOTES = "'\u2018\u2019"
 OPENERS = '"\u201c\u201d' + "'\u2018"
 ESCAPE = "\\"
+
+# Slack's markup: `<@U…>`, `<#C…>`, `<!here>`, `<!subteam^S…|@team>`, `<https://…>`, `<mailto:…>`.
+# A literal `<` typed in Slack arrives as `&lt;`, so a `<` opening one of these is always markup.
+SLACK_MARKUP = re.compile(r"<(?:[@#!]|https?://|mailto:)[^<>\n]*>", re.IGNORECASE)
+# The only entities Slack uses; `&` followed by anything else is a literal ampersand.
+ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
+_ENTITY = re.compile("|".join(ENTITIES))
+
+
+def unescape_entities(text: str) -> str:
+    """`&lt;` -> `<` and so on, in one pass (so `&amp;lt;` is the text `&lt;`)."""
+    return _ENTITY.sub(lambda match: ENTITIES[match.group()], text)
+
 
 # Unicode categories refused anywhere: controls, format characters (zero-width, bidi overrides),
 # surrogates, private use and unassigned code points.
@@ -119,6 +139,16 @@ def tokenize(text: str) -> list[Token]:
                 at_value_start = False
                 continue
             at_value_start = False
+            markup = SLACK_MARKUP.match(text, i) if char == "<" else None
+            if markup is not None:
+                chars.append(markup.group())
+                i = markup.end()
+                continue
+            entity = _ENTITY.match(text, i) if char == "&" else None
+            if entity is not None:
+                chars.append(ENTITIES[entity.group()])
+                i = entity.end()
+                continue
             if char == "=" and key is None:
                 key = "".join(chars)
                 chars = []
@@ -144,6 +174,11 @@ def _read_quoted(text: str, i: int, closers: str) -> tuple[int, str, bool]:
             continue
         if char in closers:
             return i + 1, "".join(out), True
+        entity = _ENTITY.match(text, i) if char == "&" else None
+        if entity is not None:
+            out.append(ENTITIES[entity.group()])
+            i = entity.end()
+            continue
         out.append(char)
         i += 1
     return i, "".join(out), False
@@ -151,7 +186,9 @@ def _read_quoted(text: str, i: int, closers: str) -> tuple[int, str, bool]:
 
 def quote(value: str) -> str:
     """The value as it must be typed so tokenize() reads it back unchanged."""
-    if value and value[0] not in OPENERS and not any(char.isspace() for char in value):
+    bare = bool(value) and value[0] not in OPENERS and not any(char.isspace() for char in value)
+    if bare and not _ENTITY.search(value):
         return value
-    escaped = "".join(ESCAPE + char if char in DOUBLE_QUOTES or char == ESCAPE else char for char in value)
+    # A backslash before `&` keeps `&amp;` in a value from being read as an entity.
+    escaped = re.sub(r'["\u201c\u201d\\]|&(?=amp;|lt;|gt;)', lambda m: ESCAPE + m.group(), value)
     return f'"{escaped}"'

@@ -2,6 +2,10 @@
 
 The grammar and the forms both end here, so a value typed in the slash command and the same value
 entered in a modal are accepted or refused by the same rules with the same words.
+
+Parameters whose pattern is `slack-user-id` (or `slack-channel-id`) take people (channels): what
+Slack sends for a mention picked from autocomplete (`<@U123|riley>`, `<#C123|general>`) is read
+as the id, and a typed `@riley`, which Slack leaves as text, is refused with how to fix it.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from intents.errors import GivenValue, IntentError, Problem, ProblemCode
 from intents.intent import REDACTED, Intent, ParamValue, format_value
 from intents.suggest import closest, did_you_mean
-from intents.text import MAX_INPUT_CHARS, odd_character, shorten
+from intents.text import MAX_INPUT_CHARS, SLACK_MARKUP, odd_character, shorten, unescape_entities
 
 if TYPE_CHECKING:
     from intents.catalog import Catalog, GoldenPath, NamedPattern, ParamSpec
@@ -27,13 +32,31 @@ TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 
 
+class Reference(StrEnum):
+    """What a parameter names in Slack, decided by its pattern's name in the catalog."""
+
+    USER = "user"
+    CHANNEL = "channel"
+
+
+REFERENCE_PATTERNS = {"slack-user-id": Reference.USER, "slack-channel-id": Reference.CHANNEL}
+# Slack's escaped forms: `<@U123>` / `<@U123|label>`, `<#C123|label>`, `<!subteam^S123|@team>`.
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^<>]*))?>", re.ASCII)
+_CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^<>]*))?>", re.ASCII)
+_USERGROUP = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|([^<>]*))?>", re.ASCII)
+_SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^<>]*)?>")
+
+
 class BadValue(Exception):
     """Internal: one value refused. Turned into a Problem by assemble(); never leaves this package."""
 
-    def __init__(self, reason: str | None = None, suggestions: Sequence[str] = ()) -> None:
+    def __init__(
+        self, reason: str | None = None, suggestions: Sequence[str] = (), *, fix: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.suggestions = tuple(suggestions)
+        self.fix = fix  # a sentence saying what to do instead, when the expected words do not
 
 
 @dataclass(frozen=True)
@@ -44,6 +67,72 @@ class Entry:
     raw: RawValue
     position: int | None = None
     secret_raw: RawValue = None  # the real value of a secret parameter; `raw` then shows REDACTED
+
+
+# (one, several): how the expected words name a reference parameter's values.
+_REFERENCE_WORDS = {
+    Reference.USER: (
+        "a person, @-mentioned or given as a Slack user id such as U123ABC",
+        "people, each @-mentioned or given as a Slack user id such as U123ABC",
+    ),
+    Reference.CHANNEL: (
+        "a channel, #-mentioned or given as a Slack channel id such as C123ABC",
+        "channels, each #-mentioned or given as a Slack channel id such as C123ABC",
+    ),
+}
+
+
+def reference_of(spec: ParamSpec) -> Reference | None:
+    """Whether the parameter takes Slack people or channels (see the module docstring)."""
+    return REFERENCE_PATTERNS.get(spec.pattern or "")
+
+
+def split_items(text: str) -> list[str]:
+    """A list value's items: split at commas, but not inside Slack markup (`<@U1|Smith, Jo>`)."""
+    items: list[str] = []
+    start = 0
+    spans = [match.span() for match in SLACK_MARKUP.finditer(text)]
+    for index, char in enumerate(text):
+        if char == "," and not any(low < index < high for low, high in spans):
+            items.append(text[start:index])
+            start = index + 1
+    items.append(text[start:])
+    return items
+
+
+def resolve_reference(reference: Reference, text: str) -> str:
+    """The id in Slack's markup for a person or channel (other text passes on to the pattern check),
+    or BadValue saying how to give it instead."""
+    person, channel = _MENTION.fullmatch(text), _CHANNEL.fullmatch(text)
+    if reference is Reference.USER and person:
+        return person.group(1)
+    if reference is Reference.CHANNEL and channel:
+        return channel.group(1)
+    if person:
+        raise BadValue(f"`@{_label(person)}` is a person, not a channel")
+    if channel:
+        raise BadValue(f"`#{_label(channel)}` is a channel, not a person")
+    group = _USERGROUP.fullmatch(text)
+    special = _SPECIAL.fullmatch(text)
+    if reference is Reference.USER and (group or special):
+        shown = _label(group).removeprefix("@") if group else special.group(1) if special else ""
+        raise BadValue(
+            f"`@{shorten(shown)}` is a group of people, not a person",
+            fix="Name each person instead: type @ and pick them from Slack's list.",
+        )
+    what, sign = ("person", "@") if reference is Reference.USER else ("channel", "#")
+    if text.startswith(sign):
+        raise BadValue(
+            f"`{shorten(text)}` is typed text, not a mention: Slack does not say which {what} it is",
+            fix=f"Type {sign} and pick the {what} from Slack's autocomplete list so `{shorten(text)}` "
+            "becomes a mention, then send the command again.",
+        )
+    return text
+
+
+def _label(markup: re.Match[str]) -> str:
+    # The label after `|` comes escaped like the rest of Slack's text; without one, the id.
+    return shorten(unescape_entities(markup.group(2) or markup.group(1)))
 
 
 def normalise_key(key: str) -> str:
@@ -61,12 +150,17 @@ def expected_words(spec: ParamSpec, pattern: NamedPattern | None) -> str:
         return "true or false"
     if spec.type is ParamType.INT:
         return "a whole number" + _range_words(spec.min, spec.max, unit="")
+    reference = reference_of(spec)
     if spec.type is ParamType.STRING:
+        if reference:
+            return _REFERENCE_WORDS[reference][0]
         base = pattern.words if pattern else "text"
         return base + _range_words(spec.min, spec.max, unit=" characters", prefix=", ")
     items = ""
     if spec.allowed:
         items = " of: " + ", ".join(spec.allowed)
+    elif reference:
+        items = " of " + _REFERENCE_WORDS[reference][1]
     elif pattern:
         items = f" of items that are {pattern.words}"
     return "a comma-separated list" + items + _range_words(spec.min, spec.max, unit=" items", prefix=", ")
@@ -111,9 +205,12 @@ def check_value(spec: ParamSpec, raw: str | Sequence[str], pattern: NamedPattern
     """The canonical value for `raw`, or BadValue. Blank input is the caller's business (see assemble)."""
     from intents.catalog import ParamType
 
+    reference = reference_of(spec)
     if spec.type is ParamType.LIST:
         texts = [raw] if isinstance(raw, str) else list(raw)
-        items = [_clean(item) for text in texts for item in _clean(text).split(",")]
+        items = [_clean(item) for text in texts for item in split_items(_clean(text))]
+        if reference is not None:
+            items = [resolve_reference(reference, item) if item else item for item in items]
         # Lists are sets: sorted and without repeats, so equal requests describe equally.
         value = tuple(sorted({_check_text(spec, item, pattern, item=True) for item in items if item}))
         low = max(spec.min or 0, 1 if spec.required else 0)
@@ -138,6 +235,8 @@ def check_value(spec: ParamSpec, raw: str | Sequence[str], pattern: NamedPattern
         if (spec.min is not None and number < spec.min) or (spec.max is not None and number > spec.max):
             raise BadValue("it is out of range")
         return number
+    if reference is not None:
+        text = resolve_reference(reference, text)
     if spec.type is ParamType.STRING and (
         (spec.min is not None and len(text) < spec.min) or (spec.max is not None and len(text) > spec.max)
     ):
@@ -168,9 +267,11 @@ def bad_value_problem(
 ) -> Problem:
     given = shorten(format_value(as_given(raw)))
     reason = f" ({bad.reason})" if bad.reason else ""
+    fix = f" {bad.fix}" if bad.fix else ""
     return Problem(
         code=ProblemCode.BAD_VALUE,
-        message=f"`{key}` cannot be `{given}`{reason}: expected {expected}.{did_you_mean(bad.suggestions)}",
+        message=f"`{key}` cannot be `{given}`{reason}: expected {expected}."
+        f"{did_you_mean(bad.suggestions)}{fix}",
         path=path,
         key=key,
         given=given,

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from intents import Catalog, FormOption, IntentError, ParamType, build_form, intent_from_form, parse_command
+from intents import (
+    Catalog,
+    FormOption,
+    IntentError,
+    NamedPattern,
+    ParamSpec,
+    ParamType,
+    build_form,
+    intent_from_form,
+    parse_command,
+)
+from intents.values import Reference
 
 
 def test_form_lists_every_parameter_with_types_options_and_defaults(catalog: Catalog) -> None:
@@ -73,3 +84,47 @@ def test_long_titles_fit_slack(sink: Catalog) -> None:
 def test_form_for_unknown_path_raises(catalog: Catalog) -> None:
     with pytest.raises(IntentError):
         build_form(catalog, "postgress")
+
+
+def test_owners_field_is_a_people_field_filled_with_the_ids_of_mentions(catalog: Catalog) -> None:
+    with pytest.raises(IntentError) as caught:
+        parse_command("request service demo owners=<@U0DEV2|dana d>, @Riley,U0REQ,alice", catalog)
+    error = caught.value
+    form = build_form(catalog, "service", error.given, error.problems)
+
+    owners = form.field("owners")
+    assert (owners.reference, owners.multiple) == (Reference.USER, True)
+    # Only what names someone can preselect a people picker; the error says what was left out.
+    assert owners.current == ("U0DEV2", "U0REQ")
+    assert owners.error is not None and "@Riley" in owners.error
+    assert form.field("team").reference is None
+
+
+def test_a_single_person_or_channel_field_holds_the_id(sink: Catalog) -> None:
+    lead = ParamSpec(type=ParamType.STRING, pattern="slack-user-id")
+    room = ParamSpec(type=ParamType.STRING, pattern="slack-channel-id")
+    path = sink.paths[0]
+    catalog = sink.model_copy(
+        update={
+            "patterns": {
+                **sink.patterns,
+                "slack-user-id": NamedPattern(regex="U[A-Z0-9]+", words="a user id"),
+                "slack-channel-id": NamedPattern(regex="C[A-Z0-9]+", words="a channel id"),
+            },
+            "paths": (
+                path.model_copy(update={"parameters": {**path.parameters, "lead": lead, "room": room}}),
+            ),
+        }
+    )
+    form = build_form(catalog, "sink", {"lead": "<@U1|riley>", "room": "<#C1|ops>", "motto": "a, b"})
+    assert (form.field("lead").current, form.field("lead").reference) == ("U1", Reference.USER)
+    assert (form.field("room").current, form.field("room").reference) == ("C1", Reference.CHANNEL)
+    assert form.field("motto").current == "a, b"
+    assert (
+        intent_from_form(catalog, "sink", {"name": "abc", "lead": "U1", "room": "C1"}).params["lead"] == "U1"
+    )
+
+
+def test_people_picked_in_the_form_arrive_as_ids_and_are_accepted(catalog: Catalog) -> None:
+    values = {"name": "demo", "team": "payments", "language": "go", "owners": ["U0REQ", "U0DEV2"]}
+    assert intent_from_form(catalog, "service", values).params["owners"] == ("U0DEV2", "U0REQ")

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from intents import Catalog, IntentError, ProblemCode, parse_command
-from intents.text import MAX_INPUT_CHARS, Token, clean_text, odd_character, quote, shorten, tokenize
+from intents.text import (
+    MAX_INPUT_CHARS,
+    Token,
+    clean_text,
+    odd_character,
+    quote,
+    shorten,
+    tokenize,
+    unescape_entities,
+)
 
 
 def test_overlong_input_is_a_clear_error(catalog: Catalog) -> None:
@@ -90,6 +99,9 @@ def test_unclosed_quote_reports_where_it_opened() -> None:
         'back\\slash "x"',
         "a\u00a0b",
         "=x",
+        "&amp;",
+        "<@U1|a b>",
+        "<@U1|x>",
     ],
 )
 def test_quote_reads_back_unchanged(value: str) -> None:
@@ -105,3 +117,33 @@ def test_quote_leaves_plain_values_bare() -> None:
 def test_shorten_keeps_echoes_short() -> None:
     assert shorten("x" * 100) == "x" * 59 + "…"
     assert shorten("short") == "short"
+
+
+def test_a_slack_mention_with_spaces_in_its_label_is_one_value() -> None:
+    tokens = tokenize("owners=<@U1|riley smith>, <@U2|dana d> team=x")
+    assert [(t.key, t.value) for t in tokens] == [
+        ("owners", "<@U1|riley smith>,"),
+        (None, "<@U2|dana d>"),
+        ("team", "x"),
+    ]
+
+
+def test_equals_and_quotes_inside_slack_markup_are_part_of_it() -> None:
+    (token,) = tokenize('<https://x.example/?a=b|"x">')
+    assert (token.key, token.value) == (None, '<https://x.example/?a=b|"x">')
+
+
+def test_a_less_than_sign_that_opens_no_markup_is_an_ordinary_character() -> None:
+    assert [t.value for t in tokenize("a<b c <@U1")] == ["a<b", "c", "<@U1"]
+
+
+def test_slacks_entities_read_as_their_characters_in_and_out_of_quotes() -> None:
+    tokens = tokenize('description="R&amp;D &lt;team&gt;" note=a&amp;b&c')
+    assert [t.value for t in tokens] == ["R&D <team>", "a&b&c"]
+
+
+def test_quote_keeps_a_literal_entity_from_being_read_as_one() -> None:
+    assert quote("&amp;") == '"\\&amp;"'
+    assert quote("R&D") == "R&D"
+    assert tokenize("k=" + quote("a &lt; b"))[0].value == "a &lt; b"
+    assert unescape_entities("&amp;lt; &gt;") == "&lt; >"

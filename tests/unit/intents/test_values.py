@@ -3,9 +3,32 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from intents import Catalog, IntentError, ParamSpec, ParamType, ProblemCode, parse_intent
-from intents.values import BadValue, check_value, expected_words, is_blank
+from intents import (
+    Catalog,
+    IntentError,
+    NamedPattern,
+    ParamSpec,
+    ParamType,
+    Problem,
+    ProblemCode,
+    load_catalog,
+    parse_catalog,
+    parse_intent,
+)
+from intents.values import (
+    BadValue,
+    Reference,
+    check_value,
+    expected_words,
+    is_blank,
+    resolve_reference,
+    split_items,
+)
+
+SHIPPED = load_catalog()  # module level: hypothesis does not mix with function-scoped fixtures
 
 
 def params(catalog: Catalog, text: str = "") -> dict[str, object]:
@@ -141,3 +164,160 @@ def test_a_short_slack_user_id_is_an_owner() -> None:
         "service name=demo team=platform language=python owners=U1", load_catalog(DEFAULT_CATALOG_PATH)
     )
     assert intent.params["owners"] == ("U1",)
+
+
+# --- Slack people and channels (parameters whose pattern is slack-user-id / slack-channel-id) ---
+
+SERVICE = "request service demo team=payments language=go"
+
+REFERENCES = """\
+version: 1
+patterns:
+  platform-name: {regex: "[a-z][a-z0-9-]{2,39}", words: lower-case words}
+  slack-user-id: {regex: "[UW][A-Z0-9]{1,20}", words: a Slack user id}
+  slack-channel-id: {regex: "[CG][A-Z0-9]{1,20}", words: a Slack channel id}
+paths:
+  - name: notify
+    description: Where alerts go.
+    owner: team-test
+    program: notify
+    environments: [dev]
+    default_env: dev
+    parameters:
+      name: {type: string, required: true, pattern: platform-name}
+      lead: {type: string, pattern: slack-user-id}
+      channel: {type: string, pattern: slack-channel-id}
+      channels: {type: list, pattern: slack-channel-id}
+"""
+
+
+def owners(catalog: Catalog, value: str) -> object:
+    return parse_intent(f"{SERVICE} owners={value}", catalog).params["owners"]
+
+
+def owner_problem(catalog: Catalog, value: str) -> Problem:
+    with pytest.raises(IntentError) as caught:
+        parse_intent(f"{SERVICE} owners={value}", catalog)
+    (problem,) = caught.value.problems
+    return problem
+
+
+@pytest.fixture(scope="module")
+def notify() -> Catalog:
+    return parse_catalog(REFERENCES)
+
+
+def test_owner_given_as_slack_mention_is_the_user_id(catalog: Catalog) -> None:
+    assert owners(catalog, "<@U0DEV2|dana>") == ("U0DEV2",)
+    assert owners(catalog, "<@U0DEV2>") == ("U0DEV2",)
+
+
+def test_a_raw_user_id_is_still_accepted(catalog: Catalog) -> None:
+    assert owners(catalog, "U0REQ") == ("U0REQ",)
+
+
+def test_owner_lists_of_mentions_with_or_without_spaces_after_commas(catalog: Catalog) -> None:
+    assert owners(catalog, "<@U1|a>,<@U2|b>") == ("U1", "U2")
+    assert owners(catalog, "<@U1|a>, <@U2|b>,  U3") == ("U1", "U2", "U3")
+
+
+def test_a_mention_label_with_spaces_or_commas_stays_one_owner(catalog: Catalog) -> None:
+    assert owners(catalog, "<@U1|riley smith>, <@U2|Smith, Jo>") == ("U1", "U2")
+    assert parse_intent(f"{SERVICE} owners=<@U1|riley smith>", catalog).params["team"] == "payments"
+
+
+def test_a_typed_at_name_is_refused_with_how_to_pick_the_person(catalog: Catalog) -> None:
+    problem = owner_problem(catalog, "@Riley")
+
+    assert problem.code is ProblemCode.BAD_VALUE and problem.key == "owners"
+    assert "`@Riley` is typed text, not a mention" in problem.message
+    assert "Type @ and pick the person from Slack's autocomplete list" in problem.message
+    assert problem.expected and "@-mentioned" in problem.expected
+
+
+def test_app_homes_old_example_owners_at_you_is_refused_the_same_way(catalog: Catalog) -> None:
+    assert "pick the person from Slack's autocomplete" in owner_problem(catalog, "@you").message
+
+
+def test_a_channel_or_a_group_where_people_are_expected_is_named_for_what_it_is(catalog: Catalog) -> None:
+    assert "`#general` is a channel, not a person" in owner_problem(catalog, "<#C1|general>").message
+    group = owner_problem(catalog, "<!subteam^S0SEC|@security>").message
+    assert "`@security` is a group of people" in group and "Name each person" in group
+    assert "`@S0SEC` is a group" in owner_problem(catalog, "<!subteam^S0SEC>").message
+    assert "`@here` is a group" in owner_problem(catalog, "<!here>").message
+
+
+def test_html_entities_in_a_mention_label_are_read_back(catalog: Catalog) -> None:
+    assert "`#R&D` is a channel" in owner_problem(catalog, "<#C1|R&amp;D>").message
+
+
+def test_channels_given_as_slack_references_are_the_channel_id(notify: Catalog) -> None:
+    intent = parse_intent("notify alerts channel=<#C0OPS|ops> channels=<#C1|a b>,C2 lead=<@U1|riley>", notify)
+    assert intent.params == {"lead": "U1", "channel": "C0OPS", "channels": ("C1", "C2")}
+
+
+def test_a_person_where_a_channel_is_expected_or_a_typed_hash_name_is_refused(notify: Catalog) -> None:
+    with pytest.raises(IntentError) as caught:
+        parse_intent("notify alerts channel=<@U1|riley> channels=#ops lead=<#C1>", notify)
+    messages = [p.message for p in caught.value.problems]
+    assert "`@riley` is a person, not a channel" in messages[0]
+    assert "Type # and pick the channel from Slack's autocomplete list" in messages[1]
+    assert "`#C1` is a channel, not a person" in messages[2]
+    assert caught.value.problems[0].expected == (
+        "a channel, #-mentioned or given as a Slack channel id such as C123ABC"
+    )
+
+
+def test_expected_words_for_one_person(notify: Catalog) -> None:
+    spec = notify.paths[0].specs["lead"]
+    assert expected_words(spec, notify.pattern_for(spec)) == (
+        "a person, @-mentioned or given as a Slack user id such as U123ABC"
+    )
+
+
+def test_split_items_keeps_commas_inside_slack_markup() -> None:
+    assert split_items("<@U1|Smith, Jo>,b,,<#C1|x,y>") == ["<@U1|Smith, Jo>", "b", "", "<#C1|x,y>"]
+
+
+def test_resolve_reference_passes_other_text_on_to_the_pattern_check() -> None:
+    assert resolve_reference(Reference.USER, "U123") == "U123"
+    assert resolve_reference(Reference.USER, "<https://x.example|x>") == "<https://x.example|x>"
+
+
+SLACK_ID = st.builds(
+    str.__add__,
+    st.sampled_from("UW"),
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=20),
+)
+# A label is what Slack shows: any printable text but the markup brackets (Slack sends them as entities).
+LABEL = st.text(
+    st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"), exclude_characters="<>"),
+    max_size=30,
+)
+
+
+@settings(database=None, deadline=None)
+@given(user_id=SLACK_ID, label=LABEL)
+def test_any_user_rendered_as_a_slack_mention_round_trips_to_its_id(user_id: str, label: str) -> None:
+    intent = parse_intent(f"{SERVICE} owners=<@{user_id}|{label}>", SHIPPED)
+    assert intent.params["owners"] == (user_id,)
+
+
+@settings(database=None, deadline=None)
+@given(
+    ids=st.lists(SLACK_ID, min_size=1, max_size=10, unique=True),
+    labels=st.lists(LABEL, min_size=10, max_size=10),
+    spaced=st.booleans(),
+)
+def test_any_list_of_mentions_round_trips_to_its_ids(ids: list[str], labels: list[str], spaced: bool) -> None:
+    value = (", " if spaced else ",").join(f"<@{i}|{label}>" for i, label in zip(ids, labels, strict=False))
+    assert parse_intent(f"{SERVICE} owners={value}", SHIPPED).params["owners"] == tuple(sorted(ids))
+
+
+def test_a_list_with_an_ordinary_pattern_names_the_patterns_words() -> None:
+    spec = ParamSpec(type=ParamType.LIST, pattern="zone", max=3)
+    pattern = NamedPattern(regex="[a-z]", words="one letter")
+    assert (
+        expected_words(spec, pattern)
+        == "a comma-separated list of items that are one letter, at most 3 items"
+    )
