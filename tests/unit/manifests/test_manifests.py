@@ -126,3 +126,10 @@ def test_deploy_manifests_run_the_serve_command_with_the_settings_the_bot_reads(
     AppConfig.model_validate(yaml.safe_load(config_map["data"]["config.yaml"]))
     unit = (MANIFESTS / "deploy" / "platformbot.service").read_text()
     assert "platformbot serve" in unit and "PLATFORMBOT_CONFIG=" in unit
+
+
+def test_the_slash_command_escapes_mentions_so_picked_people_arrive_as_ids() -> None:
+    manifest = yaml.safe_load((MANIFESTS / "slack-app.yaml").read_text())
+    (command,) = manifest["features"]["slash_commands"]
+    # With false, Slack sends `owners=@riley` as text and nobody can tell who was meant.
+    assert command["should_escape"] is True

@@ -303,3 +303,9 @@ def test_the_received_reply_keeps_the_channel_link_and_escapes_the_intent() -> N
     text = render_text("replies/received", **REPLY_CONTEXT)
 
     assert "<#C0REQUESTS>" in text and "&lt;!here&gt;" in text
+
+
+def test_the_home_tabs_example_says_to_pick_yourself_rather_than_type_a_name() -> None:
+    text = json.dumps(render_blocks("home", approvals=[], mine=[]))
+    assert "owners=@you" not in text
+    assert "owners=@` and pick yourself from the list" in text
