@@ -4,7 +4,7 @@ GET  /                       the page (static/index.html)
 GET  /static/<file>          its CSS and JS, served from bot/sandbox/static
 GET  /api/state?user=U..     what that person sees (SandboxApi.snapshot)
 GET  /api/changes?since=N    long poll: returns {"seq"} once something visible changed
-GET  /api/files/<id>         a file's text (plan diffs uploaded with files_upload_v2)
+GET  /api/files/<id>         a file's bytes, typed as uploaded (plan diffs as text, charts as PNG)
 POST /api/command            {"user", "channel", "text": "/platform ..."}
 POST /api/message            {"user", "channel", "text", "thread_ts"?}
 POST /api/click              {"user", "target": {"kind", ...}, "action_id", "value"?}
@@ -117,8 +117,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             seq, changed = api.wait(since, timeout)
             self._send_json(200, {"seq": seq, "changed": changed})
         elif path.startswith("/api/files/"):
-            text = api.file_text(path.removeprefix("/api/files/"))
-            self._send(200, text.encode(), "text/plain; charset=utf-8")
+            self._send(200, *_file(api, path.removeprefix("/api/files/")))
         else:
             self._send_json(404, {"ok": False, "error": "not found"})
 
@@ -174,6 +173,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the page was closed mid long poll
             log.debug("sandbox page went away before its answer was sent")
+
+
+def _file(api: SandboxApi, file_id: str) -> tuple[bytes, str]:
+    """A file's bytes exactly as uploaded and its content type: text as UTF-8, images as images."""
+    state = api.slack.state
+    with state.lock:
+        file = state.file_store.get(file_id)
+        if file is None or file.content is None:
+            raise ApiError(f"no file {file_id}", status=404)
+        content, kind = file.content, file.type
+    return content, f"{kind.mimetype}; charset=utf-8" if kind.is_text else kind.mimetype
 
 
 def _int(value: str | None, name: str) -> int:

@@ -85,9 +85,11 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, content_type: str | None = None
+    ) -> None:
         if isinstance(body, bytes):
-            data, content_type = body, "application/octet-stream"
+            data, content_type = body, content_type or "application/octet-stream"
         elif isinstance(body, str):
             data, content_type = body.encode(), "text/plain; charset=utf-8"
         else:
@@ -111,10 +113,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             elif path.startswith("/response/") and self.command == "POST":
                 self._response_url(path.removeprefix("/response/"), raw)
             elif self.command == "GET" and path.startswith(("/files/", "/archives/")):
-                status, reply = self._lookup(path)
+                status, reply, content_type = self._lookup(path)
                 shown = f"<{len(reply)} bytes>" if isinstance(reply, bytes) else reply
                 self._record("http", {}, None, raw, None, status=status, response=shown)
-                self._send(status, reply)
+                self._send(status, reply, content_type=content_type)
             else:
                 reply = {"ok": False, "error": "not_found"}
                 self._record("http", {}, None, raw, None, status=404, response=reply)
@@ -239,18 +241,19 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self._record("response_url", params, body, raw, None, status=status, response=reply)
         self._send(status, reply, headers)
 
-    def _lookup(self, path: str) -> tuple[int, Any]:
-        """GET of a file's bytes or of a permalink."""
+    def _lookup(self, path: str) -> tuple[int, Any, str | None]:
+        """GET of a file's bytes (with its content type) or of a permalink."""
         state = self.server.state
         if path.startswith("/files/"):
-            file = state.file_store.get(path.removeprefix("/files/"))
-            if file is None or file.content is None:
-                return 404, "Not Found"
-            return 200, file.content
+            with state.lock:
+                file = state.file_store.get(path.removeprefix("/files/"))
+                if file is None or file.content is None:
+                    return 404, "Not Found", None
+                return 200, file.content, file.type.mimetype
         parts = path.strip("/").split("/")
         if len(parts) == 3 and parts[2].startswith("p") and parts[2][1:].isdigit():
             digits = parts[2][1:]
             message = state.find(parts[1], f"{digits[:-6]}.{digits[-6:]}")
             if message is not None:
-                return 200, {"channel": parts[1], "message": state.message_json(message)}
-        return 404, {"ok": False, "error": "message_not_found"}
+                return 200, {"channel": parts[1], "message": state.message_json(message)}, None
+        return 404, {"ok": False, "error": "message_not_found"}, None

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.slack_emulator.filetypes import FileType, file_type
+
 Source = Literal["api", "response_url", "file_share"]
 
 
@@ -156,7 +158,12 @@ class File:
     shares: list[tuple[str, str]] = field(default_factory=list)
 
     @property
+    def type(self) -> FileType:
+        return file_type(self.name, self.content, self.snippet_type)
+
+    @property
     def text(self) -> str:
+        """The content as text, for snippets; an image's bytes are in `content`, untouched."""
         return (self.content or b"").decode("utf-8", errors="replace")
 
 

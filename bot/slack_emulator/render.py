@@ -76,18 +76,19 @@ def usergroup_json(ws: Workspace, group: UserGroup, *, include_users: bool) -> d
 
 
 def file_json(ws: Workspace, file: File, root_url: str) -> dict[str, Any]:
+    kind = file.type
     data: dict[str, Any] = {
         "id": file.id,
         "created": int(file.created),
         "timestamp": int(file.created),
         "name": file.name,
         "title": file.title,
-        "mimetype": "text/plain",
-        "filetype": file.snippet_type or "text",
-        "pretty_type": (file.snippet_type or "text").capitalize(),
+        "mimetype": kind.mimetype,
+        "filetype": kind.filetype,
+        "pretty_type": kind.pretty_type,
         "user": file.user,
         "user_team": ws.team_id,
-        "mode": "snippet" if file.snippet_type else "hosted",
+        "mode": kind.mode,
         "is_external": False,
         "size": len(file.content) if file.content is not None else file.length,
         # Served by the emulator itself so a web page can show the file.

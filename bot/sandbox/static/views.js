@@ -96,22 +96,17 @@ function threadSummary(message, channelId) {
 
 const SNIPPET_LINES = 14;
 
-// A shared file (the plan diff from files_upload_v2): a snippet, folded when long.
+// A shared file from files_upload_v2: an image (the stats chart) as a picture, text (the plan
+// diff) as a snippet, folded when long.
 function fileCard(file) {
+  if ((file.mimetype || "").startsWith("image/")) return imageCard(file);
   const lines = (file.preview || "").replace(/\n$/, "").split("\n");
   const pre = h(
     "pre",
     { class: `snippet snippet-${file.filetype}` },
     lines.map((line) => h("span", { class: `snippet-line ${diffClass(line, file.filetype)}` }, `${line}\n`)),
   );
-  const head = h(
-    "div",
-    { class: "file-head" },
-    h("span", { class: "file-type" }, (file.pretty_type || "File").toUpperCase()),
-    h("span", { class: "file-title" }, file.title || file.name),
-    h("a", { class: "file-raw", href: file.url, target: "_blank" }, "Raw"),
-  );
-  const card = h("div", { class: "file-card", "data-testid": "file" }, head, pre);
+  const card = h("div", { class: "file-card", "data-testid": "file" }, fileHead(file), pre);
   if (lines.length > SNIPPET_LINES) {
     const label = `Show all ${lines.length} lines`;
     const toggle = h("button", { type: "button", class: "file-toggle" }, label);
@@ -122,6 +117,21 @@ function fileCard(file) {
     card.append(toggle);
   }
   return card;
+}
+
+function fileHead(file) {
+  return h(
+    "div",
+    { class: "file-head" },
+    h("span", { class: "file-type" }, (file.pretty_type || "File").toUpperCase()),
+    h("span", { class: "file-title" }, file.title || file.name),
+    h("a", { class: "file-raw", href: file.url, target: "_blank" }, "Raw"),
+  );
+}
+
+function imageCard(file) {
+  const img = h("img", { class: "file-image", src: file.url, alt: file.alt_txt || file.title || file.name });
+  return h("div", { class: "file-card file-card-image", "data-testid": "file" }, fileHead(file), img);
 }
 
 function diffClass(line, type) {

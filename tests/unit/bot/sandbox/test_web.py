@@ -8,6 +8,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from slack_sdk import WebClient
+
 from bot.sandbox.runtime import Sandbox
 from bot.sandbox.web import STATIC_DIR
 
@@ -101,3 +103,36 @@ def test_changes_answers_with_the_current_sequence_after_a_quiet_wait(sandbox: S
     status, _, reply = _request(sandbox, "GET", f"/api/changes?since={seq}&timeout=0")
 
     assert status == 200 and json.loads(reply) == {"seq": seq, "changed": False}
+
+
+def test_the_stats_chart_is_served_as_the_png_the_bot_uploaded(sandbox: Sandbox) -> None:
+    assert sandbox.web is not None and sandbox.slack is not None
+    sandbox.web.api.command("U0REQ", "C0PLATFORM", "/platform stats")
+    chart = sandbox.slack.wait_for(lambda: next(iter(sandbox.slack.files), None), timeout=20)
+
+    _, _, state = _request(sandbox, "GET", "/api/state?user=U0REQ")
+    shared = [
+        file
+        for channel in json.loads(state)["channels"]
+        for thread in channel["threads"].values()
+        for message in thread
+        for file in message.get("files") or []
+    ]
+    assert [(f["id"], f["mimetype"], f["filetype"]) for f in shared] == [(chart.id, "image/png", "png")]
+    status, headers, body = _request(sandbox, "GET", f"/api/files/{chart.id}")
+    assert (status, headers["content-type"]) == (200, "image/png")
+    assert body == chart.content and body.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_a_text_file_is_served_as_utf8_text(sandbox: Sandbox) -> None:
+    assert sandbox.slack is not None
+    client = WebClient(base_url=sandbox.slack.base_url, token=sandbox.slack.workspace.bot_token, timeout=10)
+    uploaded = client.files_upload_v2(content="+ añadir\n", channel="C0PLATFORM", snippet_type="diff")
+
+    status, headers, body = _request(sandbox, "GET", f"/api/files/{uploaded['file']['id']}")
+
+    assert (status, headers["content-type"], body.decode()) == (
+        200,
+        "text/plain; charset=utf-8",
+        "+ añadir\n",
+    )

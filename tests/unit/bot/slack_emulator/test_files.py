@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.metrics import build_report
+from bot.metrics.chart import render_chart
+from bot.metrics.slack import StatsPoster
 from bot.slack_emulator import SlackEmulator
+from tests.support.databases import store_on
+from tests.unit.bot.metrics.history import CONFIG_TEAMS, WINDOW, history
 
 DIFF = "--- a/main.tf\n+++ b/main.tf\n+ resource postgres billing\n"
 
@@ -105,3 +111,28 @@ def test_posting_to_an_upload_url_nobody_reserved_is_404(slack: SlackEmulator) -
     with pytest.raises(urllib.error.HTTPError) as failure:
         urllib.request.urlopen(request, timeout=5)
     assert failure.value.code == 404
+
+
+def test_the_stats_chart_downloads_byte_for_byte_and_is_typed_as_a_png(
+    client: WebClient, slack: SlackEmulator, request: pytest.FixtureRequest, tmp_path_factory: Any
+) -> None:
+    report = build_report(history(), WINDOW, CONFIG_TEAMS)
+    with store_on("sqlite", request, tmp_path_factory) as store:
+        StatsPoster(client=client, store=store, now=lambda: WINDOW.until).post(report, "C0PLATFORM")
+    [chart] = slack.files
+    info = client.files_info(file=chart.id)["file"]
+    assert (info["mimetype"], info["filetype"], info["mode"]) == ("image/png", "png", "hosted")
+    with urllib.request.urlopen(info["url_private"], timeout=5) as download:
+        assert download.headers["Content-Type"] == "image/png"
+        downloaded = download.read()
+    title = "Platform outcomes, last 28 days: weekly lead time and NPS"
+    assert downloaded == render_chart(report.trend, title)
+
+
+def test_text_uploads_stay_text_snippets(client: WebClient) -> None:
+    diff = client.files_upload_v2(content=DIFF, channel="C0REQUESTS", snippet_type="diff", filename="p.diff")
+    plain = client.files_upload_v2(content="hello\n", channel="C0REQUESTS", filename="notes.txt")
+    assert [(f["file"]["mimetype"], f["file"]["filetype"], f["file"]["mode"]) for f in (diff, plain)] == [
+        ("text/plain", "diff", "snippet"),
+        ("text/plain", "text", "hosted"),
+    ]
