@@ -20,6 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.slack_emulator.blocks import check_view
 from bot.slack_emulator.errors import DriverError, SlackMethodError
+from bot.slack_emulator.escaping import command_text
 from bot.slack_emulator.models import Ephemeral, Message, View
 from bot.slack_emulator.server import SlackEmulator
 from bot.slack_emulator.view_state import build_state_values, element_state
@@ -66,12 +67,15 @@ class SlackDriver:
         signing_secret: str | None = None,
         command: str = "/platform",
         timeout: float = 10.0,
+        should_escape: bool = True,
     ) -> None:
         self.emulator = emulator
         self.bot_url = bot_url
         self.signing_secret = signing_secret or emulator.workspace.signing_secret
         self.command = command
         self.timeout = timeout
+        # The slash command's manifest setting (manifests/slack-app.yaml): how mentions arrive.
+        self.should_escape = should_escape
         self._verifier = SignatureVerifier(self.signing_secret)
 
     # -- transport ------------------------------------------------------------------------------
@@ -143,6 +147,9 @@ class SlackDriver:
             "enterprise": None,
         }
 
+    def _people(self) -> set[str]:
+        return {user.id for user in self.emulator.workspace.users}
+
     def _channel_name(self, channel_id: str) -> str:
         channel = self.emulator.state.resolve_channel(channel_id)
         return "directmessage" if channel.is_im else channel.name
@@ -158,6 +165,8 @@ class SlackDriver:
         command: str | None = None,
         **options: Unpack[SendOptions],
     ) -> BotResponse:
+        """`text` as a Slack client sends it: a person picked from @-autocomplete is `<@U123>`
+        (see bot.slack_emulator.escaping for what Slack makes of it), typed `@riley` is plain text."""
         ws = self.emulator.workspace
         channel_id = self.emulator.state.resolve_channel(channel).id
         trigger_id = self.emulator.mint_trigger(user)
@@ -171,7 +180,7 @@ class SlackDriver:
             "user_id": user,
             "user_name": self._user(user)["name"],
             "command": command or self.command,
-            "text": text,
+            "text": command_text(text, self.emulator.state, escape=self.should_escape),
             "api_app_id": ws.app_id,
             "is_enterprise_install": "false",
             "response_url": response_url,
@@ -218,7 +227,7 @@ class SlackDriver:
             if "style" in element:
                 action["style"] = element["style"]
             return action
-        selected = element_state(element, value, given=value is not None)
+        selected = element_state(element, value, given=value is not None, users=self._people())
         selected.pop("type", None)
         return action | selected
 
@@ -262,7 +271,7 @@ class SlackDriver:
             raise DriverError(f"view {view.id} is not open for {user}")
         state = self.emulator.state
         with state.lock:
-            view.state_values = build_state_values(view.blocks, values or {})
+            view.state_values = build_state_values(view.blocks, values or {}, users=self._people())
         trigger_id = self.emulator.mint_trigger(user)
         payload = self._envelope("view_submission", user, trigger_id)
         payload["view"] = state.view_json(view)

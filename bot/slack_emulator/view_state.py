@@ -3,11 +3,14 @@
 Tests say `{"name": "billing", "size": "small"}`; Slack sends
 `{"name_block": {"name": {"type": "plain_text_input", "value": "billing"}}, ...}`.
 The element type in the view decides the shape, so the same test values work whichever
-input element the bot chose.
+input element the bot chose. Pickers take what their Slack counterpart lets a person choose:
+people pickers only members of the workspace (as a list, or `"U1,U2"`), multi-selects no more
+than `max_selected_items`. Inputs left alone submit their initial values, as in Slack.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from bot.slack_emulator.errors import DriverError
@@ -56,7 +59,29 @@ def option_for(element: dict[str, Any], value: Any) -> dict[str, Any]:
     raise DriverError(f"{element.get('action_id')}: no option {value!r} (options: {known})")
 
 
-def element_state(element: dict[str, Any], value: Any, *, given: bool) -> dict[str, Any]:
+def _picked(element: dict[str, Any], value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _check_picks(
+    element: dict[str, Any], chosen: list[Any], users: Collection[str] | None, *, people: bool
+) -> None:
+    limit = element.get("max_selected_items")
+    if isinstance(limit, int) and len(chosen) > limit:
+        raise DriverError(f"{element.get('action_id')}: {len(chosen)} chosen, the element allows {limit}")
+    unknown = [user for user in chosen if people and users is not None and user not in users]
+    if unknown:
+        raise DriverError(f"{element.get('action_id')}: no member {unknown} in the workspace to pick")
+
+
+def element_state(
+    element: dict[str, Any], value: Any, *, given: bool, users: Collection[str] | None = None
+) -> dict[str, Any]:
+    """One element's entry in `view.state.values`; `users` (when known) are the people a picker offers."""
     kind = str(element.get("type", ""))
     state: dict[str, Any] = {"type": kind}
     if isinstance(value, dict) and "type" in value and given:
@@ -74,15 +99,19 @@ def element_state(element: dict[str, Any], value: Any, *, given: bool) -> dict[s
         values = value if isinstance(value, list | tuple) else [value]
         if given:
             state["selected_options"] = [option_for(element, v) for v in values if v is not None]
+            _check_picks(element, state["selected_options"], users, people=False)
         else:
             state["selected_options"] = element.get("initial_options") or []
     elif kind in _SINGLE_PICK:
         key, initial = _SINGLE_PICK[kind]
-        state[key] = value if given else element.get(initial)
+        state[key] = (value or None) if given else element.get(initial)
+        if given and state[key] is not None:
+            _check_picks(element, [state[key]], users, people=kind == "users_select")
     elif kind in _MULTI_PICK:
         key, initial = _MULTI_PICK[kind]
         if given:
-            state[key] = list(value) if isinstance(value, list | tuple) else [value]
+            state[key] = _picked(element, value)
+            _check_picks(element, state[key], users, people=kind == "multi_users_select")
         else:
             state[key] = list(element.get(initial) or [])
     else:
@@ -90,9 +119,11 @@ def element_state(element: dict[str, Any], value: Any, *, given: bool) -> dict[s
     return state
 
 
-def build_state_values(blocks: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, Any]:
+def build_state_values(
+    blocks: list[dict[str, Any]], values: dict[str, Any], *, users: Collection[str] | None = None
+) -> dict[str, Any]:
     """`view.state.values` for a submission: every input block, with `values` (keyed by block_id
-    or action_id) filled in and the rest at their initial values."""
+    or action_id) filled in and the rest at their initial values; `users` as for element_state."""
     result: dict[str, Any] = {}
     used: set[str] = set()
     for block in blocks:
@@ -105,7 +136,9 @@ def build_state_values(blocks: list[dict[str, Any]], values: dict[str, Any]) -> 
         if key is not None:
             used.add(key)
         value = values.get(key) if key is not None else None
-        result.setdefault(block_id, {})[action_id] = element_state(element, value, given=key is not None)
+        result.setdefault(block_id, {})[action_id] = element_state(
+            element, value, given=key is not None, users=users
+        )
     unknown = set(values) - used
     if unknown:
         known = ", ".join(sorted(result))

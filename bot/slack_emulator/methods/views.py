@@ -13,7 +13,40 @@ from bot.slack_emulator.state import EmulatorState
 def _view(p: Params, expected_type: str) -> dict[str, Any]:
     view = p.structured("view")
     check_view(view, expected_type=expected_type)
+    problems = initial_value_problems(view.get("blocks") or [])
+    if problems:
+        raise SlackMethodError("invalid_arguments", messages=problems)
     return {**view, "blocks": with_block_ids(view.get("blocks") or [])}
+
+
+def _options(element: dict[str, Any]) -> list[Any]:
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options += (group.get("options") or []) if isinstance(group, dict) else []
+    return options
+
+
+def initial_value_problems(blocks: list[Any]) -> list[str]:
+    """Slack refuses a select whose initial option is not one of its options (text and value alike),
+    and a multi-select or people picker that starts with more than `max_selected_items`."""
+    problems: list[str] = []
+    for index, block in enumerate(blocks):
+        element = block.get("element") if isinstance(block, dict) else None
+        if not isinstance(element, dict):
+            continue
+        pointer = f"/view/blocks/{index}/element"
+        options = _options(element)
+        initial = element.get("initial_option")
+        if initial is not None and options and initial not in options:
+            problems.append(f"[ERROR] must match one of the options [json-pointer:{pointer}/initial_option]")
+        initials = element.get("initial_options") or []
+        if options and any(option not in options for option in initials):
+            problems.append(f"[ERROR] must match the options [json-pointer:{pointer}/initial_options]")
+        picked = initials or element.get("initial_users") or element.get("initial_channels") or []
+        limit = element.get("max_selected_items")
+        if isinstance(limit, int) and len(picked) > limit:
+            problems.append(f"[ERROR] more initial items than max_selected_items [json-pointer:{pointer}]")
+    return problems
 
 
 def open_view(state: EmulatorState, p: Params) -> dict[str, Any]:

@@ -334,3 +334,17 @@ def test_response_action_push_and_clear_work_on_the_stack(driver: SlackDriver, s
     assert [v.title for v in slack.views_for("U0REQ")] == ["New request", "After push"]
     driver.submit_view(slack.views_for("U0REQ")[-1], {"name": "clear"})
     assert slack.views_for("U0REQ") == []
+
+
+def test_a_picked_mention_reaches_the_app_the_way_slack_escapes_it(driver: SlackDriver) -> None:
+    reply = driver.slash_command("owners=<@U0DEV2>, @riley", user="U0REQ")
+    assert reply.text == "working on owners=<@U0DEV2|dana>, @riley"
+    assert reply.payload["text"] == "owners=<@U0DEV2|dana>, @riley"
+
+
+def test_without_should_escape_the_app_sees_only_the_name_that_was_shown(
+    slack: SlackEmulator, seen: dict[str, Any]
+) -> None:
+    with BoltHTTPServer(_build_app(slack, seen)) as bot:
+        reply = SlackDriver(slack, bot.url, should_escape=False).slash_command("owners=<@U0DEV2>")
+    assert reply.text == "working on owners=@dana"

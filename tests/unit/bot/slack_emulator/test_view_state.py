@@ -86,3 +86,65 @@ def test_an_option_the_select_does_not_offer_is_a_driver_error() -> None:
 def test_a_key_that_matches_no_input_is_a_driver_error() -> None:
     with pytest.raises(DriverError, match="nmae"):
         build_state_values(BLOCKS, {"nmae": "typo"})
+
+
+PICKERS = [
+    _input("owners", {"type": "multi_users_select", "action_id": "value", "initial_users": ["U0REQ"]}),
+    _input(
+        "exts",
+        {
+            "type": "multi_static_select",
+            "action_id": "value",
+            "options": [_option("citext"), _option("pgcrypto"), _option("hstore")],
+            "initial_options": [_option("citext")],
+            "max_selected_items": 2,
+        },
+    ),
+    _input(
+        "size",
+        {
+            "type": "static_select",
+            "action_id": "value",
+            "options": [_option("small"), _option("large")],
+            "initial_option": _option("small"),
+        },
+    ),
+    _input("lead", {"type": "users_select", "action_id": "lead"}),
+]
+PEOPLE = {"U0REQ", "U0DEV2"}
+
+
+def test_pickers_left_alone_submit_their_initial_values_in_slacks_shapes() -> None:
+    values = build_state_values(PICKERS, {}, users=PEOPLE)
+    assert values["owners"]["value"] == {"type": "multi_users_select", "selected_users": ["U0REQ"]}
+    assert values["exts"]["value"] == {"type": "multi_static_select", "selected_options": [_option("citext")]}
+    assert values["size"]["value"] == {"type": "static_select", "selected_option": _option("small")}
+    assert values["lead"]["lead"] == {"type": "users_select", "selected_user": None}
+
+
+def test_picked_people_and_options_are_submitted_in_slacks_shapes() -> None:
+    values = build_state_values(
+        PICKERS,
+        {"owners": "U0REQ, U0DEV2", "exts": ["pgcrypto", "hstore"], "size": "large", "lead": "U0DEV2"},
+        users=PEOPLE,
+    )
+    assert values["owners"]["value"]["selected_users"] == ["U0REQ", "U0DEV2"]
+    assert values["exts"]["value"]["selected_options"] == [_option("pgcrypto"), _option("hstore")]
+    assert values["size"]["value"]["selected_option"] == _option("large")
+    assert values["lead"]["lead"]["selected_user"] == "U0DEV2"
+    assert build_state_values(PICKERS, {"owners": [], "lead": ""}, users=PEOPLE)["owners"]["value"] == {
+        "type": "multi_users_select",
+        "selected_users": [],
+    }
+
+
+def test_a_people_picker_offers_only_members_of_the_workspace() -> None:
+    with pytest.raises(DriverError, match="no member"):
+        build_state_values(PICKERS, {"owners": ["U0NOBODY"]}, users=PEOPLE)
+    with pytest.raises(DriverError, match="no member"):
+        build_state_values(PICKERS, {"lead": "@riley"}, users=PEOPLE)
+
+
+def test_a_multi_select_takes_no_more_than_its_max_selected_items() -> None:
+    with pytest.raises(DriverError, match="3 chosen, the element allows 2"):
+        build_state_values(PICKERS, {"exts": ["citext", "pgcrypto", "hstore"]})

@@ -145,3 +145,74 @@ def test_a_modal_takes_up_to_100_blocks(client: WebClient, slack: SlackEmulator)
 
 def test_push_without_an_open_modal_is_not_found(client: WebClient, slack: SlackEmulator) -> None:
     assert _error(client.views_push, trigger_id=slack.mint_trigger("U0REQ"), view=_modal()) == "not_found"
+
+
+def _select_modal(element: dict[str, Any]) -> dict[str, Any]:
+    block = {
+        "type": "input",
+        "block_id": "pick",
+        "label": {"type": "plain_text", "text": "Pick"},
+        "element": element,
+    }
+    return _modal(blocks=[block])
+
+
+def _choice(value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": value}, "value": value}
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        {
+            "type": "static_select",
+            "action_id": "v",
+            "options": [_choice("small")],
+            "initial_option": _choice("huge"),
+        },
+        {
+            "type": "multi_static_select",
+            "action_id": "v",
+            "option_groups": [{"label": {"type": "plain_text", "text": "g"}, "options": [_choice("a")]}],
+            "initial_options": [_choice("a"), _choice("b")],
+        },
+        {
+            "type": "multi_users_select",
+            "action_id": "v",
+            "initial_users": ["U0REQ", "U0DEV2"],
+            "max_selected_items": 1,
+        },
+    ],
+)
+def test_a_view_whose_initial_values_slack_would_refuse_is_refused(
+    client: WebClient, slack: SlackEmulator, element: dict[str, Any]
+) -> None:
+    trigger = slack.mint_trigger("U0REQ")
+    with pytest.raises(SlackApiError) as failure:
+        client.views_open(trigger_id=trigger, view=_select_modal(element))
+    assert failure.value.response["error"] == "invalid_arguments"
+    assert "json-pointer:/view/blocks/0/element" in str(failure.value.response["response_metadata"])
+
+
+def test_preselected_pickers_and_selects_open_and_keep_their_initial_values(
+    client: WebClient, slack: SlackEmulator
+) -> None:
+    element = {
+        "type": "static_select",
+        "action_id": "v",
+        "options": [_choice("small")],
+        "initial_option": _choice("small"),
+    }
+    users = {
+        "type": "multi_users_select",
+        "action_id": "v",
+        "initial_users": ["U0REQ"],
+        "max_selected_items": 2,
+    }
+    blocks = [
+        {"type": "input", "block_id": b, "label": {"type": "plain_text", "text": b}, "element": e}
+        for b, e in (("size", element), ("owners", users))
+    ]
+    view = client.views_open(trigger_id=slack.mint_trigger("U0REQ"), view=_modal(blocks=blocks))["view"]
+    assert view["blocks"][0]["element"]["initial_option"] == _choice("small")
+    assert view["blocks"][1]["element"]["initial_users"] == ["U0REQ"]
