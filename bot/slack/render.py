@@ -3,12 +3,14 @@
 Every `{{ value }}` lands inside a JSON string, so the environment's `finalize` escapes twice:
 first for Slack mrkdwn (`&`, `<`, `>` — otherwise user text could forge mentions or links), then
 for JSON. Text the code built on purpose (links, mentions) is wrapped in `Trusted` to skip the
-mrkdwn step. The environment is sandboxed: templates can read attributes, not call into Python.
+mrkdwn step. The `code_block` filter is the only way text goes into a ``` block. The environment
+is sandboxed: templates can read attributes, not call into Python.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,27 @@ class _RawJson(str):
 def escape_mrkdwn(text: str) -> str:
     # Slack's own rule: only these three characters are control characters in mrkdwn text.
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+ZERO_WIDTH_SPACE = "\u200b"
+_BACKTICK_PAIR_BEFORE_ONE_MORE = re.compile(r"``(?=`)")
+
+
+def break_fences(text: str) -> str:
+    """Text that cannot end a ``` block: every run of three or more backticks gets a zero-width
+    space after each second backtick (a README's ```sh fence stays inside the plan's block)."""
+    return _BACKTICK_PAIR_BEFORE_ONE_MORE.sub("``" + ZERO_WIDTH_SPACE, text)
+
+
+def code_block(text: Any) -> Trusted:
+    """The one way engine or user text goes into a ``` block: mrkdwn-escaped, fences broken, and
+    kept off the block's own fences (a backtick at either end would join them into a longer run)."""
+    body = break_fences(escape_mrkdwn(str(text if text is not None else "")))
+    if body.startswith("`"):
+        body = ZERO_WIDTH_SPACE + body
+    if body.endswith("`"):
+        body += ZERO_WIDTH_SPACE
+    return Trusted(f"```{body}```")
 
 
 def _mrkdwn(value: Any) -> str:
@@ -62,6 +85,7 @@ def environment(kind: str = "json") -> SandboxedEnvironment:
     )
     env.filters["json"] = lambda value: _RawJson(json.dumps(value, ensure_ascii=False))
     env.filters["trusted"] = Trusted
+    env.filters["code_block"] = code_block
     return env
 
 

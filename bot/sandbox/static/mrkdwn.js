@@ -40,13 +40,55 @@ const ICONS = {
   large_blue_circle: '<circle cx="8" cy="8" r="6.5" fill="#1264a3"/>',
   red_circle: '<circle cx="8" cy="8" r="6.5" fill="#e01e5a"/>',
   white_circle: '<circle cx="8" cy="8" r="6" fill="#fff" stroke="#8d8d8d"/>',
+  pray: '<path d="M7.4 1.8L4.2 8.6 2.4 13.4l2.2 1 3-4.4z" fill="#f2c744" stroke="#c9a227" stroke-width=".7" stroke-linejoin="round"/><path d="M8.6 1.8l3.2 6.8 1.8 4.8-2.2 1-3-4.4z" fill="#f2c744" stroke="#c9a227" stroke-width=".7" stroke-linejoin="round"/>',
+  mag: '<circle cx="6.5" cy="6.5" r="4.3" fill="#dff0ff" stroke="#616061" stroke-width="1.8"/><path d="M9.7 9.7l4.5 4.5" stroke="#616061" stroke-width="2.4" stroke-linecap="round"/>',
+  zzz: '<path d="M1.8 8h4.4L1.8 13.5h4.4M8 4h3.2L8 8.2h3.2M12.2 1.2h2.4L12.2 4.2h2.4" stroke="#1264a3" stroke-width="1.4" fill="none" stroke-linecap="round" stroke-linejoin="round"/>',
+  rotating_light:
+    '<path d="M4 10.2V7.6a4 4 0 018 0v2.6z" fill="#e01e5a"/><rect x="2.5" y="10.2" width="11" height="3.6" rx="1" fill="#616061"/><path d="M8 .8v1.8M2.2 2.8l1.3 1.3M13.8 2.8l-1.3 1.3" stroke="#e01e5a" stroke-width="1.3" stroke-linecap="round"/>',
+  eyes: '<ellipse cx="5" cy="8" rx="3" ry="4.6" fill="#fff" stroke="#616061"/><ellipse cx="11" cy="8" rx="3" ry="4.6" fill="#fff" stroke="#616061"/><circle cx="5.8" cy="9" r="1.5" fill="#1d1c1d"/><circle cx="11.8" cy="9" r="1.5" fill="#1d1c1d"/>',
 };
 const ALIASES = { heavy_check: "heavy_check_mark", hourglass_flowing_sand: "hourglass", large_red_circle: "red_circle" };
+// Shortcodes people type that the bot's templates do not use: shown as the emoji character (a
+// machine without an emoji font shows a box, which still beats the shortcode as text).
+const CHARACTERS = {
+  "+1": "\u{1F44D}",
+  thumbsup: "\u{1F44D}",
+  "-1": "\u{1F44E}",
+  thumbsdown: "\u{1F44E}",
+  heart: "\u2764\uFE0F",
+  smile: "\u{1F604}",
+  slightly_smiling_face: "\u{1F642}",
+  grinning: "\u{1F600}",
+  joy: "\u{1F602}",
+  wink: "\u{1F609}",
+  thinking_face: "\u{1F914}",
+  clap: "\u{1F44F}",
+  raised_hands: "\u{1F64C}",
+  wave: "\u{1F44B}",
+  ok_hand: "\u{1F44C}",
+  fire: "\u{1F525}",
+  sparkles: "\u2728",
+  star: "\u2B50",
+  100: "\u{1F4AF}",
+  bug: "\u{1F41B}",
+  memo: "\u{1F4DD}",
+  point_right: "\u{1F449}",
+  heavy_plus_sign: "\u2795",
+  sob: "\u{1F62D}",
+  coffee: "\u2615",
+};
+
+// A name with a letter (so "10:30:45" stays a time), or one of the all-digit names Slack has.
+const SHORTCODE = /:([a-z0-9_+-]*[a-z][a-z0-9_+-]*|[+-]1|100):/g;
 
 export function emojiHtml(name) {
   const icon = ICONS[ALIASES[name] || name];
-  if (!icon) return null;
-  return `<span class="emoji" role="img" aria-label="${name}" title=":${name}:"><svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">${icon}</svg></span>`;
+  const label = `role="img" aria-label="${name}" title=":${name}:"`;
+  if (icon) {
+    return `<span class="emoji" ${label}><svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">${icon}</svg></span>`;
+  }
+  const character = CHARACTERS[name];
+  return character ? `<span class="emoji emoji-char" ${label}>${character}</span>` : null;
 }
 
 export function escapeHtml(text) {
@@ -72,7 +114,7 @@ function inline(line, ctx) {
   const hold = (html) => `${MARK}${pieces.push(html) - 1}${MARK}`;
   let s = line.replace(/`([^`\n]+)`/g, (_, code) => hold(`<code>${escapeHtml(decodeEntities(code))}</code>`));
   s = s.replace(/<([^<>\n]+)>/g, (_, inner) => hold(control(inner, ctx)));
-  s = s.replace(/:([a-z0-9_+-]*[a-z][a-z0-9_+-]*):/g, (m, name) => {
+  s = s.replace(SHORTCODE, (m, name) => {
     const html = emojiHtml(name);
     return html ? hold(html) : m;
   });
@@ -170,7 +212,7 @@ export function mrkdwn(text, ctx = defaultContext()) {
 
 export function plainText(text, ctx = defaultContext(), emoji = true) {
   let s = escapeHtml(String(text ?? ""));
-  if (emoji) s = s.replace(/:([a-z0-9_+-]*[a-z][a-z0-9_+-]*):/g, (m, name) => emojiHtml(name) || m);
+  if (emoji) s = s.replace(SHORTCODE, (m, name) => emojiHtml(name) || m);
   return s.replace(/\n/g, "<br>");
 }
 
