@@ -121,7 +121,8 @@ PROGRAM = GoldenPathProgram(
     description="A new service repository (README, CI, CODEOWNERS, Pulumi config, hello world).",
     build=build_program,
     resource_types=(REPOSITORY_TYPE, FILE_TYPE),
-    # Deleting or replacing them loses commits people may have built on: treat as stateful.
-    stateful_types=frozenset({REPOSITORY_TYPE, FILE_TYPE}),
+    # Deleting or replacing the repository loses commits people may have built on. A file is not
+    # stateful: its delete is one more commit, and the repository keeps every earlier version.
+    stateful_types=frozenset({REPOSITORY_TYPE}),
     engine_env=engine_env,
 )

@@ -24,7 +24,8 @@ def test_plan_prints_the_real_plan_and_the_same_hash_twice(tmp_path: Path, pulum
     assert first.exit_code == 0, first.stderr
     lines = first.stdout.splitlines()
     assert lines[0].startswith("Plan for stack service.payments-api.dev (hash ")
-    assert "+ platformbot:RepoFile index.js (create, stateful)" in first.stdout
+    assert "+ platformbot:RepoFile index.js (create)" in first.stdout
+    assert "+ platformbot:GitRepository repository (create, stateful)" in first.stdout
     assert lines[-2] == "Resources: 8 to create."
     assert lines[-1].startswith("plan hash: ") and len(lines[-1]) == len("plan hash: ") + 64
     assert second.stdout.splitlines()[-1] == lines[-1]

@@ -64,7 +64,9 @@ def test_preview_shows_a_repository_and_every_file_to_create(arc: Arc) -> None:
     plan = arc.runner.preview(arc.intent)
     assert plan.changes[0].type == REPOSITORY
     assert {c.name for c in plan.changes[1:]} == FILES
-    assert all(c.op == "create" and c.stateful for c in plan.changes)
+    assert all(c.op == "create" for c in plan.changes)
+    # Only the repository is stateful: a file's delete is one more commit in its history.
+    assert [c.stateful for c in plan.changes] == [True] + [False] * len(FILES)
     assert not arc.repo.exists()  # a preview touches nothing
 
 

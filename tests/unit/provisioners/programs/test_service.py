@@ -6,8 +6,10 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
+from pulumi.automation import EngineEvent
 
 from intents.intent import Intent
+from provisioners.changes import EventCollector
 from provisioners.errors import InvalidParameters, ProgramUnavailable
 from provisioners.programs import PROGRAMS
 from provisioners.programs.service import FILE_TYPE, REPOSITORY_TYPE, declare, repository_path, service_files
@@ -112,5 +114,30 @@ def test_program_declares_a_repository_and_one_resource_per_file(mocks: Recordin
     return pulumi.Output.all(repo.path, *[f.content for f in made]).apply(check)
 
 
-def test_repository_and_files_are_stateful() -> None:
-    assert PROGRAMS["service"].stateful_types == {REPOSITORY_TYPE, FILE_TYPE}
+def test_the_repository_is_stateful_and_its_files_are_not() -> None:
+    assert PROGRAMS["service"].stateful_types == {REPOSITORY_TYPE}
+    assert FILE_TYPE not in PROGRAMS["service"].stateful_types
+    assert PROGRAMS["postgres-database"].stateful_types  # a database and its role are
+
+
+def test_destroying_a_service_deletes_one_stateful_resource_the_repository() -> None:
+    program = PROGRAMS["service"]
+    collector = EventCollector(
+        "service.payments-api.dev", type_order=program.resource_types, stateful_types=program.stateful_types
+    )
+    resources = [(REPOSITORY_TYPE, "repository"), (FILE_TYPE, "README.md"), (FILE_TYPE, ".github/ci.yml")]
+    for type_, name in resources:
+        urn = f"urn:pulumi:service.payments-api.dev::service::{type_}::{name}"
+        old = {"type": type_, "urn": urn, "inputs": {"path": name}, "outputs": {"path": name}}
+        meta = {"op": "delete", "urn": urn, "type": type_, "provider": "", "old": old}
+        collector(
+            EngineEvent.from_json({"sequence": 1, "timestamp": 0, "resourcePreEvent": {"metadata": meta}})
+        )
+
+    changes = collector.plan().changes
+
+    assert sorted((c.name, c.stateful) for c in changes) == [
+        (".github/ci.yml", False),
+        ("README.md", False),
+        ("repository", True),
+    ]
