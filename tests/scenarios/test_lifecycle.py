@@ -17,11 +17,11 @@ def test_destroy_goes_through_rules_and_plan_and_removes_what_was_built(scenario
 
     destroy = scenario.settled_request(2)
     assert destroy.action == "destroy" and destroy.target_request_id == built.id
-    # Deleting a repository deletes stateful resources: the plan-stage rule asks security.
-    assert destroy.state is RequestState.AWAITING_APPROVAL
-    assert "stateful-delete-or-replace-needs-security" in destroy.decision.rule_ids
-    scenario.driver.click(scenario.approval_message(destroy.id), "approve", user="U0SEC1")
+    # A development service is self-service to remove: its repository's loss is a warning, and
+    # its files are not stateful resources at all (they used to ask security, once per file).
     destroy = scenario.wait_state(destroy.id, RequestState.SUCCEEDED, RequestState.FAILED)
+    assert destroy.decision.rule_ids == ("stateful-delete-in-dev-warns",)
+    assert destroy.decision.matches[0].message.count("GitRepository") == 1
     assert destroy.state is RequestState.SUCCEEDED, destroy.error
     assert not repo.exists()
     assert destroy.plan is not None and destroy.plan.counts.get("delete", 0) > 0
