@@ -6,13 +6,14 @@ tested without Slack.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from bot.clock import format_utc
-from bot.slack.render import Trusted, escape_mrkdwn
+from bot.slack.render import Trusted, code_block, escape_mrkdwn
 from bot.workflow import Request, RequestState
 from provisioners.plan import Plan
 from rulebook import Decision, Effect, Verdict
@@ -42,7 +43,9 @@ EFFECT_ICONS = {
     Effect.REQUIRE_APPROVAL: ":lock:",
     Effect.DENY: ":no_entry:",
 }
-# A section holds 3,000 characters; the fences and a little slack for escaping come off that.
+# What one diff chunk may take on the wire: its whole code block (fences, mrkdwn escapes, broken
+# fences) as slack_sdk's JSON encodes it. A section holds 3,000 characters and a message about
+# 12,000 characters of block JSON, so two chunks fit beside the rest however the diff is written.
 DIFF_CHUNK_CHARS = 2_800
 # Inline at most this many chunks; a longer diff is summarised and attached as a file.
 MAX_INLINE_CHUNKS = 2
@@ -125,7 +128,7 @@ class PlanPresentation:
 def split_diff(diff: str) -> tuple[list[str], str | None]:
     """The chunks to show inline and, when they cannot show all of it, the whole diff to attach
     as a file: nothing is cut silently."""
-    chunks = _chunks(diff, DIFF_CHUNK_CHARS)
+    chunks = _chunks(diff, DIFF_CHUNK_CHARS, stop_after=MAX_INLINE_CHUNKS + 1)
     if len(chunks) > MAX_INLINE_CHUNKS:
         return chunks[:1], diff
     return chunks, None
@@ -150,25 +153,45 @@ def plan_view(plan: Plan) -> PlanPresentation:
     return PlanPresentation(context, attachment)
 
 
-def _chunks(text: str, size: int) -> list[str]:
-    """Split on line boundaries so each chunk renders as a whole code block; a single long line
-    is split hard rather than dropped."""
+def _sent_size(chunk: str) -> int:
+    """Characters the chunk's code block takes in the message slack_sdk sends (JSON, ASCII-escaped)."""
+    return len(json.dumps(code_block(chunk.rstrip("\n")))) - 2
+
+
+def _chunks(text: str, size: int, *, stop_after: int) -> list[str]:
+    """Split on line boundaries so each chunk renders as a whole code block of at most `size`
+    characters as sent; a single long line is split hard rather than dropped. Stops once
+    `stop_after` chunks are made: more than that are not shown inline anyway."""
     chunks: list[str] = []
     current = ""
     for line in text.splitlines(keepends=True):
-        while len(line) > size:
-            if current:
+        for piece in _pieces(line, size):
+            if current and _sent_size(current + piece) > size:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:size])
-            line = line[size:]
-        if len(current) + len(line) > size:
-            chunks.append(current)
-            current = ""
-        current += line
+                if len(chunks) >= stop_after:
+                    return [chunk.rstrip("\n") for chunk in chunks]
+            current += piece
     if current:
         chunks.append(current)
     return [chunk.rstrip("\n") for chunk in chunks]
+
+
+def _pieces(line: str, size: int) -> Iterator[str]:
+    """The line cut into the longest prefixes whose code blocks fit in `size` (usually just the line)."""
+    # Every character takes at least one character as sent, so no prefix longer than `size` fits.
+    while len(line) > size or _sent_size(line) > size:
+        low, high = 1, min(len(line), size)  # one character always fits
+        while low < high:
+            middle = (low + high + 1) // 2
+            if _sent_size(line[:middle]) <= size:
+                low = middle
+            else:
+                high = middle - 1
+        yield line[:low]
+        line = line[low:]
+    if line:
+        yield line
 
 
 def approval_button_value(request: Request) -> str:
