@@ -3,7 +3,8 @@
 Every `{{ value }}` lands inside a JSON string, so the environment's `finalize` escapes twice:
 first for Slack mrkdwn (`&`, `<`, `>` — otherwise user text could forge mentions or links), then
 for JSON. Text the code built on purpose (links, mentions) is wrapped in `Trusted` to skip the
-mrkdwn step. The `code_block` filter is the only way text goes into a ``` block. The environment
+mrkdwn step. Text that is not the code's own goes into a ``` block only through the `code_block`
+filter and into inline code through `code`, so it cannot end the block early. The environment
 is sandboxed: templates can read attributes, not call into Python.
 """
 
@@ -59,6 +60,18 @@ def code_block(text: Any) -> Trusted:
     return Trusted(f"```{body}```")
 
 
+# Slack ends inline code at any backtick and has no escape for one: inside a span, a backtick
+# shows as this look-alike instead.
+GRAVE_LOOKALIKE = "\u02cb"
+
+
+def code(text: Any) -> Trusted:
+    """The one way engine or user text goes into inline `code`: mrkdwn-escaped, on one line, and
+    unable to end the span early. Empty text gives no span at all (a bare `` is raw markup)."""
+    body = " ".join(escape_mrkdwn(str(text if text is not None else "")).splitlines())
+    return Trusted(f"`{body.replace('`', GRAVE_LOOKALIKE)}`" if body.strip() else "")
+
+
 def _mrkdwn(value: Any) -> str:
     if value is None:
         return ""
@@ -86,6 +99,7 @@ def environment(kind: str = "json") -> SandboxedEnvironment:
     env.filters["json"] = lambda value: _RawJson(json.dumps(value, ensure_ascii=False))
     env.filters["trusted"] = Trusted
     env.filters["code_block"] = code_block
+    env.filters["code"] = code
     return env
 
 

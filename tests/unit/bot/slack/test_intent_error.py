@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack.render import render_blocks
+from bot.slack.render import GRAVE_LOOKALIKE, render_blocks
 from intents import IntentError, load_catalog, parse_command
 
 
@@ -69,3 +69,11 @@ def test_without_a_path_or_a_pointer_the_footer_names_both() -> None:
 
     assert texts[1] == "• `status` cannot take `PB-x`: expected a request id such as PB-17."
     assert texts[-1] == "All golden paths: `/platform catalog` · all commands: `/platform help`"
+
+
+def test_a_backtick_in_the_command_cannot_end_the_echo_of_it() -> None:
+    header, *_ = _answer("status PB-`9`")
+
+    assert header.startswith(
+        f":warning: *`/platform status PB-{GRAVE_LOOKALIKE}9{GRAVE_LOOKALIKE}` was not accepted*"
+    )

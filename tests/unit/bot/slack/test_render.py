@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.present import split_diff
-from bot.slack.render import ZERO_WIDTH_SPACE, break_fences, code_block, render_blocks
+from bot.slack.render import GRAVE_LOOKALIKE, ZERO_WIDTH_SPACE, break_fences, code, code_block, render_blocks
 
 # A service's generated README as the plan shows it: the diff carries the file's own ```sh fence.
 README_DIFF = (
@@ -65,3 +65,9 @@ def test_code_block_keeps_text_off_its_own_fences_and_escapes_mrkdwn() -> None:
     assert code_block("`x`") == f"```{ZERO_WIDTH_SPACE}`x`{ZERO_WIDTH_SPACE}```"
     assert code_block("<@U0BOSS> & co") == "```&lt;@U0BOSS&gt; &amp; co```"
     assert code_block("plain") == "```plain```"
+
+
+def test_inline_code_cannot_be_ended_by_a_backtick_and_empty_text_is_no_span() -> None:
+    assert code("PB-`9`") == f"`PB-{GRAVE_LOOKALIKE}9{GRAVE_LOOKALIKE}`"
+    assert code("a <b>\nc") == "`a &lt;b&gt; c`"
+    assert code("") == "" and code(None) == ""
