@@ -8,6 +8,7 @@ with store.write() as session:                   # one transaction, committed on
 from __future__ import annotations
 
 from bot.store.engine import Store, create_store_engine, default_database_url, normalise_url
+from bot.store.message_models import SlackMessageRow
 from bot.store.models import (
     ACTIONS,
     REQUEST_STATES,
@@ -43,6 +44,7 @@ __all__ = [
     "RunRow",
     "ScheduleAlertRow",
     "ScheduleClaimRow",
+    "SlackMessageRow",
     "StackLockRow",
     "Store",
     "create_store_engine",
