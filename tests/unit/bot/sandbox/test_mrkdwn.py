@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
+import bot
 from bot.sandbox.web import STATIC_DIR
 from bot.slack.render import TEMPLATE_DIR, code_block
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="needs Node.js to run the page's JavaScript")
 SHORTCODE = re.compile(r":[a-z_+-]+:")
+# In Python strings a shortcode stands apart from other colons (URNs, "host:port:db").
+SHORTCODE_IN_CODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])")
+BOT_DIR = Path(bot.__file__).parent
+POSTING_PACKAGES = ("slack", "schedules", "feedback", "metrics")
 
 
 def _mrkdwn(*texts: str) -> list[str]:
@@ -32,14 +39,20 @@ def _mrkdwn(*texts: str) -> list[str]:
     return list(json.loads(done.stdout))
 
 
-def _templates_shortcodes() -> list[str]:
+def _shortcodes_the_bot_sends() -> list[str]:
+    """Every shortcode in the templates and in the strings of the modules that post to Slack."""
     found = {m for p in TEMPLATE_DIR.rglob("*.j2") for m in SHORTCODE.findall(p.read_text())}
-    return sorted(found | {":zzz:", ":rotating_light:", ":eyes:"})  # drift.py and reactions
+    for package in POSTING_PACKAGES:
+        for module in (BOT_DIR / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    found |= set(SHORTCODE_IN_CODE.findall(node.value))
+    return sorted(found)
 
 
-def test_every_shortcode_the_templates_use_shows_as_an_emoji() -> None:
-    codes = _templates_shortcodes()
-    assert ":pray:" in codes and ":mag:" in codes
+def test_every_shortcode_the_bot_sends_shows_as_an_emoji() -> None:
+    codes = _shortcodes_the_bot_sends()
+    assert {":pray:", ":mag:", ":zzz:", ":large_green_circle:", ":hourglass_flowing_sand:"} <= set(codes)
 
     for code, html in zip(codes, _mrkdwn(*codes), strict=True):
         assert 'class="emoji' in html and html.count(code) == 1, code  # only in its tooltip
