@@ -199,11 +199,17 @@ function textSegment(text, ctx) {
   return out.join("");
 }
 
+// A ``` block shows its text as typed, as Slack does: no emphasis, lists, quotes, emoji or links
+// inside it, and the newlines right after the opening and before the closing fence are not shown.
+function codeBlock(text) {
+  return `<pre class="code-block">${escapeHtml(decodeEntities(text.replace(/^\n/, "").replace(/\n$/, "")))}</pre>`;
+}
+
 export function mrkdwn(text, ctx = defaultContext()) {
   const parts = String(text ?? "").split(/```([\s\S]*?)```/);
   return parts
     .map((part, i) => {
-      if (i % 2 === 1) return `<pre class="code-block">${escapeHtml(decodeEntities(part.replace(/^\n/, "")))}</pre>`;
+      if (i % 2 === 1) return codeBlock(part);
       const trimmed = part.replace(/^\n/, "").replace(/\n$/, "");
       return trimmed === "" ? "" : textSegment(trimmed, ctx);
     })

@@ -73,3 +73,9 @@ def test_a_code_block_shows_its_text_literally_and_a_broken_fence_does_not_end_i
     assert "make *run* :mag:" in block and "- owned by payments" in block
     assert "<b>" not in block and "<li>" not in html and 'class="emoji' not in block
     assert html.startswith('<span class="line"><b>Plan</b></span>')
+
+
+def test_a_code_block_shows_no_blank_line_after_its_opening_or_before_its_closing_fence() -> None:
+    [html] = _mrkdwn("```\n+ db billing\n- role old\n```")
+
+    assert html == '<pre class="code-block">+ db billing\n- role old</pre>'
