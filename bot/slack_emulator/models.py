@@ -163,8 +163,11 @@ class File:
 
     @property
     def text(self) -> str:
-        """The content as text, for snippets; an image's bytes are in `content`, untouched."""
-        return (self.content or b"").decode("utf-8", errors="replace")
+        """The content as text, for snippets and text files. An image or other binary file has
+        none (decoding its bytes would only give U+FFFD garbage); its bytes are in `content`."""
+        if self.content is None or not self.type.is_text:
+            return ""
+        return self.content.decode("utf-8", errors="replace")
 
 
 @dataclass

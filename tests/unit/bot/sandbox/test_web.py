@@ -119,6 +119,7 @@ def test_the_stats_chart_is_served_as_the_png_the_bot_uploaded(sandbox: Sandbox)
         for file in message.get("files") or []
     ]
     assert [(f["id"], f["mimetype"], f["filetype"]) for f in shared] == [(chart.id, "image/png", "png")]
+    assert shared[0]["preview"] == ""  # no text snippet of the PNG's bytes
     status, headers, body = _request(sandbox, "GET", f"/api/files/{chart.id}")
     assert (status, headers["content-type"]) == (200, "image/png")
     assert body == chart.content and body.startswith(b"\x89PNG\r\n\x1a\n")
