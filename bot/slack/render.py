@@ -19,6 +19,8 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from intents.text import SLACK_MARKUP, unescape_entities
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
@@ -72,6 +74,23 @@ def code(text: Any) -> Trusted:
     return Trusted(f"`{body.replace('`', GRAVE_LOOKALIKE)}`" if body.strip() else "")
 
 
+def as_typed(text: Any) -> str:
+    """Slash-command text as the person saw it while typing: Slack's markup back to `@name`,
+    `#channel` or the link, its entities back to characters (for echoing it, e.g. in `code`)."""
+    return unescape_entities(SLACK_MARKUP.sub(_shown, str(text if text is not None else "")))
+
+
+def _shown(markup: re.Match[str]) -> str:
+    target, _, label = markup.group()[1:-1].partition("|")
+    if target.startswith("!subteam^"):
+        return "@" + (label.removeprefix("@") or target.removeprefix("!subteam^"))
+    if target.startswith("!"):
+        return "@" + target[1:]
+    if target[0] in "@#":
+        return target[0] + (label or target[1:])
+    return label or target
+
+
 def _mrkdwn(value: Any) -> str:
     if value is None:
         return ""
@@ -100,6 +119,7 @@ def environment(kind: str = "json") -> SandboxedEnvironment:
     env.filters["trusted"] = Trusted
     env.filters["code_block"] = code_block
     env.filters["code"] = code
+    env.filters["as_typed"] = as_typed
     return env
 
 

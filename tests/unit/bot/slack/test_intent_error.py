@@ -77,3 +77,13 @@ def test_a_backtick_in_the_command_cannot_end_the_echo_of_it() -> None:
     assert header.startswith(
         f":warning: *`/platform status PB-{GRAVE_LOOKALIKE}9{GRAVE_LOOKALIKE}` was not accepted*"
     )
+
+
+def test_the_echo_shows_picked_people_and_typed_brackets_as_typed_not_as_slacks_markup() -> None:
+    header, *_ = _answer(
+        "request service name=api team=pay language=rust owners=<@U0REQ|riley> description=a&lt;b"
+    )
+
+    echo = "`/platform request service name=api team=pay language=rust owners=@riley description=a&lt;b`"
+    assert header.startswith(f":warning: *{echo} was not accepted*")
+    assert "U0REQ" not in header and "&amp;" not in header

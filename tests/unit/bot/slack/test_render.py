@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.present import split_diff
-from bot.slack.render import GRAVE_LOOKALIKE, ZERO_WIDTH_SPACE, break_fences, code, code_block, render_blocks
+from bot.slack.render import (
+    GRAVE_LOOKALIKE,
+    ZERO_WIDTH_SPACE,
+    as_typed,
+    break_fences,
+    code,
+    code_block,
+    render_blocks,
+)
 
 # A service's generated README as the plan shows it: the diff carries the file's own ```sh fence.
 README_DIFF = (
@@ -71,3 +79,10 @@ def test_inline_code_cannot_be_ended_by_a_backtick_and_empty_text_is_no_span() -
     assert code("PB-`9`") == f"`PB-{GRAVE_LOOKALIKE}9{GRAVE_LOOKALIKE}`"
     assert code("a <b>\nc") == "`a &lt;b&gt; c`"
     assert code("") == "" and code(None) == ""
+
+
+def test_command_text_reads_as_typed_with_slacks_markup_turned_back_into_names() -> None:
+    sent = "<@U0REQ|riley> <@U0DEV> <#C0OPS|ops> <!here> <!subteam^S0SEC|@security> <https://x.io|docs>"
+    sent += " a &lt;b&gt;"
+
+    assert as_typed(sent) == "@riley @U0DEV #ops @here @security docs a <b>"
