@@ -28,6 +28,7 @@ from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
 from bot.slack.services import SlackServices
 from bot.store import Store, default_database_url
+from bot.store.messages import MessageRefs
 from bot.workflow import BackgroundWorker, Workflow, WorkflowPolicy
 from intents import Catalog, load_catalog
 from provisioners import Runner, RunnerSettings
@@ -109,7 +110,13 @@ def create_app(
         client, config.groups, ttl_seconds=config.membership_cache_seconds, teams=config.teams
     )
     secret_client = build_web_client(token, settings.slack_api_url, logger=secret_safe_logger())
-    notifier = SlackNotifier(client, config, secret_client=secret_client)
+    notifier = SlackNotifier(
+        client,
+        config,
+        secret_client=secret_client,
+        refs=MessageRefs(store),
+        members=directory.members,
+    )
     worker = BackgroundWorker()
     # The workflow is handed a notifier that counts what it forwards: Prometheus metrics without
     # touching the workflow (bot/metrics/instrument.py).

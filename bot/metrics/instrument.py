@@ -152,8 +152,15 @@ class InstrumentedNotifier:
         self._count("succeeded", update)
         self._inner.succeeded(request, outputs)
 
-    def deliver_secrets(self, requester: str, request: Request, secret_outputs: Mapping[str, Any]) -> None:
-        self._inner.deliver_secrets(requester, request, secret_outputs)
+    def deliver_secrets(self, recipient: str, request: Request, secret_outputs: Mapping[str, Any]) -> None:
+        self._inner.deliver_secrets(recipient, request, secret_outputs)
+
+    def secrets_withheld(self, request: Request, recipient: str | None) -> None:
+        # Nothing to count: the apply it follows is counted once, by `succeeded`.
+        self._inner.secrets_withheld(request, recipient)
+
+    def request_updated(self, request: Request) -> None:
+        self._inner.request_updated(request)
 
     def failed(self, request: Request, message: str) -> None:
         self._count("failed", lambda: self._finished(request, "failed"))

@@ -1,8 +1,13 @@
-"""The workflow's Notifier, in Slack: one thread per request, approval asks in each group's channel.
+"""The workflow's Notifier, in Slack: one thread per request, approval asks in each group's channel
+(or, for a resource's owners, in the request's thread, mentioning them).
 
 Every method renders a template and makes one or two Web API calls. Failures are logged with the
 Slack error code only (never the payload, which may carry outputs) and re-raised; the workflow
 logs them and carries on, so a Slack outage never undoes a state change.
+
+The messages a request owns (root, asks, status, progress) are kept in the store (`MessageRefs`),
+not in this process: after every state change the root and the status are rendered again from the
+snapshot, and a restarted bot (or another process) edits the same messages.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +24,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import AppConfig
 from bot.slack import present
+from bot.slack import request_views as views
 from bot.slack.conversations import dm_channel, permalink
-from bot.slack.render import Trusted, render_blocks, render_text
+from bot.slack.render import Trusted, code, render_blocks, render_text
+from bot.store.messages import MemoryRefs, MessageRefs
 from bot.workflow import LockHolder, PlanChange, Request
+from bot.workflow.ownership import OWNER_GROUP, TEAM_GROUP
 from provisioners.plan import Plan, Progress
 from rulebook import Decision, Verdict
 
@@ -31,9 +39,17 @@ PROGRESS_ICONS = {"started": ":hourglass_flowing_sand:", "finished": ":white_che
 MAX_PROGRESS_LINES = 15
 
 
+ROOT, ASK, STATUS, PROGRESS = "root", "ask", "status", "progress"
+# Mentioning more owners than this in an ask would be a broadcast: the rest are counted.
+MAX_MENTIONED = 10
+
+
+def is_owners_group(group: str) -> bool:
+    return group.startswith((TEAM_GROUP, OWNER_GROUP))
+
+
 @dataclass
 class _Progress:
-    ts: str | None = None
     last_sent: float = 0.0
     lines: dict[str, str] = field(default_factory=dict)
     dirty: bool = False
@@ -46,6 +62,8 @@ class SlackNotifier:
         config: AppConfig,
         *,
         secret_client: WebClient | None = None,
+        refs: MessageRefs | MemoryRefs | None = None,
+        members: Callable[[str], Set[str]] | None = None,
         min_update_interval: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -55,11 +73,10 @@ class SlackNotifier:
         self._config = config
         self._interval = min_update_interval
         self._monotonic = monotonic
+        # Only the lines of a running apply live here; every message ref is in `refs`.
         self._progress: dict[str, _Progress] = {}
-        # (request id, approval round) -> ts of the thread message that shows who approved.
-        self._status_ts: dict[tuple[str, int], str] = {}
-        # request id -> (channel, ts) of the approval asks, so their buttons go once it is decided.
-        self._asks: dict[str, list[tuple[str, str]]] = {}
+        self._refs = refs if refs is not None else MemoryRefs()
+        self._members = members or (lambda _group: frozenset())
         self._lock = threading.Lock()
         self._approvers: Callable[[str], Mapping[str, list[str]]] = lambda _request_id: {}
 
@@ -70,17 +87,18 @@ class SlackNotifier:
     # Thread ------------------------------------------------------------------------------------
 
     def request_opened(self, request: Request) -> str | None:
-        blocks = render_blocks("request_root", request=present.request_view(request))
         response = self._client.chat_postMessage(
-            channel=request.channel, blocks=blocks, text=f"{request.id}: {request.intent_text}"
+            channel=request.channel, blocks=views.root_blocks(request), text=views.root_text(request)
         )
-        return str(response["ts"])
+        ts = str(response["ts"])
+        self._refs.save(request.number, ROOT, request.channel, ts)
+        return ts
 
     def verdict_posted(self, request: Request, decision: Decision) -> None:
         self._reply(request, render_blocks("verdict", verdict=present.verdict_view(decision)), "Rulebook")
         if decision.verdict is Verdict.DENY:
             self._notice(request, ":no_entry:", "denied")
-            self._refresh_root(request)
+        self._refresh_root(request)
 
     def plan_ready(self, request: Request, plan: Plan, decision: Decision) -> None:
         shown = present.plan_view(plan)
@@ -99,26 +117,28 @@ class SlackNotifier:
     # Approvals ---------------------------------------------------------------------------------
 
     def approval_requested(self, request: Request, group: str, count: int) -> None:
-        spec = self._config.groups.get(group)
-        permalink = self._permalink(request)
-        view = present.request_view(request, permalink)
+        owners = is_owners_group(group)
+        spec = None if owners else self._config.groups.get(group)
+        view = views.request_view(request, self._permalink(request))
         plan = request.plan
         blocks = render_blocks(
             "approval_request",
             request=view,
-            need={"group": group, "count": count},
+            need={"group": group, "count": count, "members": self._mentions(group) if owners else ""},
             plan_summary=plan.summary_line() if plan else "",
             short_hash=(request.plan_hash or "")[:12],
-            expires_label=present.when(request.approvals_expire_at),
+            expires_label=views.moment(request.approvals_expire_at),
             button_value=present.approval_button_value(request),
         )
+        # A resource's owners are asked where the request is discussed: its thread.
         channel = spec.channel if spec else request.channel
+        thread_ts = request.thread_ts if owners or spec is None else None
         posted = self._client.chat_postMessage(
-            channel=channel, blocks=blocks, text=f"{request.id} needs approval"
+            channel=channel, thread_ts=thread_ts, blocks=blocks, text=f"{request.id} needs approval"
         )
-        with self._lock:
-            self._asks.setdefault(request.id, []).append((channel, str(posted["ts"])))
+        self._refs.save(request.number, ASK, channel, str(posted["ts"]), key=group)
         self._approval_status(request)
+        self._refresh_root(request)
 
     def approval_recorded(
         self, request: Request, approver: str, groups: tuple[str, ...], remaining: Mapping[str, int]
@@ -136,6 +156,7 @@ class SlackNotifier:
                 "fully_approved",
                 short_hash=(request.plan_hash or "")[:12],
             )
+        self._refresh_root(request)
 
     def approvals_voided(self, request: Request, change: PlanChange) -> None:
         self._close_asks(request, "The plan changed; the new plan is asked for separately.")
@@ -148,41 +169,54 @@ class SlackNotifier:
             new_hash=change.new_hash[:12],
             changes=changes,
         )
+        self._refresh_root(request)
 
     def approval_reminder(self, request: Request, group: str, missing: int) -> None:
-        spec = self._config.groups.get(group)
+        owners = is_owners_group(group)
+        spec = None if owners else self._config.groups.get(group)
+        needs = f"{missing} from {group}" + (f" ({self._mentions(group)})" if owners else "")
         text = render_text(
             "notices/reminder",
-            request=present.request_view(request),
-            needs=f"{missing} from {group}",
-            expires=present.when(request.approvals_expire_at),
+            request=views.request_view(request),
+            needs=Trusted(needs) if owners else needs,
+            expires=views.moment(request.approvals_expire_at),
         )
         self._client.chat_postMessage(
             channel=spec.channel if spec else request.channel,
+            thread_ts=None if spec else request.thread_ts,
             blocks=render_blocks("notice", icon=Trusted(":bell:"), text=Trusted(text), context=None),
             text=f"{request.id} still needs approval",
         )
 
     def _approval_status(self, request: Request) -> None:
-        """One message per approval round in the thread, updated in place as approvals arrive."""
+        """One message per approval round in the thread, updated in place as approvals arrive and
+        once more when the request is decided (it never says "waiting" after that)."""
+        outcome = views.ask_outcome(request) if views.is_closed(request) else ""
         blocks = render_blocks(
             "approval_status",
             short_hash=(request.plan_hash or "")[:12],
             groups=present.approval_groups_view(request.required_approvals, self._approvers(request.id)),
-            footer=f"Expires {present.when(request.approvals_expire_at)}. "
-            "Approvers were asked in their channels.",
+            footer=Trusted(
+                f"Expires {views.moment(request.approvals_expire_at)}. "
+                + (
+                    "The owners were asked in this thread."
+                    if all(is_owners_group(g) for g in request.required_approvals)
+                    else "Approvers were asked in their channels."
+                )
+            ),
+            outcome=Trusted(outcome) if outcome else "",
         )
-        key = (request.id, request.approval_round)
-        with self._lock:
-            ts = self._status_ts.get(key)
-        if ts is None:
+        key = str(request.approval_round)
+        ref = self._refs.get(request.number, STATUS, key)
+        if ref is None:
+            if outcome:
+                return  # never asked this round: nothing to close
             response = self._client.chat_postMessage(
                 channel=request.channel, thread_ts=request.thread_ts, blocks=blocks, text="Approvals"
             )
-            with self._lock:
-                self._status_ts[key] = str(response["ts"])
+            self._refs.save(request.number, STATUS, request.channel, str(response["ts"]), key=key)
         else:
-            self._client.chat_update(channel=request.channel, ts=ts, blocks=blocks, text="Approvals")
+            self._update(ref.channel, ref.ts, blocks, "Approvals")
 
     # Apply -------------------------------------------------------------------------------------
 
@@ -204,33 +238,32 @@ class SlackNotifier:
             lines = list(state.lines.values())[-MAX_PROGRESS_LINES:]
             state.dirty = False
             state.last_sent = self._monotonic()
-            ts = state.ts
         blocks = render_blocks("progress", icon=Trusted(icon), title=title, lines=lines, footer=request.id)
-        if ts is None:
+        ref = self._refs.get(request.number, PROGRESS)
+        if ref is None:
             response = self._client.chat_postMessage(
                 channel=request.channel, thread_ts=request.thread_ts, blocks=blocks, text=title
             )
-            with self._lock:
-                state.ts = str(response["ts"])
+            self._refs.save(request.number, PROGRESS, request.channel, str(response["ts"]))
+            self._refresh_root(request)  # the first progress: it is applying now
         else:
-            self._client.chat_update(channel=request.channel, ts=ts, blocks=blocks, text=title)
+            self._client.chat_update(channel=ref.channel, ts=ref.ts, blocks=blocks, text=title)
 
     def _finish_progress(self, request: Request, icon: str, title: str) -> None:
-        with self._lock:
-            state = self._progress.get(request.id)
-        if state is not None and state.ts is not None:
+        if self._refs.get(request.number, PROGRESS) is not None:
             self._flush_progress(request, icon, title)
         with self._lock:
             self._progress.pop(request.id, None)
 
     def succeeded(self, request: Request, outputs: Mapping[str, Any]) -> None:
         self._finish_progress(request, ":white_check_mark:", "Applied")
-        started = request.apply_started_at or request.created_at
-        finished = request.finished_at or request.updated_at
+        lead = views.lead_time(request)
+        applied = views.apply_time(request)
         blocks = render_blocks(
             "succeeded",
-            request=present.request_view(request),
-            duration=present.duration(finished - started),
+            request=views.request_view(request),
+            duration=views.duration(lead) if lead is not None else "",
+            apply_duration=views.duration(applied) if applied is not None else "",
             summary=request.plan.summary_line() if request.plan else "",
             outputs=present.outputs_view(outputs),
             secret_keys=[],
@@ -238,12 +271,12 @@ class SlackNotifier:
         self._reply(request, blocks, f"{request.id} succeeded")
         self._refresh_root(request)
 
-    def deliver_secrets(self, requester: str, request: Request, secret_outputs: Mapping[str, Any]) -> None:
+    def deliver_secrets(self, recipient: str, request: Request, secret_outputs: Mapping[str, Any]) -> None:
         if not secret_outputs:
             return
-        channel = self._dm_channel(requester)
+        channel = self._dm_channel(recipient)
         blocks = render_blocks(
-            "secrets_dm", request=present.request_view(request), secrets=present.outputs_view(secret_outputs)
+            "secrets_dm", request=views.request_view(request), secrets=present.outputs_view(secret_outputs)
         )
         self._secret_client.chat_postMessage(
             channel=channel, blocks=blocks, text=f"{request.id}: your credentials"
@@ -254,13 +287,31 @@ class SlackNotifier:
             ":lock:",
             "secrets_sent",
             keys=", ".join(sorted(secret_outputs)),
-            user=present.mention(requester),
+            user=present.mention(recipient),
         )
+
+    def secrets_withheld(self, request: Request, recipient: str | None) -> None:
+        ref = request.resource
+        self._notice(
+            request,
+            ":lock:",
+            "secrets_withheld",
+            name=code(request.intent.name),
+            owners=Trusted(views.owners_label(request)),
+            team=(ref.owner_team if ref else None) or "its owners",
+            recipient=present.mention(recipient) if recipient else None,
+            requester=present.mention(request.requester),
+        )
+
+    def request_updated(self, request: Request) -> None:
+        self._refresh_root(request)
+        if self._refs.of(request.number, STATUS):
+            self._approval_status(request)
 
     def failed(self, request: Request, message: str) -> None:
         self._finish_progress(request, ":x:", "Failed")
         self._notice(request, ":x:", "failed", error=message)
-        self._refresh_root(request)
+        self._decided(request)
 
     def rejected(self, request: Request, approver: str, reason: str) -> None:
         self._notice(
@@ -270,15 +321,13 @@ class SlackNotifier:
             actor=present.mention(approver),
             reason=reason,
         )
-        self._close_asks(request, f"Rejected by <@{approver}>.")
-        self._refresh_root(request)
+        self._decided(request)
 
     def expired(self, request: Request) -> None:
-        ttl = present.duration(self._config.approval_ttl)
+        ttl = views.duration(self._config.approval_ttl)
         self._notice(request, ":hourglass:", "expired", ttl=ttl)
         self._dm(request.requester, request, ":hourglass:", "expired", ttl=ttl)
-        self._close_asks(request, "Expired without the approvals it needed.")
-        self._refresh_root(request)
+        self._decided(request)
 
     def cancelled(self, request: Request, actor: str) -> None:
         self._notice(
@@ -287,8 +336,7 @@ class SlackNotifier:
             "cancelled",
             actor=present.mention(actor),
         )
-        self._close_asks(request, f"Cancelled by <@{actor}>.")
-        self._refresh_root(request)
+        self._decided(request)
 
     def stack_busy(self, request: Request, holder: LockHolder) -> None:
         self._notice(
@@ -296,32 +344,51 @@ class SlackNotifier:
             ":traffic_light:",
             "busy",
             stack=request.stack_name,
-            holder=f"{holder.request_id} (since {present.when(holder.acquired_at)})",
+            holder=f"{holder.request_id} (since {views.moment(holder.acquired_at)})",
             waiting=None,
         )
+        self._refresh_root(request)
 
     def recovered_after_crash(self, request: Request) -> None:
         self._notice(request, ":warning:", "recovered")
         self._dm(request.requester, request, ":warning:", "recovered")
-        self._refresh_root(request)
+        self._decided(request)
 
     # Helpers -----------------------------------------------------------------------------------
 
     def _refresh_root(self, request: Request) -> None:
-        """The thread's first message shows the request's state; bring it up to date."""
-        if not request.thread_ts:
+        """The thread's first message shows the stored state; render it again from the snapshot."""
+        ref = self._refs.get(request.number, ROOT)
+        channel, ts = (ref.channel, ref.ts) if ref else (request.channel, request.thread_ts)
+        if not ts:
             return
-        blocks = render_blocks("request_root", request=present.request_view(request))
-        self._update(request.channel, request.thread_ts, blocks, f"{request.id}: {request.intent_text}")
+        self._update(channel, ts, views.root_blocks(request), views.root_text(request))
+
+    def _decided(self, request: Request) -> None:
+        """A request that no longer waits: asks lose their buttons, status and root say how it ended."""
+        self._close_asks(request, views.ask_outcome(request) or views.STATE_LABELS[request.state])
+        if self._refs.of(request.number, STATUS):
+            self._approval_status(request)
+        self._refresh_root(request)
 
     def _close_asks(self, request: Request, outcome: str) -> None:
         """Replace the buttons of this request's approval asks with how it ended."""
-        with self._lock:
-            asks = self._asks.pop(request.id, [])
-        view = present.request_view(request, self._permalink(request) if asks else None)
-        for channel, ts in asks:
+        asks = self._refs.of(request.number, ASK)
+        if not asks:
+            return
+        view = views.request_view(request, self._permalink(request))
+        for ask in asks:
             blocks = render_blocks("approval_closed", request=view, outcome=Trusted(outcome))
-            self._update(channel, ts, blocks, f"{request.id}: {outcome}")
+            self._update(ask.channel, ask.ts, blocks, f"{request.id}: {outcome}")
+
+    def _mentions(self, group: str) -> str:
+        """The owners an ask names: `<@U1>, <@U2>` (the first few, and how many more)."""
+        members = sorted(self._members(group))
+        if not members:
+            return "nobody can approve: the owning team has no members"
+        shown = ", ".join(f"<@{m}>" for m in members[:MAX_MENTIONED])
+        more = len(members) - MAX_MENTIONED
+        return shown + (f" and {more} more" if more > 0 else "")
 
     def _update(self, channel: str, ts: str, blocks: list[dict[str, Any]], text: str) -> None:
         # A stale message is cosmetic: never let it stop the notice that follows.
@@ -337,12 +404,12 @@ class SlackNotifier:
 
     def _notice(self, target: Request, icon: str, kind: str, /, **context: Any) -> None:
         """A notice in the request's thread; templates see the request as `request`."""
-        text = render_text(f"notices/{kind}", request=present.request_view(target), **context)
+        text = render_text(f"notices/{kind}", request=views.request_view(target), **context)
         blocks = render_blocks("notice", icon=Trusted(icon), text=Trusted(text), context=None)
         self._reply(target, blocks, text)
 
     def _dm(self, user: str, target: Request, icon: str, kind: str, /, **context: Any) -> None:
-        text = render_text(f"notices/{kind}", request=present.request_view(target), **context)
+        text = render_text(f"notices/{kind}", request=views.request_view(target), **context)
         blocks = render_blocks("notice", icon=Trusted(icon), text=Trusted(text), context=None)
         self._client.chat_postMessage(channel=self._dm_channel(user), blocks=blocks, text=text)
 

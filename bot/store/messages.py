@@ -55,3 +55,19 @@ class MessageRefs:
                 .order_by(SlackMessageRow.id)  # type: ignore[arg-type]
             ).all()
         return [MessageRef(r.kind, r.key, r.channel, r.ts) for r in rows]
+
+
+class MemoryRefs:
+    """The same refs in this process only: for a notifier without a database (unit tests)."""
+
+    def __init__(self) -> None:
+        self._refs: dict[tuple[int, str, str], MessageRef] = {}
+
+    def save(self, request: int, kind: str, channel: str, ts: str, key: str = "") -> None:
+        self._refs[(request, kind, key)] = MessageRef(kind, key, channel, ts)
+
+    def get(self, request: int, kind: str, key: str = "") -> MessageRef | None:
+        return self._refs.get((request, kind, key))
+
+    def of(self, request: int, kind: str) -> list[MessageRef]:
+        return [ref for (number, k, _), ref in self._refs.items() if number == request and k == kind]

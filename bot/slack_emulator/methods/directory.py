@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.slack_emulator.errors import SlackMethodError
 from bot.slack_emulator.methods.params import Handler, Params
@@ -27,7 +29,32 @@ def auth_test(state: EmulatorState, p: Params) -> dict[str, Any]:
 
 def users_info(state: EmulatorState, p: Params) -> dict[str, Any]:
     user = state.user(p.require("user", "user_not_found"))
-    return {"user": user_json(state.workspace, user)}
+    return {"user": {**user_json(state.workspace, user), **time_zone_fields(user.tz)}}
+
+
+def time_zone_fields(tz: str, now: datetime | None = None) -> dict[str, Any]:
+    """Slack's `tz`, `tz_label` (the zone's long name now) and `tz_offset` (seconds east of UTC now)."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone, tz = ZoneInfo("UTC"), "UTC"
+    local = (now or datetime.now(UTC)).astimezone(zone)
+    offset = local.utcoffset()
+    seconds = int(offset.total_seconds()) if offset is not None else 0
+    return {"tz": tz, "tz_label": _label(tz, local, seconds), "tz_offset": seconds}
+
+
+def _label(tz: str, local: datetime, seconds: int) -> str:
+    if seconds == 0 and tz in ("UTC", "Etc/UTC"):
+        return "Coordinated Universal Time"
+    dst = local.dst()
+    summer = bool(dst and dst.total_seconds())
+    region = tz.split("/")[0]
+    if region == "Europe" and seconds in (3600, 7200):
+        return "Central European Summer Time" if summer else "Central European Time"
+    if region == "America" and seconds in (-28800, -25200) and tz == "America/Los_Angeles":
+        return "Pacific Daylight Time" if summer else "Pacific Standard Time"
+    return f"{local.tzname()} ({tz})"
 
 
 def lookup_by_email(state: EmulatorState, p: Params) -> dict[str, Any]:

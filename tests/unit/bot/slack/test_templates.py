@@ -17,6 +17,10 @@ REQUEST = {
     "intent_text": "postgres-database name=billing env=prod size=small",
     "requester_mention": Trusted("<@U0REQ>"),
     "state_label": "awaiting approval",
+    "state_line": Trusted("*awaiting approval* (1 from security)"),
+    "ownership": Trusted("changes PB-3's `billing`, owned by payments (<@U0OWNER>)"),
+    "ask_ownership": Trusted("changes PB-3's `billing`, owned by payments (<@U0OWNER>)"),
+    "closed": False,
     "created_label": "2026-11-21 10:00 UTC",
     "thread_link": "<https://slack.example/archives/C0REQUESTS/p1|thread>",
     "error": None,
@@ -50,7 +54,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "approval_request": {
         "request": REQUEST,
-        "need": {"group": "security", "count": 2},
+        "need": {"group": "security", "count": 2, "members": ""},
         "plan_summary": "2 to create",
         "short_hash": "abcdef12",
         "expires_label": "in 72 hours",
@@ -60,11 +64,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "short_hash": "abcdef12",
         "groups": [{"name": "security", "have": 1, "need": 2, "approvers": "<@U0SEC1>", "missing": 1}],
         "footer": "expires in 3 days",
+        "outcome": "",
     },
     "progress": {"icon": ":hourglass:", "title": "Applying", "lines": ["+ db created"], "footer": "3 s"},
     "succeeded": {
         "request": REQUEST,
         "duration": "12 s",
+        "apply_duration": "4.2 s",
         "summary": "2 created",
         "outputs": [("database", "billing_prod"), ("host", "127.0.0.1")],
         "secret_keys": ["dsn", "password"],
@@ -269,6 +275,12 @@ def test_every_notice_renders_with_its_context(path: Path) -> None:
         "posted": 1,
         "resolved": 0,
         "busy": "service.search.dev",
+        # Withheld credentials.
+        "name": Trusted("`billing`"),
+        "owners": Trusted("payments (<@U0OWNER>)"),
+        "team": "payments",
+        "recipient": Trusted("<@U0OWNER>"),
+        "requester": Trusted("<@U0REQ>"),
     }
     text = render_text(f"notices/{path.name.removesuffix('.txt.j2')}", **context)
     assert text and "{{" not in text

@@ -1,0 +1,176 @@
+"""A request as Slack shows it, from its stored snapshot alone. Pure.
+
+Everything that shows a request (the thread root, approval asks, the approval status, `status`,
+the App Home) takes its state, its ownership and its times from here, so each message says what
+the database says. Times in channel messages are Slack date tokens, which Slack renders in each
+reader's own time zone; answers to one person (ephemeral, App Home) use that person's zone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from bot.clock import as_utc, format_utc
+from bot.slack.render import Trusted, code, escape_mrkdwn, render_blocks
+from bot.workflow import Request, RequestState
+
+_ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{1,20})&gt;")
+
+STATE_LABELS = {
+    RequestState.EVALUATED: "planning",
+    RequestState.PLANNED: "planned",
+    RequestState.AWAITING_APPROVAL: "awaiting approval",
+    RequestState.APPROVED: "approved",
+    RequestState.APPLYING: "applying",
+    RequestState.SUCCEEDED: "succeeded",
+    RequestState.FAILED: "failed",
+    RequestState.DENIED: "denied",
+    RequestState.REJECTED: "rejected",
+    RequestState.EXPIRED: "expired",
+    RequestState.CANCELLED: "cancelled",
+}
+# How an approval ask ends, once the request no longer waits for approvals.
+ASK_OUTCOMES = {
+    RequestState.APPROVED: "Approved.",
+    RequestState.APPLYING: "Approved.",
+    RequestState.SUCCEEDED: "Approved.",
+    RequestState.FAILED: "Approved; the apply failed.",
+    RequestState.DENIED: "Denied by the rulebook.",
+    RequestState.EXPIRED: "Expired without the approvals it needed.",
+    RequestState.CANCELLED: "Cancelled.",
+}
+
+
+def with_mentions(text: str) -> str:
+    """Escaped text in which the workflow's own `<@U…>` mentions still work."""
+    return _ESCAPED_MENTION.sub(r"<@\1>", escape_mrkdwn(text))
+
+
+def moment(at: datetime | None, tz: tzinfo | None = None) -> str:
+    """`at` for a channel (tz None: a Slack date token, UTC as its fallback) or for one reader."""
+    if at is None:
+        return ""
+    if tz is None:
+        unix = int(as_utc(at).timestamp())
+        return Trusted(f"<!date^{unix}^{{date_short_pretty}} {{time}}|{escape_mrkdwn(format_utc(at))}>")
+    local = as_utc(at).astimezone(tz)
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
+
+
+def duration(delta: timedelta) -> str:
+    """`5.9 s`, `42 s`, `3 min`, `2 h`, `3 days`."""
+    seconds = max(delta.total_seconds(), 0.0)
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{int(seconds)} s"
+    if seconds < 7200:
+        return f"{int(seconds) // 60} min"
+    if seconds < 2 * 86400:
+        return f"{int(seconds) // 3600} h"
+    return f"{int(seconds) // 86400} days"
+
+
+def lead_time(request: Request) -> timedelta | None:
+    """From asking to done: what the requester waited, approvals included."""
+    return None if request.finished_at is None else request.finished_at - request.created_at
+
+
+def apply_time(request: Request) -> timedelta | None:
+    if request.finished_at is None or request.apply_started_at is None:
+        return None
+    return request.finished_at - request.apply_started_at
+
+
+def is_closed(request: Request) -> bool:
+    """Nobody is waited for any more: a final state, or a request that is past its approvals."""
+    return request.state.is_final or request.state in (RequestState.APPROVED, RequestState.APPLYING)
+
+
+def owners_label(request: Request) -> str:
+    ref = request.resource
+    if ref is None:
+        return ""
+    owner = f"<@{ref.owner}>" if ref.owner else ""
+    if ref.owner_team and owner:
+        return f"{escape_mrkdwn(ref.owner_team)} ({owner})"
+    return escape_mrkdwn(ref.owner_team or "") or owner or "nobody"
+
+
+def ownership_line(request: Request, *, always: bool = False) -> Trusted | None:
+    """`changes PB-3's `billing`, owned by payments (<@U0REQ>)` for a request on a resource that is
+    someone else's, `destroys ...` for a destroy; None for a new resource or one's own (unless
+    `always`, as approval asks show it)."""
+    ref = request.resource
+    name = code(request.intent.name)
+    if ref is None:
+        return Trusted(f"creates a new {name}") if always else None
+    if not (always or request.action == "destroy" or request.requester != ref.owner):
+        return None
+    verb = "destroys" if request.action == "destroy" else "changes"
+    built = f"{ref.request_id}'s " if ref.request_id else ""
+    return Trusted(f"{verb} {built}{name}, owned by {owners_label(request)}")
+
+
+def state_line(request: Request) -> Trusted:
+    """The state as the root shows it: what happened last, and to whom it belongs now."""
+    label = f"*{STATE_LABELS[request.state]}*"
+    if request.state is RequestState.AWAITING_APPROVAL and request.required_approvals:
+        needs = ", ".join(
+            f"{n} from {escape_mrkdwn(g)}" for g, n in sorted(request.required_approvals.items())
+        )
+        label += f" ({needs})"
+    elif request.state is RequestState.SUCCEEDED:
+        lead = lead_time(request)
+        if lead is not None:
+            label += f" in {duration(lead)}"
+            applied = apply_time(request)
+            if applied is not None and applied != lead:
+                label += f" (apply {duration(applied)})"
+    elif request.state in (RequestState.REJECTED, RequestState.FAILED) and request.error:
+        label += f": {with_mentions(request.error.splitlines()[0][:300])}"
+    if request.destroyed_by:
+        label += f" · *destroyed* by {request.destroyed_by}"
+        if request.destroyed_at:
+            label += f" {moment(request.destroyed_at)}"
+    elif request.superseded_by:
+        label += f" · *superseded* by {request.superseded_by}"
+    return Trusted(label)
+
+
+def ask_outcome(request: Request) -> str:
+    """How an approval ask of this request ended, or "" while it still waits for approvals."""
+    if request.state is RequestState.REJECTED:
+        return with_mentions(request.error or "Rejected.")
+    return ASK_OUTCOMES.get(request.state, "")
+
+
+def request_view(request: Request, permalink: str | None = None, tz: tzinfo | None = None) -> dict[str, Any]:
+    """What every template shows of a request. `tz`: the reader's zone (None in channels)."""
+    thread = Trusted(f"<{permalink}|thread>") if permalink else Trusted(f"<#{request.channel}>")
+    return {
+        "id": request.id,
+        "action_label": "destroy" if request.action == "destroy" else "create/update",
+        "path": request.path,
+        "intent_text": request.intent_text,
+        "requester_mention": Trusted(f"<@{request.requester}>"),
+        "state_label": STATE_LABELS[request.state],
+        "state_line": state_line(request),
+        "ownership": ownership_line(request),
+        "ask_ownership": ownership_line(request, always=True),
+        "created_label": moment(request.created_at, tz),
+        "thread_link": thread,
+        "error": request.error,
+        "closed": is_closed(request),
+    }
+
+
+def root_blocks(request: Request) -> list[dict[str, Any]]:
+    """The thread's first message for this snapshot (every state, superseded, destroyed)."""
+    return render_blocks("request_root", request=request_view(request))
+
+
+def root_text(request: Request) -> str:
+    return f"{request.id} ({STATE_LABELS[request.state]}): {request.intent_text}"

@@ -1,0 +1,110 @@
+"""The thread root and everything else that shows a request follow its stored snapshot alone."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.slack import request_views as views
+from bot.workflow import RequestState
+from bot.workflow.model import ResourceRef
+from tests.unit.bot.slack.conftest import AT, make_request
+
+ROOT_STATES = {
+    RequestState.EVALUATED: "*planning*",
+    RequestState.PLANNED: "*planned*",
+    RequestState.AWAITING_APPROVAL: "*awaiting approval* (1 from security)",
+    RequestState.APPROVED: "*approved*",
+    RequestState.APPLYING: "*applying*",
+    RequestState.SUCCEEDED: "*succeeded* in 5.9 s (apply 3.0 s)",
+    RequestState.FAILED: "*failed*: the engine said no",
+    RequestState.DENIED: "*denied*",
+    RequestState.REJECTED: "*rejected*: Rejected by <@U0SEC1>: too big",
+    RequestState.EXPIRED: "*expired*",
+    RequestState.CANCELLED: "*cancelled*",
+}
+ERRORS = {RequestState.FAILED: "the engine said no", RequestState.REJECTED: "Rejected by <@U0SEC1>: too big"}
+
+
+def _context(blocks: list[dict[str, object]]) -> str:
+    (context,) = [b for b in blocks if b["type"] == "context"]
+    return json.dumps(context, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("state", list(RequestState), ids=lambda s: s.value)
+def test_the_root_shows_every_state_as_stored(state: RequestState) -> None:
+    request = make_request(
+        state=state,
+        required_approvals={"security": 1},
+        created_at=AT,
+        apply_started_at=AT + timedelta(seconds=2.9),
+        finished_at=AT + timedelta(seconds=5.9),
+        error=ERRORS.get(state),
+    )
+
+    context = json.loads(_context(views.root_blocks(request)))["elements"][0]["text"]
+
+    assert f"state {ROOT_STATES[state]} · " in context
+    assert f"<!date^{int(AT.timestamp())}^" in context  # each reader sees their own time zone
+
+
+def test_the_root_of_a_closed_request_never_lists_what_it_waited_for() -> None:
+    request = make_request(state=RequestState.CANCELLED, required_approvals={"security": 1})
+
+    assert "from security" not in _context(views.root_blocks(request))
+    assert views.is_closed(request) and views.ask_outcome(request) == "Cancelled."
+
+
+def test_a_destroyed_request_says_so_and_by_which_request() -> None:
+    request = make_request(
+        state=RequestState.SUCCEEDED, destroyed_by="PB-9", destroyed_at=AT + timedelta(hours=1)
+    )
+
+    context = _context(views.root_blocks(request))
+
+    assert "*destroyed* by PB-9" in context and "*succeeded*" in context
+
+
+def test_a_superseded_request_names_the_request_that_changed_it_since() -> None:
+    request = make_request(state=RequestState.SUCCEEDED, superseded_by="PB-4")
+
+    assert "*superseded* by PB-4" in _context(views.root_blocks(request))
+
+
+def test_a_change_to_another_teams_resource_names_it_and_its_owners() -> None:
+    ref = ResourceRef(
+        stack_name="postgres-database.billing.prod", owner_team="payments", owner="U0REQ", request_id="PB-3"
+    )
+    intent = make_request().intent.model_copy(update={"name": "billing"})
+    request = make_request(requester="U0OTHER", resource=ref, intent=intent)
+
+    (section,) = [b for b in views.root_blocks(request) if b["type"] == "section"]
+
+    assert "changes PB-3's `billing`, owned by payments (<@U0REQ>)" in section["text"]["text"]
+
+
+def test_a_change_by_the_owner_needs_no_ownership_line_but_a_destroy_always_has_one() -> None:
+    ref = ResourceRef(stack_name="s", owner_team="payments", owner="U0REQ", request_id="PB-3")
+    mine = make_request(resource=ref)
+    destroy = make_request(resource=ref, action="destroy", target_request_id="PB-3")
+
+    assert views.ownership_line(mine) is None
+    assert views.ownership_line(destroy) == "destroys PB-3's `demo`, owned by payments (<@U0REQ>)"
+    assert views.ownership_line(make_request(), always=True) == "creates a new `demo`"
+
+
+def test_a_moment_for_one_reader_is_in_their_time_zone() -> None:
+    assert views.moment(AT, ZoneInfo("Europe/Berlin")) == "2026-11-23 10:00 CET"
+    assert views.moment(None) == ""
+
+
+def test_lead_time_counts_from_the_ask_not_from_the_apply() -> None:
+    request = make_request(
+        created_at=AT, apply_started_at=AT + timedelta(seconds=3), finished_at=AT + timedelta(seconds=5.9)
+    )
+
+    assert views.duration(views.lead_time(request) or timedelta()) == "5.9 s"
+    assert views.duration(timedelta(minutes=5)) == "5 min"
