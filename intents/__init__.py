@@ -9,6 +9,7 @@ from __future__ import annotations
 from intents.catalog import Catalog, GoldenPath, NamedPattern, ParamSpec, ParamType
 from intents.commands import (
     COMMAND_WORDS,
+    ApproveCommand,
     CancelCommand,
     CatalogCommand,
     Command,
@@ -17,10 +18,12 @@ from intents.commands import (
     FeedbackCommand,
     HelpCommand,
     ListCommand,
+    RejectCommand,
     RequestCommand,
     RulebookCommand,
     StatsCommand,
     StatusCommand,
+    TransferCommand,
 )
 from intents.errors import (
     CatalogError,
@@ -38,6 +41,7 @@ from intents.loader import DEFAULT_CATALOG_PATH, load_catalog, parse_catalog
 __all__ = [
     "COMMAND_WORDS",
     "DEFAULT_CATALOG_PATH",
+    "ApproveCommand",
     "CancelCommand",
     "Catalog",
     "CatalogCommand",
@@ -62,10 +66,12 @@ __all__ = [
     "ParamValue",
     "Problem",
     "ProblemCode",
+    "RejectCommand",
     "RequestCommand",
     "RulebookCommand",
     "StatsCommand",
     "StatusCommand",
+    "TransferCommand",
     "build_form",
     "intent_from_form",
     "load_catalog",

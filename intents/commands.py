@@ -57,6 +57,29 @@ class DestroyCommand(_Command):
     request_id: str
 
 
+class ApproveCommand(_Command):
+    """`approve <id>`: approve the request's current plan, as the Approve button does."""
+
+    kind: Literal["approve"] = "approve"
+    request_id: str
+
+
+class RejectCommand(_Command):
+    """`reject <id> <reason ...>`: the reason is required, the requester sees it."""
+
+    kind: Literal["reject"] = "reject"
+    request_id: str
+    reason: str
+
+
+class TransferCommand(_Command):
+    """`transfer <id> team=<team>`: hand what the request built to another team (admins only)."""
+
+    kind: Literal["transfer"] = "transfer"
+    request_id: str
+    team: str
+
+
 class FeedbackCommand(_Command):
     kind: Literal["feedback"] = "feedback"
 
@@ -84,6 +107,9 @@ Command = Annotated[
     | ListCommand
     | CancelCommand
     | DestroyCommand
+    | ApproveCommand
+    | RejectCommand
+    | TransferCommand
     | FeedbackCommand
     | StatsCommand
     | DriftCommand
@@ -100,6 +126,9 @@ COMMAND_WORDS: tuple[str, ...] = (
     "list",
     "cancel",
     "destroy",
+    "approve",
+    "reject",
+    "transfer",
     "feedback",
     "stats",
     "drift",

@@ -2,7 +2,8 @@
 
     /platform request <path> [name] key=value ...     values may be "quoted"; lists are a,b,c
     /platform help [topic] | catalog [path] | status <id> | list [mine|pending|all] | cancel <id>
-              | destroy <id> | feedback | stats [7d|30d|90d] | drift [id] | rulebook [rule-id]
+              | destroy <id> | approve <id> | reject <id> <reason> | transfer <id> team=<team>
+              | feedback | stats [7d|30d|90d] | drift [id] | rulebook [rule-id]
 
 Reading is forgiving (any case for command words, paths and keys; curly quotes; `pg` for
 `postgres-database`; `17` or `pb-17` for `PB-17`), accepting is strict (values are checked
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from intents.catalog import Catalog
 from intents.commands import (
     COMMAND_WORDS,
+    ApproveCommand,
     CancelCommand,
     CatalogCommand,
     Command,
@@ -25,10 +27,12 @@ from intents.commands import (
     FeedbackCommand,
     HelpCommand,
     ListCommand,
+    RejectCommand,
     RequestCommand,
     RulebookCommand,
     StatsCommand,
     StatusCommand,
+    TransferCommand,
 )
 from intents.errors import IntentError, Problem, ProblemCode
 from intents.intent import Intent
@@ -40,6 +44,7 @@ SLASH_COMMAND = "/platform"
 REQUEST_ID_PREFIX = "PB-"
 REQUEST_ID_WORDS = "a request id such as PB-17"
 _REQUEST_ID = re.compile(r"(?:pb-?)?0*([1-9][0-9]{0,8})", re.IGNORECASE | re.ASCII)
+_TEAM = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}", re.IGNORECASE | re.ASCII)
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", re.ASCII)
 _STATS = re.compile(r"(7|30|90)d?", re.IGNORECASE | re.ASCII)
 LIST_SCOPES = ("mine", "pending", "all")
@@ -263,7 +268,50 @@ def _with_id(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
         return StatusCommand(request_id=request_id)
     if verb == "cancel":
         return CancelCommand(request_id=request_id)
+    if verb == "approve":
+        return ApproveCommand(request_id=request_id)
     return DestroyCommand(request_id=request_id)
+
+
+def _reject(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
+    words, problems = _arguments(verb, args[:1], 1, "reject PB-17 <reason>")
+    request_id = _request_id(verb, words, problems, required=True)
+    # Everything after the id is the reason, as typed (a `key=value` word included).
+    reason = " ".join(token.raw for token in args[1:]).strip()
+    if not reason and not problems:
+        problems.append(
+            Problem(
+                code=ProblemCode.MISSING_ARGUMENT,
+                message=f"`reject` needs a reason the requester can act on: "
+                f"`/platform reject {request_id} too big for staging`.",
+                expected="a reason",
+            )
+        )
+    _raise(problems)
+    assert request_id is not None
+    return RejectCommand(request_id=request_id, reason=reason[:500])
+
+
+def _transfer(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
+    usage = "transfer PB-17 team=<team>"
+    words, problems = _arguments(verb, [t for t in args if t.key != "team"], 1, usage)
+    request_id = _request_id(verb, words, problems, required=True)
+    teams = [t for t in args if t.key == "team"]
+    if not teams:
+        problems.append(
+            Problem(
+                code=ProblemCode.MISSING_ARGUMENT,
+                message=f"`transfer` needs the team that takes it over: `/platform {usage}`.",
+                expected="team=<team>",
+            )
+        )
+    elif len(teams) > 1 or not _TEAM.fullmatch(teams[0].value):
+        problems.append(
+            _bad_argument(verb, teams[-1].raw, "one team=<team> (letters, digits, `.`, `_`, `-`)")
+        )
+    _raise(problems)
+    assert request_id is not None
+    return TransferCommand(request_id=request_id, team=teams[0].value)
 
 
 def _list(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
@@ -307,6 +355,9 @@ _PARSERS: dict[str, _Parser] = {
     "status": _with_id,
     "cancel": _with_id,
     "destroy": _with_id,
+    "approve": _with_id,
+    "reject": _reject,
+    "transfer": _transfer,
     "drift": _with_id,
     "list": _list,
     "feedback": _feedback,

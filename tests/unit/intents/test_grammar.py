@@ -6,6 +6,7 @@ import pytest
 
 from intents import (
     COMMAND_WORDS,
+    ApproveCommand,
     CancelCommand,
     Catalog,
     CatalogCommand,
@@ -17,10 +18,12 @@ from intents import (
     IntentError,
     ListCommand,
     ProblemCode,
+    RejectCommand,
     RequestCommand,
     RulebookCommand,
     StatsCommand,
     StatusCommand,
+    TransferCommand,
     normalise_request_id,
     parse_command,
     parse_intent,
@@ -303,7 +306,8 @@ def test_extra_and_key_value_arguments_are_unexpected(catalog: Catalog) -> None:
 
 def test_unknown_command_suggests_closest_and_the_catalog(catalog: Catalog) -> None:
     (problem,) = error_of("reqest pg billing", catalog).problems
-    assert problem.code is ProblemCode.UNKNOWN_COMMAND and problem.suggestions == ("request",)
+    # `reject` is as near, but the closest comes first.
+    assert problem.code is ProblemCode.UNKNOWN_COMMAND and problem.suggestions[0] == "request"
     assert "/platform catalog" in problem.message
     assert problem.expected == "one of: " + ", ".join(COMMAND_WORDS)
 
@@ -333,3 +337,45 @@ def test_list_written_with_spaces_after_commas_is_read_as_one_value(catalog: Cat
 def test_only_a_key_value_word_carries_on_after_a_comma(catalog: Catalog) -> None:
     assert problems_of("request pg =a, billing env=dev", catalog) == [(ProblemCode.BAD_SYNTAX, None)]
     assert problems_of("request pg billing, env=dev", catalog) == [(ProblemCode.BAD_VALUE, "name")]
+
+
+# --- approve, reject, transfer ---------------------------------------------------------------------
+
+
+def test_approve_takes_a_request_id(catalog: Catalog) -> None:
+    assert parse_command("approve pb-4", catalog) == ApproveCommand(request_id="PB-4")
+    (problem,) = error_of("approve", catalog).problems
+    assert problem.code is ProblemCode.MISSING_ARGUMENT and "/platform approve PB-17" in problem.message
+
+
+def test_reject_keeps_the_whole_reason_as_typed(catalog: Catalog) -> None:
+    command = parse_command("reject PB-4 too big, use size=small please", catalog)
+
+    assert command == RejectCommand(request_id="PB-4", reason="too big, use size=small please")
+
+
+def test_reject_without_a_reason_is_refused(catalog: Catalog) -> None:
+    (problem,) = error_of("reject PB-4", catalog).problems
+    assert problem.code is ProblemCode.MISSING_ARGUMENT and "reason" in problem.message
+    assert problems_of("reject", catalog) == [(ProblemCode.MISSING_ARGUMENT, None)]
+    assert problems_of("reject PB-x because", catalog) == [(ProblemCode.BAD_ARGUMENT, None)]
+
+
+def test_transfer_names_the_request_and_the_team(catalog: Catalog) -> None:
+    assert parse_command("transfer 3 team=Payments", catalog) == TransferCommand(
+        request_id="PB-3", team="Payments"
+    )
+    assert parse_command("transfer team=search PB-3", catalog) == TransferCommand(
+        request_id="PB-3", team="search"
+    )
+
+
+def test_transfer_needs_exactly_one_well_formed_team(catalog: Catalog) -> None:
+    (missing,) = error_of("transfer PB-3", catalog).problems
+    assert missing.code is ProblemCode.MISSING_ARGUMENT and missing.expected == "team=<team>"
+    assert problems_of("transfer PB-3 team=a team=b", catalog) == [(ProblemCode.BAD_ARGUMENT, None)]
+    assert problems_of("transfer PB-3 team=!!", catalog) == [(ProblemCode.BAD_ARGUMENT, None)]
+    assert problems_of("transfer PB-3 owner=x", catalog) == [
+        (ProblemCode.UNEXPECTED_ARGUMENT, None),
+        (ProblemCode.MISSING_ARGUMENT, None),
+    ]
