@@ -15,23 +15,28 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.slack import present
+from bot.slack import request_views as views
 from bot.slack.modals import request_modal
 from bot.slack.render import render_blocks, render_text
 from bot.slack.services import SlackServices, user_errors
-from bot.workflow import Request
 from intents import (
+    ApproveCommand,
     CancelCommand,
     CatalogCommand,
     DestroyCommand,
     HelpCommand,
     IntentError,
     ListCommand,
+    ProblemCode,
+    RejectCommand,
     RequestCommand,
     RulebookCommand,
     StatusCommand,
+    TransferCommand,
     build_form,
     parse_command,
 )
+from intents.intent import format_value
 
 HELP = [
     ("request <path> [name] key=value …", "ask for a golden path; the bot answers in a thread"),
@@ -40,6 +45,9 @@ HELP = [
     ("list [mine|pending|all]", "your requests, approvals waiting for you, or everything open"),
     ("cancel <PB-n>", "cancel a request before it is applied"),
     ("destroy <PB-n>", "remove what a request built (same rules and approvals)"),
+    ("approve <PB-n>", "approve a request's current plan (as its Approve button does)"),
+    ("reject <PB-n> <reason>", "reject a request; the requester sees the reason"),
+    ("transfer <PB-n> team=<team>", "hand what a request built to another team (platform admins)"),
     ("drift [PB-n]", "check for drift now"),
     ("feedback", "tell the platform team how it is going"),
     ("stats [7d|30d|90d]", "the platform's outcome metrics"),
@@ -90,14 +98,49 @@ def _reject_input(
             client.views_open(trigger_id=command["trigger_id"], view=request_modal(form))
         return
     form_value = ""
-    if error.path is not None:
-        value = json.dumps({"path": error.path, "given": error.given})
-        form_value = value if len(value) <= 2000 else json.dumps({"path": error.path, "given": {}})
+    understood = _understood(text, error, services)
+    if understood is not None:
+        path, given = understood
+        value = json.dumps({"path": path, "given": given})
+        form_value = value if len(value) <= 2000 else json.dumps({"path": path, "given": {}})
     problems = [p.model_dump() for p in error.problems]
     blocks = render_blocks(
         "intent_error", text=text[:200], path=error.path, problems=problems, form_value=form_value
     )
     ack(response_type="ephemeral", blocks=blocks, text="That command was not accepted.")
+
+
+def _understood(text: str, error: IntentError, services: SlackServices) -> tuple[str, dict[str, Any]] | None:
+    """The golden path and the parameters a rejected request was understood to mean, for a form.
+
+    A misspelt path or verb (`postgres-databse`, `reqest`) is read once more with its first
+    suggestion, so the form still opens on the path meant and keeps what was typed after it.
+    """
+    if error.path is not None:
+        return (error.path, dict(error.given)) if error.path not in services.unavailable else None
+    problem = next(
+        (p for p in error.problems if p.code in (ProblemCode.UNKNOWN_PATH, ProblemCode.UNKNOWN_COMMAND)), None
+    )
+    if problem is None or not problem.suggestions or not problem.given:
+        return None
+    words = text.split()
+    at = next((i for i, w in enumerate(words) if w.lower() == problem.given.lower()), None)
+    if at is None:
+        return None
+    retried = " ".join([*words[:at], problem.suggestions[0], *words[at + 1 :]])
+    if retried.split()[:1] != ["request"]:
+        return None
+    try:
+        parsed = parse_command(retried, services.catalog)
+    except IntentError as again:
+        if again.path is None or again.path in services.unavailable:
+            return None
+        return again.path, dict(again.given)
+    if not isinstance(parsed, RequestCommand) or parsed.intent.path in services.unavailable:
+        return None
+    intent = parsed.intent
+    given = {"name": intent.name, "env": intent.env, **{k: format_value(v) for k, v in intent.params.items()}}
+    return intent.path, given
 
 
 Handler = Callable[[SlackServices, Any, str, Ack, Respond, dict[str, Any], WebClient], None]
@@ -124,12 +167,14 @@ def _request(
     golden = services.catalog.find(intent.path)
     shown = intent.describe(redact=golden.secret_keys if golden else ())
     received = render_text("replies/received", intent_text=shown, channel=present.channel_link(channel))
-    ack(response_type="ephemeral", text=received)
+    # One answer: "received" once the request is stored, or why it was not (never both).
+    ack()
     with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
         # Slack re-sends the same trigger_id on a retry: the workflow stores it as a dedupe key.
         services.workflow.submit(
             intent, services.actor(user), channel, dedupe_key=str(command.get("trigger_id") or "") or None
         )
+        respond(text=received, response_type="ephemeral")
 
 
 def _help(services: SlackServices, cmd: HelpCommand, user: str, ack: Ack, *_: Any) -> None:
@@ -181,17 +226,36 @@ def _catalog(services: SlackServices, cmd: CatalogCommand, user: str, ack: Ack, 
     ack(response_type="ephemeral", blocks=render_blocks("catalog_path", path=view), text=golden.name)
 
 
-def _status(services: SlackServices, cmd: StatusCommand, user: str, ack: Ack, *_: Any) -> None:
-    with user_errors(lambda message: ack(response_type="ephemeral", text=message)):
+def _status(
+    services: SlackServices,
+    cmd: StatusCommand,
+    user: str,
+    ack: Ack,
+    respond: Respond,
+    command: Any,
+    client: WebClient,
+) -> None:
+    # users.info (the reader's time zone) is a Web API call: ack first, answer through response_url.
+    ack()
+    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
         status = services.workflow.status(cmd.request_id)
-        ack(
+        zone = services.time_zones.zone(client, user)
+        respond(
             response_type="ephemeral",
-            blocks=render_blocks("status", request=_view(status.request)),
+            blocks=render_blocks("status", request=views.request_view(status.request, tz=zone)),
             text=status.request.id,
         )
 
 
-def _list(services: SlackServices, cmd: ListCommand, user: str, ack: Ack, respond: Respond, *_: Any) -> None:
+def _list(
+    services: SlackServices,
+    cmd: ListCommand,
+    user: str,
+    ack: Ack,
+    respond: Respond,
+    command: Any,
+    client: WebClient,
+) -> None:
     # `pending` asks Slack who is in which approver group: ack first, answer through response_url.
     ack()
     with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
@@ -200,7 +264,8 @@ def _list(services: SlackServices, cmd: ListCommand, user: str, ack: Ack, respon
         else:
             requests = services.workflow.list_for(user, cmd.scope, limit=MAX_LISTED + 1)
             title = "Your requests" if cmd.scope == "mine" else "All requests"
-        shown = [_view(r) for r in requests[:MAX_LISTED]]
+        zone = services.time_zones.zone(client, user)
+        shown = [views.request_view(r, tz=zone) for r in requests[:MAX_LISTED]]
         more = max(len(requests) - MAX_LISTED, 0)
         blocks = render_blocks("request_list", title=title, requests=shown, more=more)
         respond(blocks=blocks, text=title, response_type="ephemeral")
@@ -228,10 +293,8 @@ def _destroy(
     *_: Any,
 ) -> None:
     channel = services.config.channels.requests
-    asked = render_text(
-        "replies/destroy_asked", request_id=cmd.request_id, channel=present.channel_link(channel)
-    )
-    ack(response_type="ephemeral", text=asked)
+    # One answer: the destroy is asked for, or the reason it cannot be (never both).
+    ack()
     with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
         services.workflow.request_destroy(
             cmd.request_id,
@@ -239,6 +302,50 @@ def _destroy(
             channel,
             dedupe_key=str(command.get("trigger_id") or "") or None,
         )
+        asked = render_text(
+            "replies/destroy_asked", request_id=cmd.request_id, channel=present.channel_link(channel)
+        )
+        respond(text=asked, response_type="ephemeral")
+
+
+def _approve(
+    services: SlackServices, cmd: ApproveCommand, user: str, ack: Ack, respond: Respond, *_: Any
+) -> None:
+    # Membership may ask Slack (usergroups.users.list): ack first, answer through response_url.
+    ack()
+    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+        request = services.workflow.get(cmd.request_id)
+        # The plan shown now is the one approved: a later re-plan voids it, as for the button.
+        result = services.workflow.approve(request.id, user, request.plan_hash or "")
+        text = (
+            result.message
+            if not result.accepted
+            else render_text("replies/approval_recorded", request_id=request.id)
+        )
+        respond(text=text, response_type="ephemeral")
+
+
+def _reject(
+    services: SlackServices, cmd: RejectCommand, user: str, ack: Ack, respond: Respond, *_: Any
+) -> None:
+    ack()
+    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+        result = services.workflow.reject(cmd.request_id, user, cmd.reason)
+        text = (
+            result.message
+            if not result.accepted
+            else render_text("replies/rejection_recorded", request_id=cmd.request_id)
+        )
+        respond(text=text, response_type="ephemeral")
+
+
+def _transfer(
+    services: SlackServices, cmd: TransferCommand, user: str, ack: Ack, respond: Respond, *_: Any
+) -> None:
+    ack()
+    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+        outcome = services.workflow.transfer(cmd.request_id, cmd.team, user)
+        respond(text=outcome.message, response_type="ephemeral")
 
 
 def _rulebook(services: SlackServices, cmd: RulebookCommand, user: str, ack: Ack, *_: Any) -> None:
@@ -276,10 +383,6 @@ def _rulebook(services: SlackServices, cmd: RulebookCommand, user: str, ack: Ack
     ack(response_type="ephemeral", blocks=blocks, text="Rulebook")
 
 
-def _view(request: Request) -> dict[str, Any]:
-    return present.request_view(request)
-
-
 _HANDLERS: dict[str, Handler] = {
     "request": _request,
     "help": _help,
@@ -288,5 +391,8 @@ _HANDLERS: dict[str, Handler] = {
     "list": _list,
     "cancel": _cancel,
     "destroy": _destroy,
+    "approve": _approve,
+    "reject": _reject,
+    "transfer": _transfer,
     "rulebook": _rulebook,
 }

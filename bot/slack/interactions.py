@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.slack import present
+from bot.slack import request_views as views
 from bot.slack.conversations import direct_message
 from bot.slack.modals import REJECT_FORM, REQUEST_FORM, form_errors, form_values, reject_modal, request_modal
 from bot.slack.render import render_blocks, render_text
@@ -106,8 +107,9 @@ def register(app: App, services: SlackServices) -> None:
     def home(event: dict[str, Any], client: WebClient) -> None:
         user = str(event["user"])
         with user_errors(lambda message: None):
-            approvals = [present.request_view(r) for r in workflow.pending_approvals_for(user)[:15]]
-            mine = [present.request_view(r) for r in workflow.list_for(user, "mine", limit=15)]
+            zone = services.time_zones.zone(client, user)
+            approvals = [views.request_view(r, tz=zone) for r in workflow.pending_approvals_for(user)[:15]]
+            mine = [views.request_view(r, tz=zone) for r in workflow.list_for(user, "mine", limit=15)]
             blocks = render_blocks("home", approvals=approvals, mine=mine)
             client.views_publish(user_id=user, view={"type": "home", "blocks": blocks})
 

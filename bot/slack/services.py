@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import AppConfig
 from bot.errors import WorkflowError
+from bot.slack.conversations import UserTimeZones
 from bot.slack.directory import SlackDirectory
 from bot.slack.render import render_text
 from bot.workflow import BackgroundWorker, Workflow
@@ -36,6 +37,8 @@ class SlackServices:
     unavailable: Mapping[str, str] = field(default_factory=dict)
     extra_commands: dict[str, ExtraCommand] = field(default_factory=dict)
     extra_actions: dict[str, Callable[..., None]] = field(default_factory=dict)
+    # Each reader's Slack time zone, for answers only they see (ephemeral, App Home).
+    time_zones: UserTimeZones = field(default_factory=UserTimeZones)
 
     def actor(self, user_id: str) -> Actor:
         return Actor(

@@ -34,14 +34,16 @@ def test_status_and_list_answer_privately(scenario: Scenario) -> None:
     scenario.driver.slash_command("request postgres-database listed env=prod")
     request = scenario.settled_request()
 
-    status = scenario.driver.slash_command(f"status {request.id.lower()}")
-    missing = scenario.driver.slash_command("status PB-999")
+    scenario.driver.slash_command(f"status {request.id.lower()}")
+    scenario.driver.slash_command("status PB-999")
     scenario.driver.slash_command("list mine")
     scenario.driver.slash_command("list pending", user="U0SEC1")
 
-    assert status.json["response_type"] == "ephemeral" and "awaiting approval" in status.text
-    assert "no request PB-999" in missing.text
-    # Lists answer through the response_url after the ack (pending asks Slack for group members).
+    # Status and lists answer through the response_url after the ack: the reader's time zone
+    # (users.info) and, for pending, the approver groups' members come from Slack.
+    status = scenario.wait_for(lambda: _ephemeral_containing(scenario, "U0REQ", "awaiting approval"))
+    assert request.id in status and "UTC" in status  # U0REQ's Slack time zone
+    assert scenario.wait_for(lambda: _ephemeral_containing(scenario, "U0REQ", "no request PB-999"))
     mine = scenario.wait_for(lambda: _ephemeral_containing(scenario, "U0REQ", "Your requests"))
     pending = scenario.wait_for(
         lambda: _ephemeral_containing(scenario, "U0SEC1", "Waiting for your approval")
