@@ -124,7 +124,11 @@ class SlackNotifier:
         blocks = render_blocks(
             "approval_request",
             request=view,
-            need={"group": group, "count": count, "members": self._mentions(group) if owners else ""},
+            need={
+                "group": group,
+                "count": count,
+                "members": Trusted(self._mentions(group)) if owners else "",
+            },
             plan_summary=plan.summary_line() if plan else "",
             short_hash=(request.plan_hash or "")[:12],
             expires_label=views.moment(request.approvals_expire_at),

@@ -107,6 +107,27 @@ class Scenario:
         )
 
 
+def restart(scenario: Scenario) -> None:
+    """The bot process ends and a new one starts on the same database and data directory: nothing
+    of the old one's memory survives. The scenario talks to the new one from then on."""
+    scenario.settle()
+    config = scenario.bot.config
+    scenario.bot.close()
+    workspace = scenario.slack.workspace
+    settings = Settings(
+        slack_bot_token=workspace.bot_token,
+        slack_signing_secret=workspace.signing_secret,
+        slack_api_url=scenario.slack.base_url,
+        platformbot_data_dir=scenario.data_dir,
+    )
+    scenario.bot = create_app(settings, config, clock=scenario.clock)
+    scenario.bot.start()
+    scenario.server = scenario.bot.serve_http(port=0).start()
+    scenario.driver = SlackDriver(
+        scenario.slack, f"{scenario.server.url}/slack/events", signing_secret=workspace.signing_secret
+    )
+
+
 @pytest.fixture
 def scenario(
     tmp_path: Path, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
@@ -127,7 +148,8 @@ def scenario(
         bot.start()
         server = bot.serve_http(port=0).start()
         driver = SlackDriver(slack, f"{server.url}/slack/events", signing_secret=workspace.signing_secret)
+        running = Scenario(slack, driver, bot, server, clock, tmp_path / "data")
         try:
-            yield Scenario(slack, driver, bot, server, clock, tmp_path / "data")
+            yield running
         finally:
-            bot.close()
+            running.bot.close()  # the bot a restart test replaced, when it did
