@@ -17,20 +17,10 @@ from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from bot.clock import as_utc
+from bot.store.states import RequestState
 
-REQUEST_STATES = (
-    "evaluated",
-    "planned",
-    "awaiting_approval",
-    "approved",
-    "applying",
-    "succeeded",
-    "failed",
-    "denied",
-    "rejected",
-    "expired",
-    "cancelled",
-)
+# The CHECK constraint on requests.state, in the order the migrations spell it.
+REQUEST_STATES = tuple(state.value for state in RequestState)
 ACTIONS = ("apply", "destroy")
 RUN_KINDS = ("preview", "preview_destroy", "up", "destroy")
 RUN_OUTCOMES = ("running", "succeeded", "failed")

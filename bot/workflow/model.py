@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from bot.errors import RequestNotFound
 from bot.store import ApprovalRow, AuditEventRow, RequestRow, StackLockRow
+
+# Re-exported: the states are the store's (its CHECK constraint), the rest of the bot reads them here.
+from bot.store.states import FINAL_STATES as FINAL_STATES
+from bot.store.states import OPEN_STATES as OPEN_STATES
+from bot.store.states import RequestState as RequestState
 from intents.intent import Intent
 from provisioners.plan import Plan
 from rulebook import Actor, Decision
@@ -21,37 +25,6 @@ from rulebook import Actor, Decision
 REQUEST_PREFIX = "PB-"
 _REQUEST_ID = re.compile(r"^\s*pb-(\d{1,18})\s*$", re.IGNORECASE)
 BOT_ACTOR = "platformbot"
-
-
-class RequestState(StrEnum):
-    EVALUATED = "evaluated"
-    PLANNED = "planned"
-    AWAITING_APPROVAL = "awaiting_approval"
-    APPROVED = "approved"
-    APPLYING = "applying"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    DENIED = "denied"
-    REJECTED = "rejected"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-
-    @property
-    def is_final(self) -> bool:
-        return self in FINAL_STATES
-
-
-FINAL_STATES = frozenset(
-    {
-        RequestState.SUCCEEDED,
-        RequestState.FAILED,
-        RequestState.DENIED,
-        RequestState.REJECTED,
-        RequestState.EXPIRED,
-        RequestState.CANCELLED,
-    }
-)
-OPEN_STATES = frozenset(RequestState) - FINAL_STATES
 
 
 def format_request_id(number: int) -> str:
