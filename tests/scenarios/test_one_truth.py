@@ -3,9 +3,11 @@ asks, the answers to commands; across a restart too."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from bot.slack_emulator import Message
+from bot.slack_emulator.models import Ephemeral
 from bot.workflow import RequestState
 from tests.scenarios.conftest import Scenario, restart
 
@@ -144,3 +146,20 @@ def test_another_teams_change_is_asked_of_the_owners_in_the_thread(scenario: Sce
     assert done.state is RequestState.SUCCEEDED, done.error
     scenario.settle()
     assert "*superseded* by " + change.id in _root(scenario, built.id).all_text
+
+
+def test_a_misspelt_request_offers_the_form_prefilled_with_what_was_understood(scenario: Scenario) -> None:
+    response = scenario.driver.slash_command(
+        "request postgres-databse ledger env=staging size=medium", user="U0REQ"
+    )
+
+    # The answer is the ack's body: what Slack shows the user in place, as an ephemeral.
+    offer = Ephemeral(channel="C0REQUESTS", user="U0REQ", ts="1.0", text="", blocks=response.json["blocks"])
+    assert offer.find_element("open_request_form") is not None
+    scenario.driver.click(offer, "open_request_form", user="U0REQ")
+
+    modal = scenario.wait_for(lambda: (scenario.slack.views_for("U0REQ") or [None])[-1])
+    assert "postgres-database" in modal.all_text
+    fields = json.dumps(modal.blocks)
+    assert '"initial_value": "ledger"' in fields and "medium" in fields
+    assert scenario.bot.workflow.list_for("U0REQ", "all", limit=10) == []  # nothing stored

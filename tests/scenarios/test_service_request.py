@@ -14,7 +14,9 @@ def test_allowed_service_goes_from_command_to_repository(scenario: Scenario) -> 
     )
 
     assert response.status == 200
-    assert "service name=demo" in response.text
+    # "Received" comes once the request is stored, through the response_url (one answer, never two).
+    received = scenario.wait_for(lambda: next((e.all_text for e in scenario.slack.ephemerals("U0REQ")), None))
+    assert "service name=demo" in received
     request = scenario.settled_request()
     request_id = request.id
     assert request.state is RequestState.SUCCEEDED, request.error

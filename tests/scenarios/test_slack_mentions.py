@@ -17,7 +17,9 @@ def test_a_service_with_owners_given_as_slack_mentions_is_stored_with_their_ids(
 
     assert response.status == 200
     assert response.payload["text"].endswith("owners=<@U0DEV2|dana>, <@U0REQ|riley>")
-    assert "owners=U0DEV2,U0REQ" in response.text
+    # "Received" comes once the request is stored, through the response_url (one answer, never two).
+    received = scenario.wait_for(lambda: next((e.all_text for e in scenario.slack.ephemerals("U0REQ")), None))
+    assert "owners=U0DEV2,U0REQ" in received
     request = scenario.settled_request()
     assert request.intent.params["owners"] == ("U0DEV2", "U0REQ")
     assert request.state is RequestState.SUCCEEDED, request.error

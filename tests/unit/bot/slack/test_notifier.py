@@ -10,6 +10,7 @@ from bot.config import AppConfig
 from bot.slack.notifier import SlackNotifier
 from bot.slack_emulator import SlackEmulator
 from bot.workflow import RequestState
+from bot.workflow.model import ResourceRef
 from provisioners import Plan, Progress, ResourceChange
 from rulebook import Decision, Stage, Verdict
 from tests.unit.bot.slack.conftest import make_request
@@ -79,3 +80,52 @@ def test_a_diff_too_long_for_the_thread_is_attached_whole_as_a_file(
     thread = "\n".join(m.all_text for m in slack.thread("C0REQUESTS", request.thread_ts or ""))
     assert "attached to this thread as a file" in thread
     assert "60 to create" in thread
+
+
+def test_a_destroyed_request_is_shown_destroyed_when_it_is_updated(
+    slack: SlackEmulator, client: WebClient, config: AppConfig
+) -> None:
+    notifier = SlackNotifier(client, config)
+    built = make_request(state=RequestState.SUCCEEDED)
+    built = replace(built, thread_ts=notifier.request_opened(built))
+
+    notifier.request_updated(replace(built, destroyed_by="PB-2", destroyed_at=built.finished_at))
+
+    (root,) = slack.messages("C0REQUESTS")
+    assert root.ts == built.thread_ts and "*destroyed* by PB-2" in root.all_text
+
+
+def test_withheld_credentials_are_named_in_the_thread_without_any_value(
+    slack: SlackEmulator, client: WebClient, config: AppConfig
+) -> None:
+    notifier = SlackNotifier(client, config)
+    ref = ResourceRef(stack_name="service.demo.dev", owner_team="payments", owner="U0REQ", request_id="PB-1")
+    request = make_request(requester="U0DEV2", resource=ref)
+    request = replace(request, thread_ts=notifier.request_opened(request))
+
+    notifier.secrets_withheld(request, "U0REQ")
+    notifier.secrets_withheld(request, None)
+
+    texts = [m.all_text for m in slack.thread("C0REQUESTS", request.thread_ts or "") if m.is_reply]
+    assert "they went to <@U0REQ> by direct message only" in texts[0]
+    assert "not sent to <@U0DEV2>" in texts[0]
+    assert "nobody received them; ask payments" in texts[1]
+    assert slack.dms("U0DEV2") == []
+
+
+def test_a_cancelled_request_closes_its_asks_and_its_status_stops_waiting(
+    slack: SlackEmulator, client: WebClient, config: AppConfig
+) -> None:
+    notifier = SlackNotifier(client, config)
+    waiting = make_request(state=RequestState.AWAITING_APPROVAL, required_approvals={"security": 1})
+    waiting = replace(waiting, thread_ts=notifier.request_opened(waiting))
+    notifier.approval_requested(waiting, "security", 1)
+
+    notifier.cancelled(replace(waiting, state=RequestState.CANCELLED), "U0REQ")
+
+    (ask,) = slack.messages("C0SECURITY")
+    assert ask.find_element("approve") is None and "Cancelled." in ask.all_text
+    thread = slack.thread("C0REQUESTS", waiting.thread_ts or "")
+    (status,) = [m for m in thread if "*Approvals*" in m.all_text]
+    assert "waiting" not in status.all_text and "Cancelled." in status.all_text
+    assert "state *cancelled*" in thread[0].all_text

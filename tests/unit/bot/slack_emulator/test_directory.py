@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot.slack_emulator.methods.directory import time_zone_fields
 
 
 def test_auth_test_names_the_bot_and_team(client: WebClient) -> None:
@@ -44,3 +48,19 @@ def test_usergroup_members_and_unknown_groups(client: WebClient) -> None:
     with pytest.raises(SlackApiError) as failure:
         client.usergroups_users_list(usergroup="S0NOPE")
     assert failure.value.response["error"] == "no_such_subteam"
+
+
+def test_users_info_has_the_time_zone_in_slacks_shape(client: WebClient) -> None:
+    user = client.users_info(user="U0REQ")["user"]
+    assert (user["tz"], user["tz_label"], user["tz_offset"]) == ("UTC", "Coordinated Universal Time", 0)
+
+
+def test_time_zone_fields_follow_daylight_saving() -> None:
+    winter = time_zone_fields("Europe/Berlin", datetime(2026, 1, 5, 12, tzinfo=UTC))
+    summer = time_zone_fields("Europe/Berlin", datetime(2026, 7, 6, 12, tzinfo=UTC))
+    pacific = time_zone_fields("America/Los_Angeles", datetime(2026, 1, 5, 12, tzinfo=UTC))
+
+    assert winter == {"tz": "Europe/Berlin", "tz_label": "Central European Time", "tz_offset": 3600}
+    assert summer["tz_label"] == "Central European Summer Time" and summer["tz_offset"] == 7200
+    assert pacific["tz_label"] == "Pacific Standard Time" and pacific["tz_offset"] == -28800
+    assert time_zone_fields("Mars/Olympus")["tz"] == "UTC"
