@@ -164,6 +164,18 @@ class SlackNotifier:
 
     def approvals_voided(self, request: Request, change: PlanChange) -> None:
         self._close_asks(request, "The plan changed; the new plan is asked for separately.")
+        # Earlier rounds' status messages stop waiting: their approvals no longer count.
+        for old in self._refs.of(request.number, STATUS):
+            if old.key == str(request.approval_round):
+                continue
+            blocks = render_blocks(
+                "approval_status",
+                short_hash=(change.old_hash or "")[:12],
+                groups=present.approval_groups_view(request.required_approvals, {}),
+                footer="",
+                outcome=f"Voided: the plan changed to {change.new_hash[:12]}; approvals are asked again.",
+            )
+            self._update(old.channel, old.ts, blocks, "Approvals voided")
         changes = "; ".join(change.lines()) or "the resource inputs"
         self._notice(
             request,

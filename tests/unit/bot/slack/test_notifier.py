@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from bot.config import AppConfig
 from bot.slack.notifier import SlackNotifier
 from bot.slack_emulator import SlackEmulator
-from bot.workflow import RequestState
+from bot.workflow import PlanChange, RequestState
 from bot.workflow.model import ResourceRef
 from provisioners import Plan, Progress, ResourceChange
 from rulebook import Decision, Stage, Verdict
@@ -129,3 +129,23 @@ def test_a_cancelled_request_closes_its_asks_and_its_status_stops_waiting(
     (status,) = [m for m in thread if "*Approvals*" in m.all_text]
     assert "waiting" not in status.all_text and "Cancelled." in status.all_text
     assert "state *cancelled*" in thread[0].all_text
+
+
+def test_a_voided_rounds_status_stops_waiting_and_the_new_round_gets_its_own(
+    slack: SlackEmulator, client: WebClient, config: AppConfig
+) -> None:
+    notifier = SlackNotifier(client, config)
+    first = make_request(state=RequestState.AWAITING_APPROVAL, required_approvals={"security": 1})
+    first = replace(first, thread_ts=notifier.request_opened(first))
+    notifier.approval_requested(first, "security", 1)
+    second = replace(first, approval_round=2, plan_hash="e" * 64)
+
+    notifier.approvals_voided(second, PlanChange(old_hash="f" * 64, new_hash="e" * 64, changed=("db",)))
+    notifier.approval_requested(second, "security", 1)
+
+    statuses = [m for m in slack.thread("C0REQUESTS", first.thread_ts or "") if "*Approvals*" in m.all_text]
+    assert len(statuses) == 2
+    assert "Voided" in statuses[0].all_text and "waiting" not in statuses[0].all_text
+    assert "waiting for 1 more" in statuses[1].all_text and "eeeeeeeeeeee" in statuses[1].all_text
+    old_ask, new_ask = slack.messages("C0SECURITY")
+    assert old_ask.find_element("approve") is None and new_ask.find_element("approve") is not None
