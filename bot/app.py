@@ -29,7 +29,7 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.services import SlackServices
 from bot.store import Store, default_database_url
 from bot.store.messages import MessageRefs
-from bot.workflow import BackgroundWorker, Workflow, WorkflowPolicy
+from bot.workflow import ThreadExecutor, ThreadPool, Workflow, WorkflowPolicy
 from intents import Catalog, load_catalog
 from provisioners import Runner, RunnerSettings
 from rulebook import Rulebook, load_rulebook
@@ -48,7 +48,8 @@ class PlatformBot:
     client: WebClient
     directory: SlackDirectory
     notifier: SlackNotifier
-    worker: BackgroundWorker
+    # The threads plans, applies and drift checks run on (the workflow through a ThreadExecutor).
+    worker: ThreadPool
     workflow: Workflow
     services: SlackServices
     bolt: App
@@ -117,7 +118,7 @@ def create_app(
         refs=MessageRefs(store),
         members=directory.members,
     )
-    worker = BackgroundWorker()
+    worker = ThreadPool()
     # The workflow is handed a notifier that counts what it forwards: Prometheus metrics without
     # touching the workflow (bot/metrics/instrument.py).
     registry = CollectorRegistry()
@@ -135,7 +136,7 @@ def create_app(
             auto_apply_when_allowed=config.auto_apply_when_allowed,
             admins=frozenset(config.admins),
         ),
-        worker=worker,
+        worker=ThreadExecutor(worker),
     )
     notifier.read_approvers_with(lambda request_id: _approvers(workflow, request_id))
     services = SlackServices(

@@ -1,9 +1,13 @@
 """The request workflow: states, transitions, approvals, apply under a stack lock, recovery.
 
+pool = ThreadPool()
 workflow = Workflow(store=store, rulebook=book, catalog=catalog, runner=runner,
-                    notifier=slack_notifier, directory=directory, worker=BackgroundWorker())
-request = workflow.submit(intent, actor, channel)      # plan runs on the worker
+                    notifier=slack_notifier, directory=directory, worker=ThreadExecutor(pool))
+request = workflow.submit(intent, actor, channel)      # the plan runs on the executor
 workflow.approve("PB-17", "U_SEC", plan_hash)          # the last approval schedules the apply
+
+`Workflow` is a thin front over plain parts (bot/workflow/workflow.py lists them); the ports it is
+handed are in ports.py, the state machine in transitions.py.
 """
 
 from __future__ import annotations
@@ -19,11 +23,22 @@ from bot.workflow.model import (
     Request,
     RequestState,
     RequestStatus,
+    Step,
     format_request_id,
     parse_request_id,
 )
-from bot.workflow.ports import ApplyResult, Directory, Notifier, Rulebook, Runner, WorkflowPolicy
-from bot.workflow.worker import BackgroundWorker
+from bot.workflow.ports import (
+    ApplyResult,
+    DestroyResult,
+    Directory,
+    Executor,
+    Notifier,
+    Rulebook,
+    Runner,
+    WorkflowPolicy,
+)
+from bot.workflow.safe_notifier import SafeNotifier
+from bot.workflow.threads import BackgroundWorker, ThreadExecutor, ThreadPool
 from bot.workflow.workflow import Workflow
 
 __all__ = [
@@ -33,7 +48,9 @@ __all__ = [
     "ApprovalRecord",
     "AuditEntry",
     "BackgroundWorker",
+    "DestroyResult",
     "Directory",
+    "Executor",
     "LockHolder",
     "Notifier",
     "Outcome",
@@ -43,6 +60,10 @@ __all__ = [
     "RequestStatus",
     "Rulebook",
     "Runner",
+    "SafeNotifier",
+    "Step",
+    "ThreadExecutor",
+    "ThreadPool",
     "Workflow",
     "WorkflowPolicy",
     "format_request_id",

@@ -7,23 +7,44 @@ the stack, and is started again when the holder lets go.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Set
 
-from bot.store import RequestRow, StackLockRow, repository
+from bot.clock import Clock
+from bot.store import RequestRow, StackLockRow, Store, repository
+from bot.workflow import rows
 from bot.workflow import transitions as T
-from bot.workflow.core import WorkflowBase
-from bot.workflow.model import BOT_ACTOR, LockHolder, Request, RequestState, format_request_id
+from bot.workflow.model import BOT_ACTOR, LockHolder, Request, RequestState, Step, format_request_id
+from bot.workflow.ports import Schedule, WorkflowPolicy
+from bot.workflow.rows import Process
+from bot.workflow.safe_notifier import SafeNotifier
 
 
-class StackLocksMixin(WorkflowBase):
-    def _take_stack(
-        self, number: int, eligible: set[RequestState], retry: Callable[[str], Any]
-    ) -> tuple[RequestRow, bool]:
-        """Lock the request's stack if the request is still in an `eligible` state."""
-        at = self.clock.now()
-        with self.store.write() as session:
-            row = self._locked(session, number)
+class StackLocks:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        notifier: SafeNotifier,
+        policy: WorkflowPolicy,
+        process: Process,
+        schedule: Schedule,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._notifier = notifier
+        self._policy = policy
+        self._process = process
+        self._schedule = schedule
+
+    def take(self, number: int, eligible: Set[RequestState], retry: Step) -> tuple[RequestRow, bool]:
+        """Lock the request's stack if the request is still in an `eligible` state.
+
+        `retry`: the step to schedule again when the lock was let go of between trying and looking.
+        """
+        at = self._clock.now()
+        with self._store.write() as session:
+            row = rows.locked(session, number)
             if row.state not in eligible:
                 return row, False
             taken = repository.try_lock_stack(
@@ -31,9 +52,9 @@ class StackLocksMixin(WorkflowBase):
                 StackLockRow(
                     stack_name=row.stack_name,
                     request_id=number,
-                    hostname=self.hostname,
-                    pid=self.pid,
-                    process_token=self.process_token,
+                    hostname=self._process.hostname,
+                    pid=self._process.pid,
+                    process_token=self._process.token,
                     acquired_at=at,
                 ),
             )
@@ -44,33 +65,22 @@ class StackLocksMixin(WorkflowBase):
                 detail = {"holder": format_request_id(holder.request_id), "hostname": holder.hostname}
                 T.record(session, row, "stack.busy", actor=BOT_ACTOR, at=at, detail=detail)
         if busy and holder is not None:
-            self._notify("stack_busy", Request.from_row(row), LockHolder.from_row(holder))
+            self._notifier.stack_busy(Request.from_row(row), LockHolder.from_row(holder))
         elif not taken and holder is None:
             self._schedule(retry, format_request_id(number))  # let go of in between: try again
         # Otherwise this request already holds the lock: its operation is running on another thread.
         return row, taken
 
-    def _release_stack(self, stack_name: str, number: int) -> None:
-        with self.store.write() as session:
+    def release(self, stack_name: str, number: int) -> None:
+        """Let go of the stack and start the oldest request that waits for it."""
+        with self._store.write() as session:
             repository.release_lock(session, stack_name, number)
-        self._start_next(stack_name)
-
-    def _start_next(self, stack_name: str) -> None:
-        """Start the oldest request that waits for this stack: plan it, or apply it if it may go."""
-        if self.worker is None:
-            return
-        with self.store.read() as session:
+        with self._store.read() as session:
             waiting = repository.requests_in_states(
                 session, {RequestState.EVALUATED, RequestState.APPROVED}, stack_name=stack_name
             )
         for row in waiting:
-            if row.state == RequestState.EVALUATED:
-                self._schedule(self.plan, format_request_id(row.id or 0))
+            step = T.next_step(row, auto_apply_when_allowed=self._policy.auto_apply_when_allowed)
+            if step is not None:
+                self._schedule(step, format_request_id(row.id or 0))
                 return
-            if self._applies_on_its_own(row):
-                self._schedule(self.apply, format_request_id(row.id or 0))
-                return
-
-    def _applies_on_its_own(self, row: RequestRow) -> bool:
-        """Approved by people, or allowed outright while the policy applies allowed requests itself."""
-        return bool(row.required_approvals) or self.policy.auto_apply_when_allowed

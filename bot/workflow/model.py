@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot.errors import RequestNotFound
@@ -25,6 +26,13 @@ from rulebook import Actor, Decision
 REQUEST_PREFIX = "PB-"
 _REQUEST_ID = re.compile(r"^\s*pb-(\d{1,18})\s*$", re.IGNORECASE)
 BOT_ACTOR = "platformbot"
+
+
+class Step(StrEnum):
+    """Background work on one request, what an Executor runs: plan it, or apply it."""
+
+    PLAN = "plan"
+    APPLY = "apply"
 
 
 def format_request_id(number: int) -> str:

@@ -1,8 +1,9 @@
 """The side effects the workflow is handed at construction (convention 3), as small Protocols.
 
 The Slack adapter implements `Notifier` and `Directory`; provisioners.Runner satisfies `Runner`;
-rulebook.Rulebook satisfies `Rulebook`. Tests hand in the real rulebook and runner, SQLite, a
-ManualClock and a notifier that records calls.
+rulebook.Rulebook satisfies `Rulebook`; bot.workflow.threads.ThreadExecutor is the in-process
+`Executor`. Tests hand in the real rulebook and runner, SQLite, a ManualClock and a notifier that
+records calls.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.workflow.model import LockHolder, PlanChange, Request
+from bot.workflow.model import LockHolder, PlanChange, Request, Step
 from intents.intent import Intent
 from provisioners.plan import Plan
 from rulebook import Action, Actor, Decision, PlanFacts, ResourceFacts
@@ -42,6 +43,18 @@ class ApplyResult(Protocol):
     @property
     def secret_outputs(self) -> Mapping[str, Any]: ...
 
+    @property
+    def summary(self) -> Mapping[str, int]:
+        """The engine's op counts (create, update, ...): stored with the run."""
+        ...
+
+
+class DestroyResult(Protocol):
+    """What `Runner.destroy` returns."""
+
+    @property
+    def summary(self) -> Mapping[str, int]: ...
+
 
 class Runner(Protocol):
     def stack_name(self, intent: Intent) -> str: ...
@@ -52,7 +65,36 @@ class Runner(Protocol):
 
     def up(self, intent: Intent, on_progress: ProgressCallback | None = None) -> ApplyResult: ...
 
-    def destroy(self, intent: Intent, on_progress: ProgressCallback | None = None) -> object: ...
+    def destroy(self, intent: Intent, on_progress: ProgressCallback | None = None) -> DestroyResult: ...
+
+
+# Runs one step of one request (the workflow's plan or apply); what an Executor is bound to.
+StepRunner = Callable[[Step, str], object]
+# Hands a step to the executor; the parts of the workflow get this, not the executor. Without an
+# executor it does nothing and the caller drives each step (the unit tests do).
+Schedule = Callable[[Step, str], None]
+
+
+class Executor(Protocol):
+    """Who runs a step in the background: this process's threads (ThreadExecutor), later Temporal.
+
+    Every step is idempotent and takes the stack lock itself, so an executor may run a step
+    twice, or two of one request at once; it must not lose one that `submit` accepted, and must
+    not let a failing step stop the others.
+    """
+
+    def bind(self, run: StepRunner) -> None:
+        """What running a step means in this process; the workflow binds itself when it is built."""
+        ...
+
+    def submit(self, step: Step, request_id: str) -> None:
+        """Run `step` of `request_id` soon, not on the caller's thread (Bolt must ack in 3 s)."""
+        ...
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until no step is queued or running, including steps that steps submitted;
+        TimeoutError after `timeout` seconds (tests and shutdown)."""
+        ...
 
 
 class Directory(Protocol):

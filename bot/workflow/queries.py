@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 from bot.approvals import Vote, decide_approval, remaining_need
-from bot.store import repository
-from bot.workflow.core import WorkflowBase
-from bot.workflow.decisions import ballot_of
+from bot.clock import Clock
+from bot.store import Store, repository
+from bot.workflow import rows
+from bot.workflow.approving import ballot_of
 from bot.workflow.model import (
     ApprovalRecord,
     AuditEntry,
@@ -16,42 +17,48 @@ from bot.workflow.model import (
     RequestState,
     RequestStatus,
 )
+from bot.workflow.ports import Directory
 
 Scope = Literal["mine", "pending", "all"]
 
 
-class QueriesMixin(WorkflowBase):
+class RequestQueries:
+    def __init__(self, *, store: Store, clock: Clock, directory: Directory) -> None:
+        self._store = store
+        self._clock = clock
+        self._directory = directory
+
     def get(self, request_id: str | int) -> Request:
-        return Request.from_row(self._row(request_id))
+        return Request.from_row(rows.read(self._store, request_id))
 
     def list_for(self, user: str, scope: Scope = "mine", limit: int = 20) -> list[Request]:
         """`mine`: the user's recent requests; `pending`: those waiting for the user's approval;
         `all`: everyone's recent requests. Newest first."""
         if scope == "pending":
             return self.pending_approvals_for(user)[:limit]
-        with self.store.read() as session:
-            rows = repository.recent_requests(
+        with self._store.read() as session:
+            recent = repository.recent_requests(
                 session, requester=user if scope == "mine" else None, limit=limit
             )
-        return [Request.from_row(row) for row in rows]
+        return [Request.from_row(row) for row in recent]
 
     def pending_approvals_for(self, user: str) -> list[Request]:
         """Requests on which an approval by `user` would count right now (oldest first)."""
-        now = self.clock.now()
-        with self.store.read() as session:
-            rows = repository.requests_in_states(session, {RequestState.AWAITING_APPROVAL})
+        now = self._clock.now()
+        with self._store.read() as session:
+            waiting = repository.requests_in_states(session, {RequestState.AWAITING_APPROVAL})
             votes = {
                 row.id: [
                     Vote(v.group, v.approver, v.plan_hash)
                     for v in repository.current_approvals(session, row.id, row.approval_round)
                 ]
-                for row in rows
+                for row in waiting
                 if row.id is not None
             }
-        groups = {group for row in rows for group in row.required_approvals}
-        member_of = self._members(user, sorted(groups))
+        groups = {group for row in waiting for group in row.required_approvals}
+        member_of = rows.member_of(self._directory, user, sorted(groups))
         pending = []
-        for row in rows:
+        for row in waiting:
             assert row.id is not None
             ballot = ballot_of(row, votes[row.id])
             if row.plan_hash and decide_approval(ballot, user, member_of, row.plan_hash, now).accepted:
@@ -59,9 +66,9 @@ class QueriesMixin(WorkflowBase):
         return pending
 
     def status(self, request_id: str | int) -> RequestStatus:
-        row = self._row(request_id)
+        row = rows.read(self._store, request_id)
         assert row.id is not None
-        with self.store.read() as session:
+        with self._store.read() as session:
             approvals = repository.current_approvals(session, row.id, row.approval_round)
             audit = repository.audit_trail(session, row.id)
             lock = repository.get_lock(session, row.stack_name)

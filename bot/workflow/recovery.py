@@ -4,15 +4,36 @@ from __future__ import annotations
 
 import os
 
-from bot.store import StackLockRow, repository
+from bot.clock import Clock
+from bot.store import StackLockRow, Store, repository
+from bot.workflow import rows
 from bot.workflow import transitions as T
-from bot.workflow.locks import StackLocksMixin
 from bot.workflow.model import BOT_ACTOR, Request, RequestState, format_request_id
+from bot.workflow.ports import Schedule, WorkflowPolicy
+from bot.workflow.rows import Process
+from bot.workflow.safe_notifier import SafeNotifier
 
 RESTART_MESSAGE = "The bot restarted during the apply; nothing was lost: re-run with `{hint}`."
 
 
-class RecoveryMixin(StackLocksMixin):
+class Recovery:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        notifier: SafeNotifier,
+        policy: WorkflowPolicy,
+        process: Process,
+        schedule: Schedule,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._notifier = notifier
+        self._policy = policy
+        self._process = process
+        self._schedule = schedule
+
     def recover_after_restart(self) -> list[Request]:
         """Run at start: fail applies a dead process left `applying`, and free the locks it held.
 
@@ -20,8 +41,8 @@ class RecoveryMixin(StackLocksMixin):
         an earlier process with our pid, as after a container restart). Locks of other hosts are
         left alone: from here nobody can tell whether that process still runs.
         """
-        at = self.clock.now()
-        with self.store.read() as session:
+        at = self._clock.now()
+        with self._store.read() as session:
             applying = repository.requests_in_states(session, {RequestState.APPLYING})
             locks = {lock.stack_name: lock for lock in repository.all_locks(session)}
         recovered = []
@@ -37,8 +58,8 @@ class RecoveryMixin(StackLocksMixin):
                 else f"/platform request {row.intent_text}"
             )
             message = RESTART_MESSAGE.format(hint=hint)
-            with self.store.write() as session:
-                locked = self._locked(session, row.id)
+            with self._store.write() as session:
+                locked = rows.locked(session, row.id)
                 moved = T.transition(
                     session,
                     locked,
@@ -53,15 +74,15 @@ class RecoveryMixin(StackLocksMixin):
                     repository.fail_running_runs(session, row.id, at, "the bot restarted")
                     repository.release_lock(session, row.stack_name, row.id)
             if moved:
-                request = self._snapshot(row.id)
-                self._notify("recovered_after_crash", request)
+                request = rows.snapshot(self._store, row.id)
+                self._notifier.recovered_after_crash(request)
                 recovered.append(request)
         for lock in locks.values():
             if self._orphaned(lock):
-                with self.store.write() as session:
+                with self._store.write() as session:
                     if repository.release_lock(session, lock.stack_name, lock.request_id):
                         repository.fail_running_runs(session, lock.request_id, at, "the bot restarted")
-                        holder = self._locked(session, lock.request_id)
+                        holder = rows.locked(session, lock.request_id)
                         detail = {"stack": lock.stack_name, "hostname": lock.hostname, "pid": lock.pid}
                         T.record(session, holder, "stack_lock.cleared", actor=BOT_ACTOR, at=at, detail=detail)
         self._resume()
@@ -70,20 +91,18 @@ class RecoveryMixin(StackLocksMixin):
     def _resume(self) -> None:
         """Work that was queued in memory when the process died: plan what waits for a plan, apply
         what may apply. Both are idempotent and locked, so a second live bot doing the same is harmless."""
-        if self.worker is None:
-            return
-        with self.store.read() as session:
+        with self._store.read() as session:
             pending = repository.requests_in_states(session, {RequestState.EVALUATED, RequestState.APPROVED})
         for row in pending:
-            if row.state == RequestState.EVALUATED:
-                self._schedule(self.plan, format_request_id(row.id or 0))
-            elif self._applies_on_its_own(row):
-                self._schedule(self.apply, format_request_id(row.id or 0))
+            step = T.next_step(row, auto_apply_when_allowed=self._policy.auto_apply_when_allowed)
+            if step is not None:
+                self._schedule(step, format_request_id(row.id or 0))
 
     def _orphaned(self, lock: StackLockRow) -> bool:
-        if lock.hostname != self.hostname or lock.process_token == self.process_token:
+        process = self._process
+        if lock.hostname != process.hostname or lock.process_token == process.token:
             return False
-        return lock.pid == self.pid or not _pid_alive(lock.pid)
+        return lock.pid == process.pid or not _pid_alive(lock.pid)
 
 
 def _pid_alive(pid: int) -> bool:

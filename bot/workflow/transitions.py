@@ -5,11 +5,14 @@
     re-preview changed the plan and the approvals were voided.
 
 `transition()` is compare-and-set in the database, so a retry or a lost race returns False and
-writes nothing: no state change, no audit event.
+writes nothing: no state change, no audit event. Two pure rules read the table: `route` (where a
+plan-stage decision sends a request) and `next_step` (what moves a waiting request on); the
+callers write what they decide.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +21,8 @@ from sqlmodel import Session
 
 from bot.store import AuditEventRow, RequestRow, repository
 from bot.workflow.model import RequestState as S
+from bot.workflow.model import Step
+from rulebook import Decision, Effect, Verdict
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,43 @@ PREVIEW_FAILED = _t("preview_failed", {S.EVALUATED, S.APPROVED}, S.FAILED)
 RECOVERED_AFTER_CRASH = _t("recovered_after_crash", {S.APPLYING}, S.FAILED)
 
 CANCELLABLE = CANCELLED.sources
+
+
+def route(decision: Decision, required: Mapping[str, int], *, replanned: bool) -> Transition | None:
+    """Where a plan-stage decision sends a planned request, or (`replanned`) an approved one whose
+    re-preview changed: denied, awaiting approval, or approved. `required`: the decision's
+    approvals, resolved for the resource. None: approved and still allowed outright, so the new
+    plan simply replaces the old, nobody's approval being at stake (no state change).
+
+    Approval asked of nobody (every group unresolvable) is a denial: nobody could ever give it.
+    """
+    if decision.verdict is Verdict.DENY or (decision.verdict is Verdict.REQUIRE_APPROVAL and not required):
+        return DENIED_BY_NEW_PLAN if replanned else DENIED_BY_PLAN
+    if decision.verdict is Verdict.REQUIRE_APPROVAL:
+        return APPROVALS_VOIDED if replanned else APPROVAL_REQUESTED
+    return None if replanned else AUTO_APPROVED
+
+
+def deny_message(decision: Decision) -> str:
+    """The error a denied request carries: the deny rules' messages, or why there are none."""
+    reasons = [m.message for m in decision.matches if m.effect is Effect.DENY]
+    reasons += [f"rule {f.rule_id} could not be evaluated" for f in decision.failures]
+    if not reasons and decision.verdict is Verdict.REQUIRE_APPROVAL:
+        reasons = ["the rulebook asks for approval but names no approver group"]
+    return "Denied: " + "; ".join(reasons or ["the rulebook denied this request"])
+
+
+def next_step(row: RequestRow, *, auto_apply_when_allowed: bool) -> Step | None:
+    """What moves a waiting request on: evaluated -> plan; approved -> apply, when people approved
+    it or the policy applies allowed requests itself. Anything else waits for a person, or is done.
+
+    Used where work queued in memory may have been lost: a stack let go of, a restart.
+    """
+    if row.state == S.EVALUATED:
+        return Step.PLAN
+    if row.state == S.APPROVED and (row.required_approvals or auto_apply_when_allowed):
+        return Step.APPLY
+    return None
 
 
 def transition(

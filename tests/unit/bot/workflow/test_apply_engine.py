@@ -9,7 +9,7 @@ import pytest
 from bot.approvals import Refusal
 from bot.errors import NotAllowed
 from bot.store import Store, repository
-from bot.workflow import BackgroundWorker, RequestState, Workflow
+from bot.workflow import RequestState, ThreadExecutor, ThreadPool, Workflow
 from intents import Catalog
 from provisioners import Runner, RunnerSettings
 from tests.support.postgres import PostgresServer
@@ -208,7 +208,7 @@ def test_the_worker_runs_plan_and_apply_in_the_background(
     directory: object,
     clock: object,
 ) -> None:
-    worker = BackgroundWorker(max_workers=2)
+    worker = ThreadPool(max_workers=2)
     wf = make_workflow(
         store,
         rulebook=rulebook,
@@ -217,7 +217,7 @@ def test_the_worker_runs_plan_and_apply_in_the_background(
         notifier=notifier,
         directory=directory,
         clock=clock,
-        worker=worker,
+        worker=ThreadExecutor(worker),
     )
     try:
         dev = wf.submit(service_intent(catalog, name="quick", env="dev"), DEV, "C")
@@ -243,7 +243,7 @@ def test_requests_for_one_stack_take_turns(
     directory: object,
     clock: object,
 ) -> None:
-    worker = BackgroundWorker(max_workers=3)
+    worker = ThreadPool(max_workers=3)
     wf = make_workflow(
         store,
         rulebook=rulebook,
@@ -252,7 +252,7 @@ def test_requests_for_one_stack_take_turns(
         notifier=notifier,
         directory=directory,
         clock=clock,
-        worker=worker,
+        worker=ThreadExecutor(worker),
     )
     try:
         owners = ("U111AAA", "U222BBB", "U333CCC")
@@ -282,12 +282,12 @@ def test_after_a_restart_a_request_waiting_for_its_stack_goes_ahead(
 
     from bot.store import StackLockRow
 
-    worker = BackgroundWorker(max_workers=2)
+    worker = ThreadPool(max_workers=2)
     parts = dict(rulebook=rulebook, catalog=catalog, runner=runner, notifier=notifier, directory=directory)
-    wf = make_workflow(store, clock=clock, **parts)
     try:
-        holder = seed(wf, catalog, "applying", name="billing")
-        wf.worker = worker  # only now: seeding must not start a plan of its own
+        # Seeded without an executor, which would start a plan of its own.
+        holder = seed(make_workflow(store, clock=clock, **parts), catalog, "applying", name="billing")
+        wf = make_workflow(store, clock=clock, worker=ThreadExecutor(worker), **parts)
         dead = subprocess.Popen([sys.executable, "-c", "pass"])
         dead.wait()
         with store.write() as session:

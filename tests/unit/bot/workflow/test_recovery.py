@@ -6,11 +6,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.store import StackLockRow, repository
+from bot.clock import ManualClock
+from bot.store import StackLockRow, Store, repository
 from bot.workflow import Request, RequestState, Workflow
 from intents import Catalog
 from provisioners import Runner, RunnerSettings
-from tests.unit.bot.workflow.conftest import DEV, RecordingNotifier, seed, service_intent
+from rulebook import Rulebook
+from tests.unit.bot.workflow.conftest import (
+    DEV,
+    RecordingNotifier,
+    StaticDirectory,
+    make_workflow,
+    seed,
+    service_intent,
+)
 
 
 def _dead_pid() -> int:
@@ -149,12 +158,18 @@ def test_apply_of_a_request_that_is_not_approved_does_nothing(
 
 
 def test_a_preview_that_fails_fails_the_request_with_a_user_safe_message(
-    workflow: Workflow, catalog: Catalog, notifier: RecordingNotifier, tmp_path: Path
+    store: Store,
+    rulebook: Rulebook,
+    catalog: Catalog,
+    notifier: RecordingNotifier,
+    directory: StaticDirectory,
+    clock: ManualClock,
+    tmp_path: Path,
 ) -> None:
     # No git root configured: the runner refuses before the engine starts.
-    workflow.runner = Runner(
-        RunnerSettings(state_dir=tmp_path / "s", work_dir=tmp_path / "w", passphrase="p")
-    )
+    runner = Runner(RunnerSettings(state_dir=tmp_path / "s", work_dir=tmp_path / "w", passphrase="p"))
+    parts = dict(rulebook=rulebook, catalog=catalog, notifier=notifier, directory=directory, clock=clock)
+    workflow = make_workflow(store, runner=runner, **parts)
     request = workflow.submit(service_intent(catalog), DEV, "C")
     failed = workflow.plan(request.id)
     assert failed.state is RequestState.FAILED

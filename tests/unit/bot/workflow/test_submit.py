@@ -1,9 +1,22 @@
 from __future__ import annotations
 
-from bot.store import repository
+import logging
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.store import Store, repository
 from bot.workflow import RequestState, Workflow, parse_request_id
 from intents import Catalog, Intent
-from tests.unit.bot.workflow.conftest import DEV, RecordingNotifier, service_intent
+from provisioners import Runner
+from rulebook import Rulebook
+from tests.unit.bot.workflow.conftest import (
+    DEV,
+    RecordingNotifier,
+    StaticDirectory,
+    make_workflow,
+    service_intent,
+)
 
 
 def test_an_allowed_intent_is_stored_as_evaluated_with_one_audit_event(
@@ -64,7 +77,15 @@ def test_a_retried_submission_with_the_same_key_is_stored_once(
     assert notifier.names().count("request_opened") == 1
 
 
-def test_a_failing_notifier_does_not_undo_the_request(workflow: Workflow, catalog: Catalog) -> None:
+def test_a_failing_notifier_does_not_undo_the_request(
+    store: Store,
+    rulebook: Rulebook,
+    catalog: Catalog,
+    runner: Runner,
+    directory: StaticDirectory,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     class Broken:
         def __getattr__(self, name: str) -> object:
             def fail(*args: object) -> None:
@@ -72,7 +93,10 @@ def test_a_failing_notifier_does_not_undo_the_request(workflow: Workflow, catalo
 
             return fail
 
-    workflow.notifier = Broken()  # type: ignore[assignment]
-    request = workflow.submit(service_intent(catalog), DEV, "C")
+    parts = dict(rulebook=rulebook, catalog=catalog, runner=runner, directory=directory, clock=clock)
+    workflow = make_workflow(store, notifier=Broken(), **parts)
+    with caplog.at_level(logging.ERROR, logger="bot.workflow"):
+        request = workflow.submit(service_intent(catalog), DEV, "C")
     assert workflow.get(request.id).state is RequestState.EVALUATED
     assert request.thread_ts is None
+    assert "slack is down" in caplog.text  # logged with its traceback, not lost

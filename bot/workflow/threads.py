@@ -1,4 +1,7 @@
-"""Where plans and applies run: off Bolt's listener threads, which must ack within 3 seconds."""
+"""Where plans and applies run in this process: off Bolt's listener threads, which must ack within
+3 seconds. `ThreadPool` runs any callable (the drift command uses it too); `ThreadExecutor` is the
+workflow's `Executor` port on such a pool, the embedded default.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,15 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from bot.workflow.model import Step
+from bot.workflow.ports import StepRunner
 
 log = logging.getLogger(__name__)
 
 
-class BackgroundWorker:
+class ThreadPool:
     """A thread pool that never lets an exception vanish: each is logged and kept in `failures`.
 
     `drain()` waits until nothing is queued or running, including work that running work
@@ -25,20 +31,21 @@ class BackgroundWorker:
         self._pending = 0
         self.failures: list[BaseException] = []
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
         with self._idle:
             self._pending += 1
         try:
-            return self._executor.submit(self._run, fn, args, kwargs)
+            return self._executor.submit(self._run, fn, args)
         except BaseException:
             self._done()
             raise
 
-    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         try:
-            return fn(*args, **kwargs)
+            return fn(*args)
         except BaseException as exc:
-            log.exception("background task %s failed", getattr(fn, "__qualname__", fn))
+            task = f"{getattr(fn, '__qualname__', fn)}({', '.join(map(str, args))})"
+            log.exception("background task %s failed", task)
             with self._idle:
                 self.failures.append(exc)
             raise
@@ -68,3 +75,34 @@ class BackgroundWorker:
 
     def shutdown(self, wait: bool = True) -> None:
         self._executor.shutdown(wait=wait, cancel_futures=not wait)
+
+
+# The name the Slack adapter (bot/slack) still imports; it means ThreadPool.
+BackgroundWorker = ThreadPool
+
+
+class ThreadExecutor:
+    """Steps on a ThreadPool of this process. No deduplication: a step submitted twice runs twice
+    (the second finds nothing to do), so a retry submitted while its step still runs is never lost."""
+
+    def __init__(self, pool: ThreadPool) -> None:
+        self._pool = pool
+        self._run: StepRunner | None = None
+
+    def bind(self, run: StepRunner) -> None:
+        self._run = run
+
+    def submit(self, step: Step, request_id: str) -> None:
+        if self._run is None:
+            raise RuntimeError("ThreadExecutor.submit before bind: build the Workflow with it first")
+        self._pool.submit(self._run, step, request_id)
+
+    def drain(self, timeout: float = 30.0) -> None:
+        self._pool.drain(timeout)
+
+
+if TYPE_CHECKING:
+    from bot.workflow.ports import Executor
+
+    def _fits(executor: ThreadExecutor) -> Executor:
+        return executor

@@ -1,4 +1,8 @@
-"""Decisions people make on a request: approve, reject, cancel; and expiry when nobody decides."""
+"""What people (and time) decide on a request: approve, reject, cancel; expiry when nobody decides.
+
+The rules themselves are pure (bot.approvals: membership, quorum, no self-approval, bound to the
+plan hash, the window); here they are applied to the stored request under its row lock.
+"""
 
 from __future__ import annotations
 
@@ -17,43 +21,62 @@ from bot.approvals import (
     is_expired,
     remaining_need,
 )
+from bot.clock import Clock
 from bot.errors import InvalidTransition, NotAllowed, StoreConflict
-from bot.store import ApprovalRow, RequestRow, repository
-from bot.workflow import ownership
+from bot.store import ApprovalRow, RequestRow, Store, repository
+from bot.workflow import rows
 from bot.workflow import transitions as T
-from bot.workflow.core import WorkflowBase
-from bot.workflow.model import BOT_ACTOR, Outcome, Request, RequestState, format_request_id
+from bot.workflow.model import BOT_ACTOR, Outcome, Request, RequestState, Step, format_request_id
+from bot.workflow.ports import Directory, Schedule, WorkflowPolicy
+from bot.workflow.safe_notifier import SafeNotifier
 
 
-class DecisionsMixin(WorkflowBase):
+class Approvals:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        directory: Directory,
+        clock: Clock,
+        notifier: SafeNotifier,
+        policy: WorkflowPolicy,
+        schedule: Schedule,
+    ) -> None:
+        """`policy`: its admins may cancel anyone's request."""
+        self._store = store
+        self._directory = directory
+        self._clock = clock
+        self._notifier = notifier
+        self._policy = policy
+        self._schedule = schedule
+
     # Approve / reject --------------------------------------------------------------------------
 
     def approve(self, request_id: str | int, approver: str, plan_hash: str) -> ApprovalResult:
         """Record `approver`'s approval of `plan_hash`. The last approval needed approves the request
-        (and schedules the apply on the worker, if there is one)."""
-        before, at = self._row(request_id), self.clock.now()
+        (and schedules the apply, if there is an executor)."""
+        before, at = rows.read(self._store, request_id), self._clock.now()
         number = before.id
         assert number is not None
         # Ask the directory (Slack, maybe) before taking the lock; again inside only if a re-plan
         # changed the groups in between.
-        member_of = self._members(approver, before.required_approvals)
+        member_of = rows.member_of(self._directory, approver, before.required_approvals)
         try:
             result, expired = self._record_approval(number, before, approver, member_of, plan_hash, at)
         except StoreConflict:
             # The unique constraint caught a duplicate the row lock should already have: still a duplicate.
-            status_votes = self._votes(number)
-            remaining = remaining_need(before.required_approvals, status_votes, before.plan_hash)
+            remaining = remaining_need(before.required_approvals, self._votes(number), before.plan_hash)
             message = "You already approved this plan."
             return ApprovalResult(
                 accepted=False, message=message, refusal=Refusal.DUPLICATE, remaining=remaining
             )
-        request = self._snapshot(number)
+        request = rows.snapshot(self._store, number)
         if expired:
-            self._notify("expired", request)
+            self._notifier.expired(request)
         if result.accepted:
-            self._notify("approval_recorded", request, approver, result.groups, result.remaining)
+            self._notifier.approval_recorded(request, approver, result.groups, result.remaining)
             if result.complete:
-                self._schedule(self.apply, request.id)
+                self._schedule(Step.APPLY, request.id)
         return result
 
     def _record_approval(
@@ -65,10 +88,10 @@ class DecisionsMixin(WorkflowBase):
         plan_hash: str,
         at: datetime,
     ) -> tuple[ApprovalResult, bool]:
-        with self.store.write() as session:
-            row = self._locked(session, number)
+        with self._store.write() as session:
+            row = rows.locked(session, number)
             if row.required_approvals.keys() != before.required_approvals.keys():
-                member_of = self._members(approver, row.required_approvals)
+                member_of = rows.member_of(self._directory, approver, row.required_approvals)
             votes = repository.current_approvals(session, number, row.approval_round)
             ballot = ballot_of(row, [Vote(v.group, v.approver, v.plan_hash) for v in votes])
             result = decide_approval(ballot, approver, member_of, plan_hash, at)
@@ -90,25 +113,25 @@ class DecisionsMixin(WorkflowBase):
                 ):
                     raise StoreConflict()  # cannot happen under the row lock; undo the vote if it does
             # A click after the window closed expires the request now rather than at the next sweep.
-            expired = result.refusal is Refusal.EXPIRED and self._expire(session, row, at)
+            expired = result.refusal is Refusal.EXPIRED and _expire(session, row, at)
         return result, expired
 
     def _votes(self, number: int) -> list[Vote]:
-        with self.store.read() as session:
+        with self._store.read() as session:
             row = repository.get_request(session, number)
-            rows = repository.current_approvals(session, number, row.approval_round if row else 0)
-        return [Vote(v.group, v.approver, v.plan_hash) for v in rows]
+            votes = repository.current_approvals(session, number, row.approval_round if row else 0)
+        return [Vote(v.group, v.approver, v.plan_hash) for v in votes]
 
     def reject(self, request_id: str | int, approver: str, reason: str) -> RejectionResult:
         """A member of a required group ends the request, with a reason the requester sees."""
-        before, at = self._row(request_id), self.clock.now()
+        before, at = rows.read(self._store, request_id), self._clock.now()
         number = before.id
         assert number is not None
-        member_of = self._members(approver, before.required_approvals)
-        with self.store.write() as session:
-            row = self._locked(session, number)
+        member_of = rows.member_of(self._directory, approver, before.required_approvals)
+        with self._store.write() as session:
+            row = rows.locked(session, number)
             if row.required_approvals.keys() != before.required_approvals.keys():
-                member_of = self._members(approver, row.required_approvals)
+                member_of = rows.member_of(self._directory, approver, row.required_approvals)
             result = decide_rejection(ballot_of(row, []), approver, member_of, reason, at)
             if result.accepted and not T.transition(
                 session,
@@ -123,66 +146,27 @@ class DecisionsMixin(WorkflowBase):
                 result = RejectionResult(
                     False, "This request was decided meanwhile.", Refusal.ALREADY_DECIDED
                 )
-            expired = result.refusal is Refusal.EXPIRED and self._expire(session, row, at)
-        request = self._snapshot(number)
+            expired = result.refusal is Refusal.EXPIRED and _expire(session, row, at)
+        request = rows.snapshot(self._store, number)
         if expired:
-            self._notify("expired", request)
+            self._notifier.expired(request)
         if result.accepted:
-            self._notify("rejected", request, approver, result.reason)
+            self._notifier.rejected(request, approver, result.reason)
         return result
-
-    # Ownership -------------------------------------------------------------------------------
-
-    def transfer(self, request_id: str | int, team: str, actor: str) -> Outcome:
-        """A platform admin hands the live resource `request_id` built (or last changed) to `team`.
-
-        The owner stays when they are in the new team; otherwise the team alone owns it until one
-        of its members changes it. Audited on the request as `resource.transferred`.
-        """
-        row = self._row(request_id)
-        number = row.id
-        assert number is not None
-        name = format_request_id(number)
-        if not self._is_admin(actor):
-            raise NotAllowed(f"Only a platform admin can transfer what {name} built.")
-        members = self.directory.members(ownership.TEAM_GROUP + team)
-        if not members:
-            raise NotAllowed(f"There is no team `{team}` (teams come from the bot's config).")
-        at = self.clock.now()
-        with self.store.write() as session:
-            row = self._locked(session, number)
-            live = repository.get_resource(session, row.stack_name)
-            if live is None or row.action != "apply" or row.state != RequestState.SUCCEEDED:
-                raise NotAllowed(f"{name} did not build a resource that is live now.")
-            if live.owner_team == team:
-                return Outcome(Request.from_row(row), changed=False, message=f"It already belongs to {team}.")
-            owner = live.owner if live.owner in members else None
-            detail = {
-                "stack": row.stack_name,
-                "from_team": live.owner_team,
-                "to_team": team,
-                "from_owner": live.owner,
-                "to_owner": owner,
-            }
-            repository.transfer_resource(session, row.stack_name, team, owner, at)
-            T.record(session, row, "resource.transferred", actor=actor, at=at, detail=detail)
-        request = self._snapshot(number)
-        self._notify("request_updated", request)
-        return Outcome(request, changed=True, message=f"What {name} built now belongs to {team}.")
 
     # Cancel / expire ---------------------------------------------------------------------------
 
     def cancel(self, request_id: str | int, actor: str) -> Outcome:
         """The requester (or a platform admin) withdraws a request that is not applying yet."""
-        row = self._row(request_id)
+        row = rows.read(self._store, request_id)
         number = row.id
         assert number is not None
         name = format_request_id(number)
-        if actor != row.requester and not self._is_admin(actor):
+        if actor != row.requester and actor not in self._policy.admins:
             raise NotAllowed(f"Only <@{row.requester}> or a platform admin can cancel {name}.")
-        at = self.clock.now()
-        with self.store.write() as session:
-            row = self._locked(session, number)
+        at = self._clock.now()
+        with self._store.write() as session:
+            row = rows.locked(session, number)
             if row.state == RequestState.CANCELLED:
                 return Outcome(Request.from_row(row), changed=False, message=f"{name} was already cancelled.")
             if row.state not in T.CANCELLABLE:
@@ -190,36 +174,37 @@ class DecisionsMixin(WorkflowBase):
             error = f"Cancelled by <@{actor}>."
             if not T.transition(session, row, T.CANCELLED, actor=actor, at=at, error=error, finished_at=at):
                 return Outcome(Request.from_row(row), changed=False, message=f"{name} changed meanwhile.")
-        request = self._snapshot(number)
-        self._notify("cancelled", request, actor)
+        request = rows.snapshot(self._store, number)
+        self._notifier.cancelled(request, actor)
         return Outcome(request, changed=True, message=f"{name} is cancelled.")
 
     def expire_due(self, now: datetime | None = None) -> list[Request]:
         """Requests whose approval window has closed become `expired` (run by a schedule)."""
-        at = now or self.clock.now()
-        with self.store.read() as session:
+        at = now or self._clock.now()
+        with self._store.read() as session:
             due = [r.id for r in repository.due_for_expiry(session, at) if r.id is not None]
         expired = []
         for number in due:
-            with self.store.write() as session:
-                row = self._locked(session, number)
-                moved = is_expired(row.approvals_expire_at, at) and self._expire(session, row, at)
+            with self._store.write() as session:
+                row = rows.locked(session, number)
+                moved = is_expired(row.approvals_expire_at, at) and _expire(session, row, at)
             if moved:
-                request = self._snapshot(number)
-                self._notify("expired", request)
+                request = rows.snapshot(self._store, number)
+                self._notifier.expired(request)
                 expired.append(request)
         return expired
 
-    def _expire(self, session: Session, row: RequestRow, at: datetime) -> bool:
-        return T.transition(
-            session,
-            row,
-            T.EXPIRED,
-            actor=BOT_ACTOR,
-            at=at,
-            error="No decision before the approval window closed.",
-            finished_at=at,
-        )
+
+def _expire(session: Session, row: RequestRow, at: datetime) -> bool:
+    return T.transition(
+        session,
+        row,
+        T.EXPIRED,
+        actor=BOT_ACTOR,
+        at=at,
+        error="No decision before the approval window closed.",
+        finished_at=at,
+    )
 
 
 def ballot_of(row: RequestRow, votes: list[Vote]) -> Ballot:

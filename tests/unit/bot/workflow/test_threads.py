@@ -5,11 +5,11 @@ import threading
 
 import pytest
 
-from bot.workflow import BackgroundWorker
+from bot.workflow import ThreadPool
 
 
 def test_drain_waits_for_work_that_work_submitted() -> None:
-    worker = BackgroundWorker(max_workers=2)
+    worker = ThreadPool(max_workers=2)
     done: list[str] = []
 
     def apply() -> None:
@@ -28,13 +28,13 @@ def test_drain_waits_for_work_that_work_submitted() -> None:
 
 
 def test_an_exception_in_the_background_is_logged_and_kept(caplog: pytest.LogCaptureFixture) -> None:
-    worker = BackgroundWorker(max_workers=1)
+    worker = ThreadPool(max_workers=1)
 
     def boom() -> None:
         raise RuntimeError("engine on fire")
 
     try:
-        with caplog.at_level(logging.ERROR, logger="bot.workflow.worker"):
+        with caplog.at_level(logging.ERROR, logger="bot.workflow.threads"):
             future = worker.submit(boom)
             worker.drain(10)
         assert isinstance(future.exception(), RuntimeError)
@@ -45,7 +45,7 @@ def test_an_exception_in_the_background_is_logged_and_kept(caplog: pytest.LogCap
 
 
 def test_drain_gives_up_after_its_timeout() -> None:
-    worker = BackgroundWorker(max_workers=1)
+    worker = ThreadPool(max_workers=1)
     release = threading.Event()
     try:
         worker.submit(release.wait, 10)

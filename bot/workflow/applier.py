@@ -1,0 +1,278 @@
+"""Applying approved requests under the stack lock; going back for approvals when the plan changed.
+
+An apply is three steps, each its own transaction: `_start` (approved -> applying, a run row),
+`_run` (the engine, outside any transaction), `_finish` (succeeded or failed, the resource's
+new owner or its end). Then the thread is told, and secret outputs go to whoever may have them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.clock import Clock
+from bot.store import RequestRow, Store, repository
+from bot.workflow import ownership, rows
+from bot.workflow import transitions as T
+from bot.workflow.locks import StackLocks
+from bot.workflow.model import BOT_ACTOR, Request, RequestState, Step, format_request_id
+from bot.workflow.planner import Previewer, enter_decision, tell_decision, user_message
+from bot.workflow.plans import plan_change, plan_facts
+from bot.workflow.ports import Directory, Rulebook, Runner, WorkflowPolicy
+from bot.workflow.rows import Process
+from bot.workflow.safe_notifier import SafeNotifier
+from intents.intent import Intent
+from provisioners.plan import Plan
+from rulebook import ResourceFacts
+
+log = logging.getLogger("bot.workflow")
+
+
+@dataclass(frozen=True)
+class _Started:
+    """An apply that has begun: the request as it entered `applying`, and its run."""
+
+    request: Request
+    run_id: int
+    kind: str  # "up" or "destroy"
+
+
+@dataclass(frozen=True)
+class _Applied:
+    outputs: dict[str, Any] = field(default_factory=dict)
+    secrets: Mapping[str, Any] = field(default_factory=dict)
+    summary: Mapping[str, int] = field(default_factory=dict)
+
+
+_NOTHING = object()
+
+
+class _NewProgress:
+    """Passes engine progress on to the thread; only what is new, as the engine repeats itself."""
+
+    def __init__(self, notifier: SafeNotifier, request: Request) -> None:
+        self._notifier = notifier
+        self._request = request
+        self._last: object = _NOTHING
+
+    def __call__(self, event: Any) -> None:
+        if self._last is not _NOTHING and self._last == event:
+            return
+        self._last = event
+        self._notifier.progress(self._request, event)
+
+
+class Applier:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        rulebook: Rulebook,
+        runner: Runner,
+        directory: Directory,
+        clock: Clock,
+        notifier: SafeNotifier,
+        policy: WorkflowPolicy,
+        locks: StackLocks,
+        previewer: Previewer,
+        process: Process,
+    ) -> None:
+        self._store = store
+        self._rulebook = rulebook
+        self._runner = runner
+        self._directory = directory
+        self._clock = clock
+        self._notifier = notifier
+        self._policy = policy
+        self._locks = locks
+        self._previewer = previewer
+        self._process = process
+
+    def apply(self, request_id: str | int) -> Request:
+        """Take the stack lock, re-preview, then apply (or go back for approvals if the plan changed).
+
+        Does nothing unless the request is `approved`, so a retried or doubled call is harmless.
+        When another request holds the stack, this one stays approved and waits; it is started
+        again when the holder lets go (with an executor).
+        """
+        row = rows.read(self._store, request_id)
+        number = row.id
+        assert number is not None
+        if row.state != RequestState.APPROVED:
+            return Request.from_row(row)
+        row, taken = self._locks.take(number, {RequestState.APPROVED}, Step.APPLY)
+        if not taken:
+            return Request.from_row(row)
+        try:
+            return self.apply_locked(number)
+        finally:
+            self._locks.release(row.stack_name, number)
+
+    def apply_locked(self, number: int, fresh: Plan | None = None) -> Request:
+        """With the stack lock held. `fresh`: a plan previewed under this same lock (no re-preview)."""
+        row = rows.read(self._store, number)
+        if row.state != RequestState.APPROVED:
+            return Request.from_row(row)
+        intent = Intent.model_validate(row.intent)
+        plan = fresh or self._previewer.preview(row, intent)
+        if plan is None:
+            return rows.snapshot(self._store, number)
+        # A changed plan, or owners who changed since the decision (someone else created or took the
+        # resource meanwhile), void the approvals: the request is decided again on the facts of now.
+        owners_changed = rows.resource_facts(self._store, row.stack_name) != ownership.loaded(row.resource)
+        if (plan.plan_hash != row.plan_hash or owners_changed) and self._replan(
+            number, intent, plan
+        ) is not RequestState.APPROVED:
+            return rows.snapshot(self._store, number)
+        started = self._start(number)
+        if isinstance(started, Request):
+            return started
+        try:
+            applied = self._run(started, intent)
+        except Exception as exc:
+            return self._fail(started, exc)
+        return self._finish(started, applied)
+
+    def _start(self, number: int) -> _Started | Request:
+        """approved -> applying, and the run; the request as it is when it moved on meanwhile."""
+        at = self._clock.now()
+        with self._store.write() as session:
+            row = rows.locked(session, number)
+            if not T.transition(session, row, T.APPLY_STARTED, actor=BOT_ACTOR, at=at, apply_started_at=at):
+                return Request.from_row(row)
+            kind = "destroy" if row.action == "destroy" else "up"
+            run_id = repository.start_run(session, self._process.run(number, kind, at))
+        return _Started(Request.from_row(row), run_id, kind)
+
+    def _run(self, started: _Started, intent: Intent) -> _Applied:
+        progress = _NewProgress(self._notifier, started.request)
+        if started.kind == "destroy":
+            return _Applied(summary=self._runner.destroy(intent, on_progress=progress).summary)
+        result = self._runner.up(intent, on_progress=progress)
+        return _Applied(dict(result.outputs), result.secret_outputs, result.summary)
+
+    def _fail(self, started: _Started, exc: Exception) -> Request:
+        message = user_message(exc)
+        log.exception("%s of %s failed", started.kind, started.request.id)
+        at = self._clock.now()
+        with self._store.write() as session:
+            repository.finish_run(session, started.run_id, at, "failed", error=message)
+            row = rows.locked(session, started.request.number)
+            T.transition(session, row, T.APPLY_FAILED, actor=BOT_ACTOR, at=at, error=message, finished_at=at)
+        request = rows.snapshot(self._store, started.request.number)
+        self._notifier.failed(request, message)
+        return request
+
+    def _finish(self, started: _Started, applied: _Applied) -> Request:
+        number = started.request.number
+        at = self._clock.now()
+        with self._store.write() as session:
+            repository.finish_run(
+                session,
+                started.run_id,
+                at,
+                "succeeded",
+                plan_hash=started.request.plan_hash,
+                summary=dict(applied.summary),
+            )
+            row = rows.locked(session, number)
+            T.transition(
+                session,
+                row,
+                T.SUCCEEDED,
+                actor=BOT_ACTOR,
+                at=at,
+                detail={"outputs": sorted(applied.outputs), "secret_outputs": sorted(applied.secrets)},
+                outputs=applied.outputs,
+                finished_at=at,
+                error=None,
+            )
+            touched = _destroyed(session, row, at) if row.action == "destroy" else _changed(session, row, at)
+            live = ownership.facts_of(repository.get_resource(session, row.stack_name))
+        request = rows.snapshot(self._store, number)
+        self._notifier.succeeded(request, applied.outputs)
+        for target in touched:
+            self._notifier.request_updated(rows.snapshot(self._store, target))
+        if applied.secrets:
+            self._hand_over_secrets(request, live, applied.secrets)
+        return request
+
+    def _hand_over_secrets(self, request: Request, live: ResourceFacts, secrets: Mapping[str, Any]) -> None:
+        """Secret outputs go to the requester only when the resource is theirs or their team's;
+        otherwise to its owner, and the requester is told why they got none."""
+        group = ownership.owners_group(live)
+        owners = self._directory.members(group) if group else frozenset()
+        recipient = ownership.secret_recipient(request.requester, live, owners)
+        if recipient is not None:
+            self._notifier.deliver_secrets(recipient, request, secrets)
+        if recipient != request.requester:
+            log.info("secrets of %s withheld from %s (owned by %s)", request.id, request.requester, group)
+            self._notifier.secrets_withheld(request, recipient)
+
+    def _replan(self, number: int, intent: Intent, plan: Plan) -> RequestState:
+        """The re-preview differs from the approved plan: void the approvals and decide again."""
+        row = rows.read(self._store, number)
+        old = None if row.plan is None else Plan.model_validate(row.plan)
+        change = plan_change(old, plan)
+        at = self._clock.now()
+        resource = rows.resource_facts(self._store, row.stack_name)
+        decision = self._rulebook.evaluate(
+            intent,
+            Request.from_row(row).actor,
+            at,
+            action=rows.action_of(row),
+            plan=plan_facts(plan),
+            resource=resource,
+        )
+        with self._store.write() as session:
+            row = rows.locked(session, number)
+            if row.state != RequestState.APPROVED:
+                return RequestState(row.state)
+            if change.old_hash == change.new_hash:
+                reason = "the resource's owners changed since the approvals were given"
+            else:
+                reason = f"plan changed from {(change.old_hash or '')[:12]} to {change.new_hash[:12]}"
+            voided = repository.void_approvals(session, number, row.approval_round, at, reason)
+            state = enter_decision(
+                session,
+                row,
+                decision,
+                at,
+                replanned=True,
+                resource=resource,
+                policy=self._policy,
+                values={"plan": plan.model_dump(mode="json"), "plan_hash": plan.plan_hash, "planned_at": at},
+                extra={"voided": voided, "old_hash": change.old_hash, "change": change.lines()},
+            )
+        request = rows.snapshot(self._store, number)
+        if state is not RequestState.APPROVED or voided:
+            self._notifier.approvals_voided(request, change)
+        tell_decision(self._notifier, request, plan, decision, state)
+        return state
+
+
+def _destroyed(session: Session, row: RequestRow, at: datetime) -> list[int]:
+    """A destroy succeeded: the requests that built the stack say so; the resource is gone."""
+    assert row.id is not None
+    touched = repository.mark_destroyed(session, row.stack_name, row.id, at)
+    repository.resource_destroyed(session, row.stack_name)
+    for target in touched:
+        target_row = rows.locked(session, target)
+        detail = {"by": format_request_id(row.id)}
+        T.record(session, target_row, "request.destroyed", actor=row.requester, at=at, detail=detail)
+    return list(touched)
+
+
+def _changed(session: Session, row: RequestRow, at: datetime) -> list[int]:
+    """An apply succeeded: the resource is this request's now; the one it replaces is superseded."""
+    assert row.id is not None
+    superseded = repository.resource_changed(session, row, at)
+    if superseded is None:
+        return []
+    repository.update_request(session, superseded, at, superseded_by=row.id)
+    return [superseded]

@@ -1,0 +1,76 @@
+"""How every part of the workflow reads a request row, and what it records about this process.
+
+Reads return committed rows; `locked` is for inside a write transaction. Nothing here decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.errors import RequestNotFound
+from bot.store import RequestRow, RunRow, Store, repository
+from bot.workflow import ownership
+from bot.workflow.model import Request, format_request_id, parse_request_id
+from bot.workflow.ports import Directory
+from rulebook import Action, ResourceFacts
+
+
+def read(store: Store, request_id: str | int) -> RequestRow:
+    number = parse_request_id(request_id)
+    with store.read() as session:
+        row = repository.get_request(session, number)
+    if row is None:
+        raise RequestNotFound(format_request_id(number))
+    return row
+
+
+def snapshot(store: Store, number: int) -> Request:
+    return Request.from_row(read(store, number))
+
+
+def locked(session: Session, number: int) -> RequestRow:
+    """The row, locked until the transaction ends (FOR UPDATE; SQLite has BEGIN IMMEDIATE)."""
+    row = repository.get_request(session, number, for_update=True)
+    if row is None:
+        raise RequestNotFound(format_request_id(number))
+    return row
+
+
+def resource_facts(store: Store, stack_name: str) -> ResourceFacts:
+    """Who owns the live resource now (the rulebook's `resource`)."""
+    with store.read() as session:
+        return ownership.facts_of(repository.get_resource(session, stack_name))
+
+
+def action_of(row: RequestRow) -> Action:
+    return "destroy" if row.action == "destroy" else "apply"
+
+
+def member_of(directory: Directory, user: str, groups: Iterable[str]) -> set[str]:
+    """The groups among `groups` that `user` is in (asks the directory, maybe Slack)."""
+    return {group for group in groups if user in directory.members(group)}
+
+
+@dataclass(frozen=True)
+class Process:
+    """This process, as stack locks and runs record it. `token` tells this process's locks from
+    those of an earlier process with the same host and pid (a restarted container)."""
+
+    hostname: str
+    pid: int
+    token: str
+
+    def run(self, number: int, kind: str, at: datetime) -> RunRow:
+        """A run of the engine for request `number`, started now by this process."""
+        return RunRow(
+            request_id=number,
+            kind=kind,
+            outcome="running",
+            hostname=self.hostname,
+            pid=self.pid,
+            started_at=at,
+        )
