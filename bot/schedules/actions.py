@@ -8,13 +8,13 @@ security approves again. Snooze hides the finding for a while; the sweep brings 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Collection
 from datetime import timedelta
 
 from bot.clock import Clock, format_utc
 from bot.errors import NotAllowed, WorkflowError
 from bot.schedules.accept import propose
+from bot.schedules.drift import SafeDriftNotifier
 from bot.schedules.errors import FindingClosed
 from bot.schedules.findings import Finding, FindingStore, FollowUp
 from bot.schedules.ports import DriftNotifier
@@ -22,8 +22,6 @@ from bot.workflow import Request, Workflow
 from intents.catalog import Catalog
 from intents.intent import Intent
 from rulebook import Actor
-
-log = logging.getLogger("bot.schedules.drift")
 
 SNOOZE = timedelta(days=7)
 
@@ -46,7 +44,7 @@ class DriftActions:
         self._findings = findings
         self._workflow = workflow
         self._catalog = catalog
-        self._notifier = notifier
+        self._notifier = SafeDriftNotifier(notifier)
         self._clock = clock
         self._actor_of = actor_of
         self._channel = channel
@@ -64,7 +62,7 @@ class DriftActions:
         if proposal.intent is None:
             now = self._clock.now()
             self._findings.note(finding.id, user, "accept_refused", {"reasons": list(proposal.reasons)}, now)
-            self._notify(self._notifier.accept_refused, finding, request, proposal.reasons, user)
+            self._notifier.accept_refused(finding, request, proposal.reasons, user)
             return "This drift cannot be accepted: " + " ".join(proposal.reasons)
         return self._follow_up(finding, request, user, "accept", proposal.intent, proposal.changes)
 
@@ -78,7 +76,7 @@ class DriftActions:
         finding, moved = self._findings.snooze(finding.id, user, now + SNOOZE, now)
         if not moved:
             return self._busy(finding)
-        self._notify(self._notifier.snoozed, finding, request, user)
+        self._notifier.snoozed(finding, request, user)
         until = format_utc(finding.snoozed_until)
         return f"Snoozed until {until}; if the drift is still there then, it is posted again."
 
@@ -116,7 +114,7 @@ class DriftActions:
             # Denied by the intent-stage rules at once: the finding is open again, with the reason.
             self._findings.abandon_follow_up(finding.id, user, opened.error or "denied", self._clock.now())
             return f"{opened.id} was not accepted: {opened.error or 'denied by the rulebook'}"
-        self._notify(self._notifier.follow_up_opened, taken, request, opened, user)
+        self._notifier.follow_up_opened(taken, request, opened, user)
         verb = "Reconcile" if kind == "reconcile" else "Accept"
         detail = f" ({'; '.join(changes)})" if changes else ""
         return (
@@ -142,10 +140,3 @@ class DriftActions:
             follow_up = finding.follow_up_request_id or "a request"
             return f"{follow_up} is already dealing with this drift ({finding.follow_up})."
         return f"This drift is {finding.state} now; nothing changed."
-
-    @staticmethod
-    def _notify(method: Callable[..., object], *args: object) -> None:
-        try:
-            method(*args)
-        except Exception:
-            log.exception("drift notifier %s failed", getattr(method, "__name__", method))

@@ -10,11 +10,10 @@ per stack per run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import col, select
 
@@ -25,6 +24,7 @@ from bot.schedules.findings import Finding, FindingStore, Observation
 from bot.schedules.ports import CheckFailure, DriftNotifier, DriftRunner
 from bot.store import RequestRow, Store, repository
 from bot.workflow import Request, RequestState, format_request_id, parse_request_id
+from bot.workflow.safe_notifier import safely
 from provisioners.errors import ProvisionerError, StackBusy
 from provisioners.plan import DriftReport
 
@@ -47,6 +47,46 @@ class DriftSweep:
     busy: tuple[str, ...] = ()
 
 
+class SafeDriftNotifier:
+    """The drift notifier as the check-ins and the buttons call it: a failure is logged and
+    swallowed (the finding is committed already), never raised.
+
+    `drift_found` says where it posted, or None when the post failed, so the next sweep posts it
+    again; a notifier that posted without saying where gives (None, None).
+    """
+
+    def __init__(self, notifier: DriftNotifier) -> None:
+        self._notifier = notifier
+
+    def drift_found(
+        self, finding: Finding, request: Request, note: str | None
+    ) -> tuple[str, str] | tuple[None, None] | None:
+        try:
+            posted = self._notifier.drift_found(finding, request, note)
+        except Exception:
+            log.exception("notifier %s failed", self._notifier.drift_found.__qualname__)
+            return None
+        return (None, None) if posted is None else posted
+
+    def drift_resolved(self, finding: Finding, request: Request) -> None:
+        safely(log, self._notifier.drift_resolved, finding, request)
+
+    def follow_up_opened(self, finding: Finding, request: Request, follow_up: Request, actor: str) -> None:
+        safely(log, self._notifier.follow_up_opened, finding, request, follow_up, actor)
+
+    def accept_refused(self, finding: Finding, request: Request, reasons: Sequence[str], actor: str) -> None:
+        safely(log, self._notifier.accept_refused, finding, request, reasons, actor)
+
+    def snoozed(self, finding: Finding, request: Request, actor: str) -> None:
+        safely(log, self._notifier.snoozed, finding, request, actor)
+
+    def drift_checks_failing(self, failures: Sequence[CheckFailure]) -> None:
+        safely(log, self._notifier.drift_checks_failing, failures)
+
+    def drift_checks_recovered(self) -> None:
+        safely(log, self._notifier.drift_checks_recovered)
+
+
 @dataclass(frozen=True)
 class _Checked:
     request: Request
@@ -67,7 +107,7 @@ class DriftChecker:
     ) -> None:
         self._store = store
         self._runner = runner
-        self._notifier = notifier
+        self._notifier = SafeDriftNotifier(notifier)
         self._clock = clock
         self._concurrency = max(1, concurrency)
         self.findings = FindingStore(store)
@@ -177,12 +217,12 @@ class DriftChecker:
             return False
         request = self._request(finding)
         if observation.kind == "resolved":
-            self._notify(self._notifier.drift_resolved, finding, request)
+            self._notifier.drift_resolved(finding, request)
             return True
-        posted = self._notify(self._notifier.drift_found, finding, request, observation.note)
+        posted = self._notifier.drift_found(finding, request, observation.note)
         if posted is None:
             return False  # not marked reported: the next sweep posts it again
-        channel, ts = posted if isinstance(posted, tuple) else (None, None)
+        channel, ts = posted
         self.findings.mark_reported(finding.id, channel, ts, now)
         return True
 
@@ -192,23 +232,13 @@ class DriftChecker:
         if failures:
             detail = {"failures": [{"stack": f.stack, "message": f.message} for f in failures]}
             if self._alerts.raise_(ALERT_KEY, detail, now):
-                self._notify(self._notifier.drift_checks_failing, failures)
+                self._notifier.drift_checks_failing(failures)
         elif full_sweep and self._alerts.clear(ALERT_KEY, now):
             # Only a full sweep without failures shows the checks work again, not a check of one stack.
-            self._notify(self._notifier.drift_checks_recovered)
+            self._notifier.drift_checks_recovered()
 
     def _request(self, finding: Finding) -> Request:
         with self._store.read() as session:
             row = repository.get_request(session, parse_request_id(finding.request_id))
         assert row is not None  # a foreign key keeps it
         return Request.from_row(row)
-
-    @staticmethod
-    def _notify(method: Callable[..., Any], *args: Any) -> Any:
-        """Returns the method's result, True for a None result, None when it failed (logged)."""
-        try:
-            result = method(*args)
-        except Exception:
-            log.exception("drift notifier %s failed", getattr(method, "__name__", method))
-            return None
-        return True if result is None else result

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.schedules import DriftError
-from bot.schedules.drift import GENERIC_FAILURE, DriftChecker
+from bot.schedules.drift import GENERIC_FAILURE, DriftChecker, SafeDriftNotifier
 from bot.store import StackLockRow, Store, repository
 from bot.workflow import Workflow
 from intents import Catalog
@@ -238,3 +239,25 @@ def _eventually(predicate: object, timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+def test_every_drift_notice_that_fails_is_logged_and_swallowed(caplog: pytest.LogCaptureFixture) -> None:
+    class Down:
+        def __getattr__(self, name: str) -> object:
+            def fail(*args: object) -> None:
+                raise RuntimeError(f"slack is down ({name})")
+
+            return fail
+
+    safe = SafeDriftNotifier(Down())
+    finding, request = object(), object()
+    with caplog.at_level(logging.ERROR, logger="bot.schedules.drift"):
+        assert safe.drift_found(finding, request, None) is None
+        safe.drift_resolved(finding, request)
+        safe.follow_up_opened(finding, request, request, "U1")
+        safe.accept_refused(finding, request, ["no"], "U1")
+        safe.snoozed(finding, request, "U1")
+        safe.drift_checks_failing([])
+        safe.drift_checks_recovered()
+    failed = [str(r.exc_info[1]) for r in caplog.records if r.exc_info and r.exc_info[1] is not None]
+    assert len(failed) == 7 and all(message.startswith("slack is down") for message in failed)
