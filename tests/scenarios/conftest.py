@@ -74,10 +74,12 @@ class Scenario:
 
     def latest_request_id(self, count: int = 1) -> str:
         """The newest request, once `count` requests exist (the listener stores it after its ack)."""
-        requests = self.wait_for(
-            lambda: self.bot.workflow.list_for("U0REQ", "all", limit=100)[:count] or None
-        )
-        return requests[0].id
+
+        def enough() -> list[Request] | None:
+            found = self.bot.workflow.list_for("U0REQ", "all", limit=100)
+            return found if len(found) >= count else None
+
+        return self.wait_for(enough)[0].id
 
     def wait_state(self, request_id: str, *states: RequestState, timeout: float = 180.0) -> Request:
         """Wait until the request reaches one of `states` (any final or waiting state by default)."""

@@ -122,11 +122,11 @@ def test_after_a_restart_the_same_messages_are_updated_and_the_old_ask_still_app
 
 
 def test_another_teams_change_is_asked_of_the_owners_in_the_thread(scenario: Scenario) -> None:
-    scenario.driver.slash_command("request postgres-database ledger env=staging size=small", user="U0REQ")
+    scenario.driver.slash_command("request postgres-database journal env=staging size=small", user="U0REQ")
     built = scenario.settled_request()
     assert built.state is RequestState.SUCCEEDED, built.error
 
-    scenario.driver.slash_command("request postgres-database ledger env=staging size=medium", user="U0SEC1")
+    scenario.driver.slash_command("request postgres-database journal env=staging size=medium", user="U0SEC1")
     change = scenario.wait_state(scenario.latest_request_id(2))
     scenario.settle()
     change = scenario.bot.workflow.get(change.id)
@@ -134,7 +134,7 @@ def test_another_teams_change_is_asked_of_the_owners_in_the_thread(scenario: Sce
     assert change.state is RequestState.AWAITING_APPROVAL
     assert change.required_approvals == {"team:payments": 1}
     thread = scenario.thread_of(change.id)
-    owned = f"changes {built.id}'s `ledger`, owned by payments (<@U0REQ>)"
+    owned = f"changes {built.id}'s `journal`, owned by payments (<@U0REQ>)"
     assert owned in thread[0].all_text
     ask = next(m for m in thread if m.find_element("approve"))
     assert "team:payments" in ask.all_text and "<@U0DEV2>" in ask.all_text and "<@U0REQ>" in ask.all_text
@@ -150,7 +150,7 @@ def test_another_teams_change_is_asked_of_the_owners_in_the_thread(scenario: Sce
 
 def test_a_misspelt_request_offers_the_form_prefilled_with_what_was_understood(scenario: Scenario) -> None:
     response = scenario.driver.slash_command(
-        "request postgres-databse ledger env=staging size=medium", user="U0REQ"
+        "request postgres-databse journal env=staging size=medium", user="U0REQ"
     )
 
     # The answer is the ack's body: what Slack shows the user in place, as an ephemeral.
@@ -161,5 +161,5 @@ def test_a_misspelt_request_offers_the_form_prefilled_with_what_was_understood(s
     modal = scenario.wait_for(lambda: (scenario.slack.views_for("U0REQ") or [None])[-1])
     assert "postgres-database" in modal.all_text
     fields = json.dumps(modal.blocks)
-    assert '"initial_value": "ledger"' in fields and "medium" in fields
+    assert '"initial_value": "journal"' in fields and "medium" in fields
     assert scenario.bot.workflow.list_for("U0REQ", "all", limit=10) == []  # nothing stored

@@ -40,7 +40,9 @@ from tests.support.fake_runner import FakeRunner
 from tests.unit.bot.workflow.conftest import RecordingNotifier
 
 TEAMS = {"payments": {"U_RILEY", "U_PAY2"}, "search": {"U_DANA", "U_SEC2"}, "platform": {"U_ADMIN"}}
-GROUPS = {"security": {"U_SEC1", "U_SEC2"}, "oncall": {"U_ADMIN"}}
+# Every group has two members: a group of one cannot approve its own member's request (a
+# configuration the rulebook cannot see; the model test found it with on-call after hours).
+GROUPS = {"security": {"U_SEC1", "U_SEC2"}, "oncall": {"U_ADMIN", "U_PAY2"}}
 PEOPLE = ("U_RILEY", "U_PAY2", "U_DANA", "U_NOBODY", "U_SEC1", "U_SEC2", "U_ADMIN")
 TARGETS = (("postgres-database", "billing"), ("service", "checkout"))
 # Records that are not state changes: they keep the state as it was.

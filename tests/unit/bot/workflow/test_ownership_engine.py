@@ -40,7 +40,7 @@ def owned_workflow(
     postgres_server: PostgresServer,
 ) -> Workflow:
     with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS billing_prod")
+        conn.execute("DROP DATABASE IF EXISTS takeover_prod")
     directory.groups.update(TEAMS)
     settings = RunnerSettings(
         state_dir=tmp_path / "state",
@@ -70,7 +70,7 @@ def test_another_teams_database_needs_its_owners_and_its_password_stays_with_the
     owned_workflow: Workflow, catalog: Catalog, notifier: RecordingNotifier
 ) -> None:
     wf = owned_workflow
-    intent = catalog.build_intent("postgres-database", {"name": "billing", "env": "prod"})
+    intent = catalog.build_intent("postgres-database", {"name": "takeover", "env": "prod"})
     rileys = wf.submit(intent, RILEY, "C")
     wf.plan(rileys.id)
     assert _approve_all(wf, rileys.id, "U_SEC1") is RequestState.SUCCEEDED
