@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from intents.catalog import Catalog, GoldenPath, NamedPattern, ParamSpec, ParamType
 from intents.errors import GivenValue, Problem
 from intents.intent import Intent, format_value
+from intents.text import unescape_entities
 from intents.values import (
     BadValue,
     RawValue,
@@ -171,7 +172,8 @@ def _as_form_value(spec: ParamSpec, value: str | Sequence[str], pattern: NamedPa
 
 def _reference_id(reference: Reference, text: str, pattern: NamedPattern | None) -> str | None:
     try:
-        found = resolve_reference(reference, text)
+        # Values that went through a Slack message (a button's value) may come back escaped.
+        found = resolve_reference(reference, unescape_entities(text))
     except BadValue:
         return None
     return found if pattern is None or re.fullmatch(pattern.regex, found) else None

@@ -119,47 +119,76 @@ def tokenize(text: str) -> list[Token]:
         chars: list[str] = []
         key: str | None = None
         at_value_start = True
-        while i < n and not text[i].isspace():
-            char = text[i]
-            if at_value_start and char in OPENERS:
-                opened_at = i
-                closers = DOUBLE_QUOTES if char in DOUBLE_QUOTES else SINGLE_QUOTES
-                i, quoted, closed = _read_quoted(text, i + 1, closers)
-                chars.append(quoted)
-                if not closed:
-                    problems.append(
-                        Problem(
-                            code=ProblemCode.BAD_SYNTAX,
-                            message=f"The quote {char} at position {opened_at + 1} is never closed; "
-                            "end the value with a matching quote.",
-                            given=shorten(text[start:]),
-                            position=opened_at,
+        while True:
+            while i < n and not text[i].isspace():
+                char = text[i]
+                if at_value_start and char in OPENERS:
+                    opened_at = i
+                    closers = DOUBLE_QUOTES if char in DOUBLE_QUOTES else SINGLE_QUOTES
+                    i, quoted, closed = _read_quoted(text, i + 1, closers)
+                    chars.append(quoted)
+                    if not closed:
+                        problems.append(
+                            Problem(
+                                code=ProblemCode.BAD_SYNTAX,
+                                message=f"The quote {char} at position {opened_at + 1} is never closed; "
+                                "end the value with a matching quote.",
+                                given=shorten(text[start:]),
+                                position=opened_at,
+                            )
                         )
-                    )
+                    at_value_start = False
+                    continue
                 at_value_start = False
-                continue
+                markup = SLACK_MARKUP.match(text, i) if char == "<" else None
+                if markup is not None:
+                    chars.append(markup.group())
+                    i = markup.end()
+                    continue
+                entity = _ENTITY.match(text, i) if char == "&" else None
+                if entity is not None:
+                    chars.append(ENTITIES[entity.group()])
+                    i = entity.end()
+                    continue
+                if char == "=" and key is None:
+                    key = "".join(chars)
+                    chars = []
+                    at_value_start = True
+                else:
+                    chars.append(char)
+                i += 1
+            glue = _glue(text, i, after_mention=key is not None and _ends_in_mention(chars))
+            if glue is None:
+                break
+            i, joiner = glue
+            chars.append(joiner)
             at_value_start = False
-            markup = SLACK_MARKUP.match(text, i) if char == "<" else None
-            if markup is not None:
-                chars.append(markup.group())
-                i = markup.end()
-                continue
-            entity = _ENTITY.match(text, i) if char == "&" else None
-            if entity is not None:
-                chars.append(ENTITIES[entity.group()])
-                i = entity.end()
-                continue
-            if char == "=" and key is None:
-                key = "".join(chars)
-                chars = []
-                at_value_start = True
-            else:
-                chars.append(char)
-            i += 1
         tokens.append(Token(value="".join(chars), key=key, start=start, raw=text[start:i]))
     if problems:
         raise IntentError(problems)
     return tokens
+
+
+def _glue(text: str, i: int, *, after_mention: bool) -> tuple[int, str] | None:
+    """Where a word goes on past the whitespace at `i`, and with what: before a comma (Slack's
+    client puts a space after a picked mention, so `@dana , @riley` is typed), and from one picked
+    mention to the next (`owners=@dana @riley`), read as a list. None: the word ends here."""
+    j = i
+    while j < len(text) and text[j].isspace():
+        j += 1
+    if j == i or j == len(text):
+        return None
+    if text[j] == ",":
+        return j, ""
+    markup = SLACK_MARKUP.match(text, j)
+    if after_mention and markup is not None and markup.group().startswith(("<@", "<#")):
+        return j, ","
+    return None
+
+
+def _ends_in_mention(chars: list[str]) -> bool:
+    # Markup is appended whole, so a mention is one multi-character piece.
+    return bool(chars) and len(chars[-1]) > 2 and chars[-1].startswith(("<@", "<#"))
 
 
 def _read_quoted(text: str, i: int, closers: str) -> tuple[int, str, bool]:

@@ -110,7 +110,9 @@ class SandboxApi:
     # -- acting ---------------------------------------------------------------------------------
 
     def command(self, user: str, channel: str, text: str) -> dict[str, Any]:
-        """A slash command typed in the composer, e.g. `/platform request ...`."""
+        """A slash command typed in the composer, e.g. `/platform request ...`, as a Slack client
+        sends it: `&`, `<`, `>` as entities, a person picked from @-autocomplete as `<@U123|name>`
+        (the driver then does what Slack's servers do with it; see bot.slack_emulator.escaping)."""
         self._person(user)
         command, _, rest = text.strip().partition(" ")
         if command != self.driver.command:

@@ -262,23 +262,28 @@ function wireLinks() {
 
 function fillComposer(text) {
   const input = $("composer-input");
-  input.value = text;
+  setDraft(input, text, []);
   input.focus();
   input.setSelectionRange(text.length, text.length);
 }
 
 // `/platform ...` goes out as a slash command (channel = the open one); anything else is a message.
+// Either way the text goes the way a Slack client sends it (wireText): picked people as mentions.
 async function send(input, threadTs) {
+  const draft = draftOf(input);
   const text = input.value.trim();
   if (!text || ui.view.kind !== "channel") return;
   const channel = threadTs ? ui.thread.channel : ui.view.id;
-  ui.history.push(text);
+  const entry = { value: input.value, mentions: draft.mentions };
+  ui.history.push(entry);
   ui.historyAt = ui.history.length;
-  input.value = "";
+  closeMenu(input);
+  setDraft(input, "", []);
+  const wire = wireText(entry.value, entry.mentions).trim();
   const done = text.startsWith("/")
-    ? await act(api("/api/command", { channel, text }))
-    : await act(api("/api/message", { channel, text, thread_ts: threadTs || null }));
-  if (!done) input.value = text; // refused: give the text back to fix
+    ? await act(api("/api/command", { channel, text: wire }))
+    : await act(api("/api/message", { channel, text: wire, thread_ts: threadTs || null }));
+  if (!done) setDraft(input, entry.value, entry.mentions); // refused: give the text back to fix
 }
 
 function wireComposer(form, input, threadTs) {
@@ -287,15 +292,212 @@ function wireComposer(form, input, threadTs) {
     send(input, threadTs());
   });
   input.addEventListener("keydown", (e) => {
+    if (menuKey(input, e)) return;
     if (e.key === "Enter" && !e.shiftKey) {
       e.preventDefault();
       send(input, threadTs());
     } else if (e.key === "ArrowUp" && !input.value && ui.history.length) {
       e.preventDefault();
       ui.historyAt = Math.max(0, ui.historyAt - 1);
-      input.value = ui.history[ui.historyAt];
+      const entry = ui.history[ui.historyAt];
+      setDraft(input, entry.value, entry.mentions);
     }
   });
+  input.addEventListener("input", () => {
+    trackEdit(input);
+    updateMenu(input);
+  });
+  // The caret moved without an edit: the word under it may (no longer) be an @-query.
+  input.addEventListener("keyup", (e) => {
+    if (["ArrowLeft", "ArrowRight", "Home", "End"].includes(e.key)) updateMenu(input);
+  });
+  input.addEventListener("click", () => updateMenu(input));
+  input.addEventListener("blur", () => closeMenu(input));
+}
+
+// -- mentions: @-autocomplete in the composers ---------------------------------------------------
+// As in Slack's client: a person picked from the list is a mention, sent as `<@U123|name>`; what is
+// only typed (`@riley`) stays text, which names nobody. The textarea holds what the person sees;
+// the picked stretches are tracked beside it and move with edits (editing inside one breaks it).
+
+const drafts = new WeakMap(); // input -> { value, mentions: [{ start, end, id, name }] }
+const menus = new WeakMap(); // input -> { node, people, active }
+const MAX_CHOICES = 8;
+
+function draftOf(input) {
+  if (!drafts.has(input)) drafts.set(input, { value: input.value, mentions: [] });
+  return drafts.get(input);
+}
+
+function setDraft(input, value, mentions) {
+  input.value = value;
+  drafts.set(input, { value, mentions: mentions.map((m) => ({ ...m })) });
+}
+
+// Move the picked stretches over an edit: the changed range is what lies between the common
+// prefix and the common suffix of the text before and after it.
+function trackEdit(input) {
+  const draft = draftOf(input);
+  const before = draft.value;
+  const after = input.value;
+  let head = 0;
+  while (head < before.length && head < after.length && before[head] === after[head]) head++;
+  let tail = 0;
+  while (
+    tail < before.length - head &&
+    tail < after.length - head &&
+    before[before.length - 1 - tail] === after[after.length - 1 - tail]
+  ) {
+    tail++;
+  }
+  const changedEnd = before.length - tail;
+  const shift = after.length - before.length;
+  draft.mentions = draft.mentions.flatMap((m) => {
+    if (m.end <= head) return [m];
+    if (m.start >= changedEnd) return [{ ...m, start: m.start + shift, end: m.end + shift }];
+    return []; // edited inside: it is text again
+  });
+  draft.value = after;
+}
+
+// Slack's client escapes its three control characters and writes each mention as markup.
+export function wireText(value, mentions) {
+  const escape = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  let out = "";
+  let at = 0;
+  for (const m of [...mentions].sort((a, b) => a.start - b.start)) {
+    out += `${escape(value.slice(at, m.start))}<@${m.id}|${escape(m.name)}>`;
+    at = m.end;
+  }
+  return out + escape(value.slice(at));
+}
+
+// The `@word` just before the caret, if the caret is right after one that is not a mention yet.
+function mentionQuery(input) {
+  const caret = input.selectionStart;
+  if (caret !== input.selectionEnd) return null;
+  const match = input.value.slice(0, caret).match(/(?:^|[\s=,(])@([^\s@,<>]{0,40})$/);
+  if (!match) return null;
+  const start = caret - match[1].length - 1;
+  if (draftOf(input).mentions.some((m) => start >= m.start && start < m.end)) return null;
+  return { start, end: caret, text: match[1].toLowerCase() };
+}
+
+function matchingPeople(query) {
+  const words = (p) => [p.name, p.real_name, ...p.real_name.split(/\s+/)].map((w) => w.toLowerCase());
+  return ui.state.people
+    .filter((p) => !p.is_bot && words(p).some((w) => w.startsWith(query.text)))
+    .slice(0, MAX_CHOICES);
+}
+
+function updateMenu(input) {
+  const query = mentionQuery(input);
+  const people = query && ui.state ? matchingPeople(query) : [];
+  if (!people.length) return closeMenu(input);
+  const open = menus.get(input);
+  const kept = open ? people.findIndex((p) => p.id === open.people[open.active]?.id) : -1;
+  const menu = { node: open?.node || menuNode(input), people, active: Math.max(kept, 0) };
+  menus.set(input, menu);
+  drawMenu(input, menu);
+}
+
+function menuNode(input) {
+  const node = h("ul", { class: "mention-menu", role: "listbox", "data-testid": "mention-menu" });
+  // Through the CSSOM: the page's CSP refuses inline style attributes.
+  Object.assign(node.style, {
+    position: "absolute",
+    bottom: "100%",
+    left: "0",
+    margin: "0 0 4px",
+    padding: "4px 0",
+    listStyle: "none",
+    background: "#fff",
+    border: "1px solid #bbb",
+    borderRadius: "8px",
+    boxShadow: "0 4px 16px rgba(0,0,0,.18)",
+    minWidth: "300px",
+    zIndex: "5",
+  });
+  input.form.style.position = "relative";
+  input.form.append(node);
+  return node;
+}
+
+function drawMenu(input, menu) {
+  menu.node.replaceChildren(
+    ...menu.people.map((p, index) => {
+      const active = index === menu.active;
+      const item = h(
+        "li",
+        {
+          role: "option",
+          "aria-selected": active ? "true" : "false",
+          "data-user": p.id,
+          // mousedown, not click: the textarea keeps its focus and caret.
+          onmousedown: (e) => {
+            e.preventDefault();
+            pickPerson(input, p);
+          },
+        },
+        avatar(p, false),
+        h("span", { class: "author" }, p.real_name),
+        h("span", { class: "optional" }, `@${p.name}`),
+      );
+      Object.assign(item.style, {
+        display: "flex",
+        alignItems: "center",
+        gap: "8px",
+        padding: "3px 12px",
+        cursor: "pointer",
+        background: active ? "#1264a3" : "",
+        color: active ? "#fff" : "",
+      });
+      const face = item.firstChild;
+      Object.assign(face.style, { flexBasis: "22px", width: "22px", height: "22px", fontSize: "10px" });
+      if (active) item.lastChild.style.color = "#dbe8f5";
+      return item;
+    }),
+  );
+}
+
+function closeMenu(input) {
+  menus.get(input)?.node.remove();
+  menus.delete(input);
+}
+
+// Keys the open list takes before the composer: true when the key was for the list.
+function menuKey(input, e) {
+  const menu = menus.get(input);
+  if (!menu) return false;
+  if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+    const step = e.key === "ArrowDown" ? 1 : -1;
+    menu.active = (menu.active + step + menu.people.length) % menu.people.length;
+    drawMenu(input, menu);
+  } else if (e.key === "Enter" || e.key === "Tab") {
+    pickPerson(input, menu.people[menu.active]);
+  } else if (e.key === "Escape") {
+    closeMenu(input);
+  } else {
+    return false;
+  }
+  e.preventDefault();
+  return true;
+}
+
+function pickPerson(input, person) {
+  const query = mentionQuery(input);
+  closeMenu(input);
+  if (!query) return;
+  const label = `@${person.real_name}`;
+  const rest = input.value.slice(query.end);
+  const gap = /^[\s,]/.test(rest) ? "" : " ";
+  input.value = input.value.slice(0, query.start) + label + gap + rest;
+  trackEdit(input);
+  const draft = draftOf(input);
+  draft.mentions.push({ start: query.start, end: query.start + label.length, id: person.id, name: person.name });
+  const caret = query.start + label.length + gap.length;
+  input.setSelectionRange(caret, caret);
+  input.focus();
 }
 
 async function main() {

@@ -2,7 +2,7 @@
 
 import { h, readInputs, renderBlocks, textObject } from "./blocks.js";
 import { mrkdwn } from "./mrkdwn.js";
-import { $, act, api, ctx, fmtTime, hooks, person, ui } from "./state.js";
+import { $, act, api, ctx, fmtTime, hooks, person, toast, ui } from "./state.js";
 
 export function avatar(p, isBot) {
   const name = isBot ? "platformbot" : p?.real_name || "?";
@@ -165,12 +165,14 @@ export function renderModal() {
 function modalNode(view) {
   const env = envFor({ kind: "view", view_id: view.id }, { errors: view.errors || {} });
   const body = h("div", { class: "modal-body" }, renderBlocks(view.blocks, env));
+  drawPickers(body, view);
   const close = () => act(api("/api/view/close", { view_id: view.id }));
   const submit = async (event) => {
     event.preventDefault();
     const button = form.querySelector(".modal-submit");
     button.disabled = true;
-    const answer = await act(api("/api/view/submit", { view_id: view.id, values: readInputs(body) }));
+    const values = { ...readInputs(body), ...readPickers(body) };
+    const answer = await act(api("/api/view/submit", { view_id: view.id, values }));
     button.disabled = false;
     if (answer?.errors) showErrors(form, answer.errors);
   };
@@ -195,6 +197,89 @@ function modalNode(view) {
     foot,
   );
   return h("div", { class: "overlay" }, form);
+}
+
+// -- pickers: Slack's people and channel selects, which the block renderer leaves to the modal ----
+// Several: a list to tick, preselected with initial_users / initial_channels and held to
+// max_selected_items. One: a select. Either way the choices are the workspace's own.
+
+const PICKERS = {
+  multi_users_select: { initial: "initial_users", several: true, of: "people" },
+  users_select: { initial: "initial_user", several: false, of: "people" },
+  multi_channels_select: { initial: "initial_channels", several: true, of: "channels" },
+  channels_select: { initial: "initial_channel", several: false, of: "channels" },
+};
+
+function choicesFor(kind) {
+  if (kind === "people") {
+    return ui.state.people
+      .filter((p) => !p.is_bot)
+      .map((p) => ({ id: p.id, label: p.real_name, detail: `@${p.name}`, face: avatar(p, false) }));
+  }
+  return ui.state.channels
+    .filter((c) => c.kind === "channel")
+    .map((c) => ({ id: c.id, label: `# ${c.name}`, detail: "", face: null }));
+}
+
+function drawPickers(body, view) {
+  const elements = new Map(view.blocks.filter((b) => b.type === "input").map((b) => [b.block_id, b.element || {}]));
+  for (const block of body.querySelectorAll(".block-input")) {
+    const element = elements.get(block.dataset.blockId);
+    const spot = block.querySelector("[data-element-type]");
+    if (element && spot && PICKERS[element.type]) spot.replaceWith(pickerNode(element, spot.id));
+  }
+}
+
+function pickerNode(el, id) {
+  const kind = PICKERS[el.type];
+  const choices = choicesFor(kind.of);
+  const common = { id, "data-element-type": el.type, "data-action-id": el.action_id, "data-picker": kind.of };
+  if (!kind.several) {
+    const prompt = el.placeholder?.text || (kind.of === "people" ? "Pick a person" : "Pick a channel");
+    return h(
+      "select",
+      { ...common, class: "select" },
+      h("option", { value: "", selected: !el[kind.initial] }, prompt),
+      choices.map((c) => h("option", { value: c.id, selected: el[kind.initial] === c.id }, `${c.label} ${c.detail}`)),
+    );
+  }
+  const chosen = new Set(el[kind.initial] || []);
+  const limit = el.max_selected_items;
+  const node = h(
+    "div",
+    { ...common, class: "multi-select", role: "group", "data-testid": "picker" },
+    choices.map((c) => {
+      const box = h("input", { type: "checkbox", value: c.id, checked: chosen.has(c.id) });
+      const face = c.face;
+      if (face) Object.assign(face.style, { flexBasis: "20px", width: "20px", height: "20px", fontSize: "9px" });
+      const label = h("label", { class: "multi-option", "data-id": c.id }, box, face, ` ${c.label} `, h("span", { class: "optional" }, c.detail));
+      Object.assign(label.style, { display: "inline-flex", alignItems: "center", gap: "4px" });
+      return label;
+    }),
+  );
+  // Slack's picker stops at max_selected_items; so does this one.
+  node.addEventListener("change", (e) => {
+    const ticked = node.querySelectorAll("input:checked").length;
+    if (limit && ticked > limit) {
+      e.target.checked = false;
+      toast(`Pick at most ${limit}.`);
+    }
+  });
+  return node;
+}
+
+// What the pickers hold, keyed by block_id: ids, as the sandbox API (and Slack's state) take them.
+function readPickers(root) {
+  const values = {};
+  for (const block of root.querySelectorAll(".block-input")) {
+    const field = block.querySelector("[data-picker]");
+    if (!field) continue;
+    values[block.dataset.blockId] =
+      field.tagName === "SELECT"
+        ? field.value || null
+        : [...field.querySelectorAll("input:checked")].map((i) => i.value);
+  }
+  return values;
 }
 
 // `response_action: errors`: block_id -> message, shown under that input.

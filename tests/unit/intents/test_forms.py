@@ -128,3 +128,8 @@ def test_a_single_person_or_channel_field_holds_the_id(sink: Catalog) -> None:
 def test_people_picked_in_the_form_arrive_as_ids_and_are_accepted(catalog: Catalog) -> None:
     values = {"name": "demo", "team": "payments", "language": "go", "owners": ["U0REQ", "U0DEV2"]}
     assert intent_from_form(catalog, "service", values).params["owners"] == ("U0DEV2", "U0REQ")
+
+
+def test_a_mention_that_comes_back_escaped_from_a_button_still_preselects_them(catalog: Catalog) -> None:
+    form = build_form(catalog, "service", {"owners": "&lt;@U0DEV2|dana&gt;"})
+    assert form.field("owners").current == ("U0DEV2",)

@@ -147,3 +147,25 @@ def test_quote_keeps_a_literal_entity_from_being_read_as_one() -> None:
     assert quote("R&D") == "R&D"
     assert tokenize("k=" + quote("a &lt; b"))[0].value == "a &lt; b"
     assert unescape_entities("&amp;lt; &gt;") == "&lt; >"
+
+
+def test_spaces_before_a_comma_do_not_end_the_word() -> None:
+    # Slack's client follows a picked mention with a space; people then type the comma.
+    tokens = tokenize("owners=<@U1|dana> , <@U2|riley> ,U3 x=1")
+    assert [(t.key, t.value) for t in tokens] == [
+        ("owners", "<@U1|dana>,"),
+        (None, "<@U2|riley>,U3"),
+        ("x", "1"),
+    ]
+    assert tokens[0].raw == "owners=<@U1|dana> ,"
+
+
+def test_mentions_separated_only_by_spaces_read_as_a_list() -> None:
+    tokens = tokenize("owners=<@U1|dana> <@U2|riley smith>  <#C1> team=x <@U3>")
+    assert [(t.key, t.value) for t in tokens] == [
+        ("owners", "<@U1|dana>,<@U2|riley smith>,<#C1>"),
+        ("team", "x"),
+        (None, "<@U3>"),
+    ]
+    # Only after a key=value: a bare mention followed by another stays two words.
+    assert [t.value for t in tokenize("<@U1> <@U2>")] == ["<@U1>", "<@U2>"]

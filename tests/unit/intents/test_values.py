@@ -321,3 +321,8 @@ def test_a_list_with_an_ordinary_pattern_names_the_patterns_words() -> None:
         expected_words(spec, pattern)
         == "a comma-separated list of items that are one letter, at most 3 items"
     )
+
+
+def test_owners_typed_the_way_slacks_composer_leaves_them_are_all_read(catalog: Catalog) -> None:
+    assert owners(catalog, "<@U1|dana> , <@U2|riley>") == ("U1", "U2")
+    assert owners(catalog, "<@U1|dana> <@U2|riley smith>") == ("U1", "U2")

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from bot.workflow import ThreadPool
+from bot.workflow import Step, ThreadExecutor, ThreadPool
 
 
 def test_drain_waits_for_work_that_work_submitted() -> None:
@@ -54,3 +54,13 @@ def test_drain_gives_up_after_its_timeout() -> None:
     finally:
         release.set()
         worker.shutdown()
+
+
+def test_an_executor_nobody_bound_refuses_steps_instead_of_dropping_them() -> None:
+    pool = ThreadPool(max_workers=1)
+    try:
+        with pytest.raises(RuntimeError, match="before bind"):
+            ThreadExecutor(pool).submit(Step.PLAN, "PB-1")
+        assert pool.pending == 0
+    finally:
+        pool.shutdown()
