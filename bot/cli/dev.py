@@ -17,7 +17,7 @@ import typer
 from bot.cli import app
 
 if TYPE_CHECKING:
-    from bot.sandbox.runtime import Sandbox
+    from bot.devtools.sandbox.runtime import Sandbox
 
 
 def _logging(data_dir: Path, console_level: str) -> Path:
@@ -53,9 +53,9 @@ def dev(
     log_level: Annotated[str, typer.Option(help="Terminal log level: debug, info, warning")] = "warning",
 ) -> None:
     """The sandbox: the bot, a local Slack and a web page to use them, on loopback, nothing to configure."""
-    from bot.sandbox.config import SandboxOptions, default_data_dir
-    from bot.sandbox.errors import SandboxError
-    from bot.sandbox.runtime import Sandbox
+    from bot.devtools.sandbox.config import SandboxOptions, default_data_dir
+    from bot.devtools.sandbox.errors import SandboxError
+    from bot.devtools.sandbox.runtime import Sandbox
     from provisioners.settings import PULUMI_VERSION, discover_pulumi_bin_dir
 
     where = (data_dir or default_data_dir()).expanduser().resolve()

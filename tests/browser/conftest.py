@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from bot.clock import ManualClock
-from bot.sandbox.config import SandboxOptions
-from bot.sandbox.runtime import Sandbox
+from bot.devtools.sandbox.config import SandboxOptions
+from bot.devtools.sandbox.runtime import Sandbox
 from tests.support.clock import MONDAY_MORNING
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli

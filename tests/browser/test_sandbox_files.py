@@ -19,8 +19,8 @@ except ImportError:  # a skip on a laptop; in CI the import error fails the run,
     pytest.skip("Playwright is not installed in the venv: run `make setup`", allow_module_level=True)
 
 from bot.clock import ManualClock
-from bot.sandbox.config import SandboxOptions
-from bot.sandbox.runtime import Sandbox
+from bot.devtools.sandbox.config import SandboxOptions
+from bot.devtools.sandbox.runtime import Sandbox
 from tests.browser.conftest import open_page
 from tests.support.clock import MONDAY_MORNING
 

@@ -14,7 +14,7 @@ except ImportError:  # a skip on a laptop; in CI the import error fails the run,
         raise
     pytest.skip("Playwright is not installed in the venv: run `make setup`", allow_module_level=True)
 
-from bot.sandbox.runtime import Sandbox
+from bot.devtools.sandbox.runtime import Sandbox
 from tests.browser.conftest import open_page
 
 pytestmark = pytest.mark.browser

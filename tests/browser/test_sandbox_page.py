@@ -18,12 +18,14 @@ except ImportError:  # a skip on a laptop; in CI the import error fails the run,
         raise
     pytest.skip("Playwright is not installed in the venv: run `make setup`", allow_module_level=True)
 
-from bot.sandbox.runtime import Sandbox
+from bot.devtools.sandbox.runtime import Sandbox
 from tests.browser.conftest import open_page
 
 pytestmark = pytest.mark.browser
 
-README_SCREENSHOT = Path(__file__).resolve().parents[2] / "bot/sandbox/static/screenshot-request-thread.png"
+README_SCREENSHOT = (
+    Path(__file__).resolve().parents[2] / "bot/devtools/sandbox/static/screenshot-request-thread.png"
+)
 APPLY_TIMEOUT = 120_000
 
 

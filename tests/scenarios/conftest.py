@@ -14,8 +14,8 @@ import pytest
 from bot.app import PlatformBot, create_app
 from bot.clock import ManualClock
 from bot.config import AppConfig, ApproverGroup, Channels, PulumiSettings, Settings
+from bot.devtools.slack_emulator import Message, SlackDriver, SlackEmulator, default_workspace
 from bot.http_server import HttpServer
-from bot.slack_emulator import Message, SlackDriver, SlackEmulator, default_workspace
 from bot.workflow import FINAL_STATES, Request, RequestState
 from tests.support.clock import MONDAY_MORNING
 from tests.support.postgres import PostgresServer

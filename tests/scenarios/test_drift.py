@@ -12,8 +12,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bot.devtools.slack_emulator import Message
 from bot.schedules import JobRun
-from bot.slack_emulator import Message
 from bot.workflow import Request, RequestState
 from intents import Intent
 from provisioners import Runner

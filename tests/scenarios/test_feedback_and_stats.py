@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.devtools.slack_emulator import Message
 from bot.metrics.wiring import Outcomes
-from bot.slack_emulator import Message
 from bot.store import FeedbackAnswerRow, FeedbackPollRow
 from bot.workflow import Request, RequestState
 from tests.scenarios.conftest import Scenario

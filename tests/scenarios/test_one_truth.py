@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from bot.slack_emulator import Message
-from bot.slack_emulator.models import Ephemeral
+from bot.devtools.slack_emulator import Message
+from bot.devtools.slack_emulator.models import Ephemeral
 from bot.workflow import RequestState
 from tests.scenarios.conftest import Scenario, restart
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.slack_emulator import SlackDriver, SlackEmulator, default_workspace
+from bot.devtools.slack_emulator import SlackDriver, SlackEmulator, default_workspace
 from bot.store import Store, repository
 from tests.scenarios.conftest import scenario_config
 from tests.support.postgres import PostgresServer

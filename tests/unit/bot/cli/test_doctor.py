@@ -10,7 +10,7 @@ from bot.cli import (
     commands,  # noqa: F401  (registers the sub-commands)
 )
 from bot.config import MANIFESTS
-from bot.slack_emulator import SlackEmulator, default_workspace
+from bot.devtools.slack_emulator import SlackEmulator, default_workspace
 from tests.support.pulumi import require_pulumi_cli
 
 

@@ -11,10 +11,10 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.config import Feedback
+from bot.devtools.slack_emulator import SlackEmulator, default_workspace
 from bot.feedback import FeedbackService, PlannedPoll, PollPolicy, PollSender
 from bot.feedback.slack import parse_score_value, poll_blocks
 from bot.slack.app import build_web_client
-from bot.slack_emulator import SlackEmulator, default_workspace
 from bot.store import FeedbackPollRow, Store
 from tests.unit.bot.metrics.history import T0, request
 

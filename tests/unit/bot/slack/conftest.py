@@ -10,8 +10,8 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.config import AppConfig, ApproverGroup, Channels
+from bot.devtools.slack_emulator import SlackEmulator, default_workspace
 from bot.slack.app import build_web_client
-from bot.slack_emulator import SlackEmulator, default_workspace
 from bot.workflow import Request, RequestState
 from intents import Intent
 from rulebook import Decision, Stage, Verdict

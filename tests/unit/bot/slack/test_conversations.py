@@ -7,9 +7,9 @@ from datetime import UTC, timedelta, timezone
 
 from slack_sdk import WebClient
 
+from bot.devtools.slack_emulator import SlackEmulator, default_workspace
 from bot.slack.app import build_web_client
 from bot.slack.conversations import UserTimeZones, zone_of
-from bot.slack_emulator import SlackEmulator, default_workspace
 
 
 def test_a_users_time_zone_is_asked_of_slack_once() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
+from bot.devtools.slack_emulator.view_state import build_state_values
 from bot.slack.modals import form_values, request_modal
-from bot.slack_emulator.view_state import build_state_values
 from intents import (
     Catalog,
     IntentError,

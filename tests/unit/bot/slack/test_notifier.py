@@ -7,8 +7,8 @@ from dataclasses import replace
 from slack_sdk import WebClient
 
 from bot.config import AppConfig
+from bot.devtools.slack_emulator import SlackEmulator
 from bot.slack.notifier import SlackNotifier
-from bot.slack_emulator import SlackEmulator
 from bot.workflow import PlanChange, RequestState
 from bot.workflow.model import ResourceRef
 from provisioners import Plan, Progress, ResourceChange

@@ -7,9 +7,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.devtools.slack_emulator import SlackEmulator
 from bot.slack.present import DIFF_CHUNK_CHARS, split_diff
 from bot.slack.render import ZERO_WIDTH_SPACE, render_blocks
-from bot.slack_emulator import SlackEmulator
 
 # A service's index.js in a plan: every `>` and `&` goes out as `&gt;` / `&amp;`.
 JS_DIFF = "".join(

@@ -1,0 +1,196 @@
+"""`Sandbox`: the real bot, a local Slack and the web page, started together on loopback.
+
+    with Sandbox(SandboxOptions(data_dir=Path("/tmp/pb"), port=0)) as sandbox:
+        print(sandbox.page_url)
+
+The bot is built by the same `create_app` a real installation uses, served over HTTP; the page
+acts through the SlackDriver, so every click is a signed request to `/slack/events`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from bot.app import PlatformBot, create_app
+from bot.clock import SystemClock
+from bot.config import read_or_create_secret
+from bot.devtools.sandbox.api import SandboxApi
+from bot.devtools.sandbox.config import (
+    ADMIN_DSN_ENV,
+    PASSPHRASE_ENV,
+    SandboxOptions,
+    sandbox_app_config,
+    sandbox_settings,
+)
+from bot.devtools.sandbox.errors import DataDirBusy, PostgresUnavailable
+from bot.devtools.sandbox.postgres import LocalCluster, PostgresServer, cluster_root_for
+from bot.devtools.sandbox.web import SandboxWebServer
+from bot.devtools.slack_emulator import SlackDriver, SlackEmulator, default_workspace
+from bot.http_server import HttpServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PostgresStatus:
+    """Which PostgreSQL `postgres-database` provisions into, or why there is none."""
+
+    server: str | None = None  # host:port
+    started_here: bool = False
+    directory: Path | None = None  # the cluster's files, when the sandbox keeps it
+    unavailable: str | None = None
+
+
+class Sandbox:
+    def __init__(self, options: SandboxOptions) -> None:
+        self.options = options
+        self.data_dir = options.data_dir.expanduser().resolve()
+        self.postgres = PostgresStatus()
+        self.slack: SlackEmulator | None = None
+        self.bot: PlatformBot | None = None
+        self.bot_server: HttpServer | None = None
+        self.driver: SlackDriver | None = None
+        self.web: SandboxWebServer | None = None
+        self._cluster: LocalCluster | None = None
+        self._lock: IO[str] | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        """Start everything; on any failure what was started is stopped again."""
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock_data_dir(self.data_dir)
+        dsn = self._start_postgres()
+        workspace = default_workspace()
+        self.slack = SlackEmulator(workspace).start()
+        settings = sandbox_settings(workspace, self.slack.base_url, self.data_dir)
+        clock = self.options.clock or SystemClock()
+        # create_app reads the admin DSN and the passphrase from the environment once, while it
+        # builds the runner; they are set only for that call.
+        with _environment(ADMIN_DSN_ENV, dsn), _environment(PASSPHRASE_ENV, self._passphrase()):
+            self.bot = create_app(settings, sandbox_app_config(self.options), clock=clock)
+        if self.postgres.unavailable:
+            self.bot.services.unavailable = {
+                name: self.postgres.unavailable for name in self.bot.services.unavailable
+            }
+        self.bot.start()
+        self.bot_server = self.bot.serve_http(port=0).start()
+        self.driver = SlackDriver(
+            self.slack, f"{self.bot_server.url}/slack/events", signing_secret=workspace.signing_secret
+        )
+        api = SandboxApi(self.slack, self.driver, self.bot.config, clock, self.bot.rulebook)
+        self.web = SandboxWebServer(api, self.options.port).start()
+
+    def _passphrase(self) -> str:
+        """The Pulumi secrets passphrase of this data dir's state, made on first start: the state
+        is only readable with the same one, and a sandbox has no one to ask for it."""
+        return os.environ.get(PASSPHRASE_ENV) or read_or_create_secret(self.data_dir / "pulumi-passphrase")
+
+    def _start_postgres(self) -> str | None:
+        if self.options.postgres_dsn:
+            self.postgres = PostgresStatus(server=_server_label(self.options.postgres_dsn))
+            return self.options.postgres_dsn
+        if not self.options.postgres:
+            self.postgres = PostgresStatus(unavailable="the sandbox was started with --no-postgres")
+            return None
+        try:
+            cluster = LocalCluster(cluster_root_for(self.data_dir))
+            server: PostgresServer = cluster.start()
+        except PostgresUnavailable as exc:
+            log.warning("no local PostgreSQL: %s", exc)
+            self.postgres = PostgresStatus(
+                unavailable=f"the sandbox could not start a local PostgreSQL: {exc}"
+            )
+            return None
+        self._cluster = cluster
+        self.postgres = PostgresStatus(
+            server=f"{server.host}:{server.port}", started_here=True, directory=cluster.root
+        )
+        return server.dsn()
+
+    def close(self) -> None:
+        """Stop in reverse order: the page, then the bot (its background work first), then Slack."""
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
+        if self.bot is not None:
+            self.bot.close()
+            self.bot = None
+        if self.slack is not None:
+            self.slack.stop()
+            self.slack = None
+        if self._cluster is not None:
+            self._cluster.stop()
+            self._cluster = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- where things are -----------------------------------------------------------------------
+
+    @property
+    def page_url(self) -> str:
+        if self.web is None:
+            raise RuntimeError("the sandbox is not running")
+        return self.web.url
+
+
+def _lock_data_dir(data_dir: os.PathLike[str]) -> IO[str]:
+    """One sandbox per data dir: two would share (and stop) one PostgreSQL and one SQLite file."""
+    handle = open(os.path.join(data_dir, "sandbox.lock"), "w")  # noqa: SIM115 - held until close()
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.close()
+        raise DataDirBusy(
+            f"another `platformbot dev` is using {data_dir}; stop it, or pass --data-dir for a second sandbox"
+        ) from exc
+    return handle
+
+
+@contextmanager
+def _environment(name: str, value: str | None) -> Iterator[None]:
+    """Set (or clear, for None) one variable, and put back what was there before."""
+    before = os.environ.get(name)
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+def _server_label(dsn: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+
+    parts = conninfo_to_dict(dsn)
+    return f"{parts.get('host') or 'localhost'}:{parts.get('port') or 5432}"

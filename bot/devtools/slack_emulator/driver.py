@@ -1,0 +1,396 @@
+"""`SlackDriver`: plays Slack toward the bot's `POST /slack/events`.
+
+Every request is built and signed the way Slack does it (form-encoded slash commands and
+interaction payloads, JSON event callbacks, `v0=` HMAC signatures), so the bot's real
+request verification, parsing and ack path run. Trigger ids and response URLs in the
+payloads are minted by the emulator, so what the bot does with them lands there.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any, TypedDict, Unpack
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from bot.devtools.slack_emulator.blocks import check_view
+from bot.devtools.slack_emulator.errors import DriverError, SlackMethodError
+from bot.devtools.slack_emulator.escaping import command_text
+from bot.devtools.slack_emulator.models import Ephemeral, Message, View
+from bot.devtools.slack_emulator.server import SlackEmulator
+from bot.devtools.slack_emulator.view_state import build_state_values, element_state
+from bot.devtools.slack_emulator.workspace import im_channel_id
+
+
+class SendOptions(TypedDict, total=False):
+    """How to deliver: override the signing (stale / forged requests) or mark a retry."""
+
+    timestamp: int
+    signature: str
+    retry_num: int
+    retry_reason: str
+
+
+@dataclass(frozen=True)
+class BotResponse:
+    """The bot's HTTP answer, plus what was sent (to re-deliver it) and what was minted for it."""
+
+    status: int
+    headers: dict[str, str]
+    text: str
+    sent_body: str
+    sent_content_type: str
+    trigger_id: str | None = None
+    response_url: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or None when it is empty or not JSON."""
+        try:
+            return json.loads(self.text) if self.text.strip() else None
+        except json.JSONDecodeError:
+            return None
+
+
+class SlackDriver:
+    def __init__(
+        self,
+        emulator: SlackEmulator,
+        bot_url: str,
+        *,
+        signing_secret: str | None = None,
+        command: str = "/platform",
+        timeout: float = 10.0,
+        should_escape: bool = True,
+    ) -> None:
+        self.emulator = emulator
+        self.bot_url = bot_url
+        self.signing_secret = signing_secret or emulator.workspace.signing_secret
+        self.command = command
+        self.timeout = timeout
+        # The slash command's manifest setting (manifests/slack-app.yaml): how mentions arrive.
+        self.should_escape = should_escape
+        self._verifier = SignatureVerifier(self.signing_secret)
+
+    # -- transport ------------------------------------------------------------------------------
+
+    def send(self, body: str, content_type: str, **options: Unpack[SendOptions]) -> BotResponse:
+        """POST a body to the bot, signed as Slack signs it (or as the options forge it)."""
+        # Signed with the real time, not the emulator's clock: the bot checks against its own.
+        timestamp = str(options.get("timestamp", int(time.time())))
+        signature = options.get("signature") or self._verifier.generate_signature(
+            timestamp=timestamp, body=body
+        )
+        if signature is None:  # slack_sdk types it Optional; it only is for an empty secret
+            raise DriverError("cannot sign without a signing secret")
+        headers = {
+            "Content-Type": content_type,
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signature,
+        }
+        if "retry_num" in options:
+            headers["X-Slack-Retry-Num"] = str(options["retry_num"])
+            headers["X-Slack-Retry-Reason"] = options.get("retry_reason", "http_timeout")
+        request = urllib.request.Request(self.bot_url, data=body.encode(), headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as reply:
+                status, reply_headers, text = reply.status, dict(reply.headers.items()), reply.read().decode()
+        except urllib.error.HTTPError as exc:
+            status, reply_headers, text = exc.code, dict(exc.headers.items()), exc.read().decode()
+        return BotResponse(status, reply_headers, text, body, content_type)
+
+    def redeliver(
+        self, previous: BotResponse, *, retry_num: int = 1, retry_reason: str = "http_timeout"
+    ) -> BotResponse:
+        """Send the identical body again as Slack's retry would (freshly signed, retry headers set)."""
+        again = self.send(
+            previous.sent_body, previous.sent_content_type, retry_num=retry_num, retry_reason=retry_reason
+        )
+        return _with(again, previous)
+
+    def _send_form(self, fields: dict[str, str], options: SendOptions) -> BotResponse:
+        return self.send(urlencode(fields), "application/x-www-form-urlencoded", **options)
+
+    def _send_payload(self, payload: dict[str, Any], options: SendOptions) -> BotResponse:
+        return self._send_form({"payload": json.dumps(payload)}, options)
+
+    # -- pieces Slack puts in every payload -----------------------------------------------------
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        user = self.emulator.workspace.user(user_id)
+        if user is None:
+            raise DriverError(f"no user {user_id} in the workspace")
+        return {
+            "id": user.id,
+            "username": user.name,
+            "name": user.name,
+            "team_id": self.emulator.workspace.team_id,
+        }
+
+    def _envelope(self, kind: str, user: str, trigger_id: str) -> dict[str, Any]:
+        ws = self.emulator.workspace
+        return {
+            "type": kind,
+            "team": {"id": ws.team_id, "domain": ws.domain},
+            "user": self._user(user),
+            "api_app_id": ws.app_id,
+            "token": ws.verification_token,
+            "trigger_id": trigger_id,
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+
+    def _people(self) -> set[str]:
+        return {user.id for user in self.emulator.workspace.users}
+
+    def _channel_name(self, channel_id: str) -> str:
+        channel = self.emulator.state.resolve_channel(channel_id)
+        return "directmessage" if channel.is_im else channel.name
+
+    # -- slash commands -------------------------------------------------------------------------
+
+    def slash_command(
+        self,
+        text: str = "",
+        *,
+        user: str = "U0REQ",
+        channel: str = "C0REQUESTS",
+        command: str | None = None,
+        **options: Unpack[SendOptions],
+    ) -> BotResponse:
+        """`text` as a Slack client sends it: a person picked from @-autocomplete is `<@U123>`
+        (see bot.devtools.slack_emulator.escaping for what Slack makes of it); typed `@riley` is
+        plain text."""
+        ws = self.emulator.workspace
+        channel_id = self.emulator.state.resolve_channel(channel).id
+        trigger_id = self.emulator.mint_trigger(user)
+        response_url = self.emulator.mint_response_url(channel_id, user)
+        fields = {
+            "token": ws.verification_token,
+            "team_id": ws.team_id,
+            "team_domain": ws.domain,
+            "channel_id": channel_id,
+            "channel_name": self._channel_name(channel_id),
+            "user_id": user,
+            "user_name": self._user(user)["name"],
+            "command": command or self.command,
+            "text": command_text(text, self.emulator.state, escape=self.should_escape),
+            "api_app_id": ws.app_id,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+        sent = self._send_form(fields, options)
+        return _with(sent, trigger_id=trigger_id, response_url=response_url, payload=dict(fields))
+
+    # -- interactions ---------------------------------------------------------------------------
+
+    def click(
+        self,
+        target: Message | Ephemeral | View,
+        action_id: str,
+        user: str = "U0REQ",
+        *,
+        value: Any = None,
+        **options: Unpack[SendOptions],
+    ) -> BotResponse:
+        """Use the element `action_id` of a recorded message, ephemeral or view: press a button
+        (its own value is sent) or pick `value` in a select, as `user`."""
+        found = target.find_element(action_id)
+        if found is None:
+            raise DriverError(f"no element with action_id {action_id!r} in {type(target).__name__}")
+        block, element = found
+        trigger_id = self.emulator.mint_trigger(user)
+        payload = self._envelope("block_actions", user, trigger_id)
+        payload["actions"] = [self._action(block, element, value)]
+        response_url = self._locate(payload, target, user)
+        sent = self._send_payload(payload, options)
+        return _with(sent, trigger_id=trigger_id, response_url=response_url, payload=payload)
+
+    def _action(self, block: dict[str, Any], element: dict[str, Any], value: Any) -> dict[str, Any]:
+        action: dict[str, Any] = {
+            "action_id": element["action_id"],
+            "block_id": block.get("block_id", ""),
+            "type": element.get("type", "button"),
+            "action_ts": f"{self.emulator.state.clock():.6f}",
+        }
+        if element.get("type") == "button":
+            action["text"] = element.get("text")
+            if "value" in element:
+                action["value"] = element["value"]
+            if "style" in element:
+                action["style"] = element["style"]
+            return action
+        selected = element_state(element, value, given=value is not None, users=self._people())
+        selected.pop("type", None)
+        return action | selected
+
+    def _locate(self, payload: dict[str, Any], target: Message | Ephemeral | View, user: str) -> str | None:
+        """Fill container/channel/message/view for where the click happened; returns the response URL."""
+        if isinstance(target, View):
+            payload["container"] = {"type": "view", "view_id": target.id}
+            payload["view"] = self.emulator.state.view_json(target)
+            payload["state"] = {"values": target.state_values}
+            return None
+        container: dict[str, Any] = {
+            "type": "message",
+            "message_ts": target.ts,
+            "channel_id": target.channel,
+            "is_ephemeral": isinstance(target, Ephemeral),
+        }
+        if target.thread_ts:
+            container["thread_ts"] = target.thread_ts
+        payload["container"] = container
+        payload["channel"] = {"id": target.channel, "name": self._channel_name(target.channel)}
+        payload["state"] = {"values": {}}
+        if isinstance(target, Message):
+            payload["message"] = self.emulator.state.message_json(target)
+        url = self.emulator.mint_response_url(
+            target.channel, user, message_ts=target.ts, ephemeral=isinstance(target, Ephemeral)
+        )
+        payload["response_url"] = url
+        return url
+
+    def submit_view(
+        self,
+        view: View,
+        values: dict[str, Any] | None = None,
+        user: str | None = None,
+        **options: Unpack[SendOptions],
+    ) -> BotResponse:
+        """Submit an open modal with `values` keyed by block_id or action_id, then do what Slack does
+        with the bot's answer: close the view, show `errors`, `update`, `push` or `clear`."""
+        user = user or view.user
+        if view.closed or view.id not in {v.id for v in self.emulator.views_for(user)}:
+            raise DriverError(f"view {view.id} is not open for {user}")
+        state = self.emulator.state
+        with state.lock:
+            view.state_values = build_state_values(view.blocks, values or {}, users=self._people())
+        trigger_id = self.emulator.mint_trigger(user)
+        payload = self._envelope("view_submission", user, trigger_id)
+        payload["view"] = state.view_json(view)
+        payload["response_urls"] = []
+        sent = _with(self._send_payload(payload, options), trigger_id=trigger_id, payload=payload)
+        if sent.status == 200:
+            self._apply_view_response(view, user, sent.json)
+        return sent
+
+    def _apply_view_response(self, view: View, user: str, answer: Any) -> None:
+        state = self.emulator.state
+        action = answer.get("response_action") if isinstance(answer, dict) else None
+        try:
+            if action is None:
+                state.close_view(view)
+            elif action == "errors":
+                with state.lock:
+                    view.errors = dict(answer.get("errors") or {})
+                state.emit("view.errors", {"user": user, "id": view.id, "errors": view.errors})
+            elif action == "update":
+                check_view(answer.get("view"), expected_type="modal")
+                state.replace_view(view, answer["view"])
+            elif action == "push":
+                check_view(answer.get("view"), expected_type="modal")
+                state.push_modal(user, answer["view"])
+            elif action == "clear":
+                state.clear_views(user)
+            else:
+                raise DriverError(f"unknown response_action {action!r}")
+        except SlackMethodError as exc:
+            # Slack would show the user a generic error; a test should see exactly why.
+            raise DriverError(f"response_action {action}: {exc.error} {exc.messages}") from exc
+
+    def close_view(
+        self, view: View, user: str | None = None, **options: Unpack[SendOptions]
+    ) -> BotResponse | None:
+        """The user dismisses a modal: it closes, and the bot hears of it (None if it did not ask
+        with notify_on_close, as then Slack sends nothing)."""
+        user = user or view.user
+        self.emulator.state.close_view(view)
+        if not view.body.get("notify_on_close"):
+            return None
+        payload = self._envelope("view_closed", user, "")
+        payload.pop("trigger_id")
+        payload["view"] = self.emulator.state.view_json(view)
+        payload["is_cleared"] = False
+        return self._send_payload(payload, options)
+
+    # -- Events API -----------------------------------------------------------------------------
+
+    def event(self, event: dict[str, Any], **options: Unpack[SendOptions]) -> BotResponse:
+        """Deliver an Events API `event_callback` wrapping `event`."""
+        ws = self.emulator.workspace
+        envelope = {
+            "token": ws.verification_token,
+            "team_id": ws.team_id,
+            "api_app_id": ws.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": self.emulator.state.new_id("Ev"),
+            "event_time": int(self.emulator.state.clock()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": ws.team_id,
+                    "user_id": ws.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+        sent = self.send(json.dumps(envelope), "application/json", **options)
+        return _with(sent, payload=envelope)
+
+    def app_home_opened(
+        self, user: str = "U0REQ", *, tab: str = "home", **options: Unpack[SendOptions]
+    ) -> BotResponse:
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": im_channel_id(user),
+            "tab": tab,
+            "event_ts": f"{self.emulator.state.clock():.6f}",
+        }
+        home = self.emulator.home(user)
+        if home is not None:
+            event["view"] = self.emulator.state.view_json(home)
+        return self.event(event, **options)
+
+    def url_verification(
+        self, challenge: str = "emulator-challenge", **options: Unpack[SendOptions]
+    ) -> BotResponse:
+        body = {
+            "token": self.emulator.workspace.verification_token,
+            "challenge": challenge,
+            "type": "url_verification",
+        }
+        return _with(self.send(json.dumps(body), "application/json", **options), payload=body)
+
+
+def _with(
+    sent: BotResponse,
+    previous: BotResponse | None = None,
+    *,
+    trigger_id: str | None = None,
+    response_url: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> BotResponse:
+    """A copy of `sent` carrying what was minted for the delivery (from `previous` for retries)."""
+    base = previous or sent
+    return BotResponse(
+        sent.status,
+        sent.headers,
+        sent.text,
+        sent.sent_body,
+        sent.sent_content_type,
+        trigger_id or base.trigger_id,
+        response_url or base.response_url,
+        payload if payload is not None else base.payload,
+    )

@@ -1,0 +1,32 @@
+"""A sandbox without PostgreSQL (postgres-database unavailable) and without engine work: what the
+page sees and does, through the real bot over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.devtools.sandbox.api import SandboxApi
+from bot.devtools.sandbox.config import SandboxOptions
+from bot.devtools.sandbox.runtime import Sandbox
+
+MONDAY_10_BERLIN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    options = SandboxOptions(
+        data_dir=tmp_path / "data", port=0, postgres=False, clock=ManualClock(MONDAY_10_BERLIN)
+    )
+    with Sandbox(options) as started:
+        yield started
+
+
+@pytest.fixture
+def api(sandbox: Sandbox) -> SandboxApi:
+    assert sandbox.web is not None
+    return sandbox.web.api
