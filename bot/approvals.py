@@ -7,9 +7,13 @@ Decisions made here:
 - A requester never approves (or rejects) their own request.
 - Only members of a group named in the requirement count for that group.
 - Quorum is per group: {"security": 2} needs two different security members.
-- A person counts once per group, and may count for each required group they belong to: an
-  approver in both `security` and `dba` fills one slot in each. Two rules that both ask for
-  security are already merged into one need by the rulebook, so they never add up.
+- A person counts for one group only (separation of duties: two-person sign-off means two people).
+  An approver in both `security` and the owning team fills one slot, in whichever group makes
+  quorum reachable: the assignment is a maximum matching of approvers to group slots, recomputed
+  from all votes, so a later approver who can only fill `security` moves the earlier one to the
+  other group instead of being turned away. An approval records every required group the person
+  is in (so the matching may move them); `assignment` says which one it counts for. Two rules that
+  both ask for security are already merged into one need by the rulebook, so they never add up.
 - An approval binds to a plan hash: votes for any other hash do not count.
 - Pending approvals expire at `expires_at`; after that nothing is accepted.
 - A rejection needs a non-empty reason and ends the request.
@@ -63,8 +67,11 @@ class ApprovalResult:
     accepted: bool
     message: str
     refusal: Refusal | None = None
-    # The groups this approval counts for (empty when refused).
+    # The group this approval counts for (one; empty when refused).
     groups: tuple[str, ...] = ()
+    # The required groups the approver is in: one vote is recorded for each (the matching may
+    # later move the person between them), but it counts for `groups` alone.
+    recorded: tuple[str, ...] = ()
     # Approvals still missing per group, after this one.
     remaining: dict[str, int] = field(default_factory=dict)
 
@@ -90,21 +97,58 @@ def is_expired(expires_at: datetime | None, now: datetime) -> bool:
     return expires_at is not None and now >= expires_at
 
 
+def assignment(required: Mapping[str, int], votes: Iterable[Vote], plan_hash: str | None) -> dict[str, str]:
+    """Which group each approver counts for: a maximum matching of people to group slots.
+
+    Only `plan_hash` votes for required groups count. Deterministic: people are taken in the order
+    of their first vote, groups in the order of `required`; a person goes to the first group with a
+    free slot, or takes one from someone who can move to another group (an augmenting path).
+    """
+    eligible: dict[str, list[str]] = {}
+    for vote in votes:
+        if vote.plan_hash == plan_hash and vote.group in required:
+            groups = eligible.setdefault(vote.approver, [])
+            if vote.group not in groups:
+                groups.append(vote.group)
+    for groups in eligible.values():
+        groups.sort(key=list(required).index)
+    holders: dict[str, list[str]] = {group: [] for group in required}
+    assigned: dict[str, str] = {}
+
+    def place(person: str, seen: set[str]) -> bool:
+        for group in eligible[person]:
+            if group in seen:
+                continue
+            seen.add(group)
+            if len(holders[group]) < required[group]:
+                holders[group].append(person)
+                assigned[person] = group
+                return True
+            for other in list(holders[group]):
+                if place(other, seen):  # `other` moved to another group: their slot is free
+                    holders[group].remove(other)
+                    holders[group].append(person)
+                    assigned[person] = group
+                    return True
+        return False
+
+    for person in eligible:
+        place(person, set())
+    return assigned
+
+
 def remaining_need(
     required: Mapping[str, int], votes: Iterable[Vote], plan_hash: str | None
 ) -> dict[str, int]:
-    """Approvals still missing per group, counting each person once per group and only `plan_hash` votes."""
-    approvers: dict[str, set[str]] = {group: set() for group in required}
-    for vote in votes:
-        if vote.plan_hash == plan_hash and vote.group in approvers:
-            approvers[vote.group].add(vote.approver)
-    return {group: max(0, count - len(approvers[group])) for group, count in required.items()}
+    """Approvals still missing per group: each person counts once, for one group (`assignment`)."""
+    counted = list(assignment(required, votes, plan_hash).values())
+    return {group: max(0, count - counted.count(group)) for group, count in required.items()}
 
 
 def decide_approval(
     ballot: Ballot, approver: str, member_of: Collection[str], plan_hash: str, now: datetime
 ) -> ApprovalResult:
-    """May `approver` (a member of `member_of`) approve `plan_hash` now, and for which groups?"""
+    """May `approver` (a member of `member_of`) approve `plan_hash` now, and for which group?"""
     remaining = remaining_need(ballot.required, ballot.votes, ballot.plan_hash)
 
     def refuse(refusal: Refusal, message: str) -> ApprovalResult:
@@ -123,28 +167,28 @@ def decide_approval(
             Refusal.WRONG_PLAN,
             "The plan changed since that approval button was posted; review the new plan and approve that.",
         )
-    groups = [group for group in ballot.required if group in member_of]
+    groups = tuple(group for group in ballot.required if group in member_of)
     if not groups:
         return refuse(
             Refusal.NOT_A_MEMBER, f"Only members of {_group_list(ballot.required)} can approve this."
         )
-    voted = {v.group for v in ballot.votes if v.approver == approver and v.plan_hash == ballot.plan_hash}
-    fresh = [group for group in groups if group not in voted]
-    if not fresh:
+    if any(v.approver == approver and v.plan_hash == ballot.plan_hash for v in ballot.votes):
         return refuse(Refusal.DUPLICATE, "You already approved this plan.")
-    counting = tuple(group for group in fresh if remaining[group] > 0)
-    if not counting:
+    votes = (*ballot.votes, *(Vote(group, approver, plan_hash) for group in groups))
+    matched = assignment(ballot.required, votes, plan_hash)
+    if approver not in matched:
         return refuse(
             Refusal.NOT_NEEDED,
-            f"{_group_list(fresh)} already {'has' if len(fresh) == 1 else 'have'} the approvals needed; "
+            f"{_group_list(groups)} already {'has' if len(groups) == 1 else 'have'} the approvals needed; "
             f"still waiting for {_group_list([g for g, n in remaining.items() if n > 0])}.",
         )
-    after = {group: count - 1 if group in counting else count for group, count in remaining.items()}
+    counting = matched[approver]
     return ApprovalResult(
         accepted=True,
-        message=f"Approved for {_group_list(counting)}.",
-        groups=counting,
-        remaining=after,
+        message=f"Approved for {_group_list([counting])}.",
+        groups=(counting,),
+        recorded=groups,
+        remaining=remaining_need(ballot.required, votes, plan_hash),
     )
 
 

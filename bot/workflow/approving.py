@@ -96,7 +96,9 @@ class Approvals:
             ballot = ballot_of(row, [Vote(v.group, v.approver, v.plan_hash) for v in votes])
             result = decide_approval(ballot, approver, member_of, plan_hash, at)
             if result.accepted:
-                for group in result.groups:
+                # One row per required group the approver is in, so a later approval can move them
+                # between groups; they count for one (bot.approvals.assignment).
+                for group in result.recorded:
                     vote = ApprovalRow(
                         request_id=number,
                         approval_round=row.approval_round,
@@ -106,7 +108,11 @@ class Approvals:
                         approved_at=at,
                     )
                     repository.add_approval(session, vote)
-                detail = {"groups": list(result.groups), "remaining": result.remaining}
+                detail = {
+                    "groups": list(result.groups),
+                    "member_of": list(result.recorded),
+                    "remaining": result.remaining,
+                }
                 T.record(session, row, "approval.recorded", actor=approver, at=at, detail=detail)
                 if result.complete and not T.transition(
                     session, row, T.APPROVED, actor=approver, at=at, approved_at=at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.approvals import Vote, decide_approval, remaining_need
+from bot.approvals import Vote, assignment, decide_approval, remaining_need
 from bot.clock import Clock
 from bot.store import Store, repository
 from bot.workflow import rows
@@ -73,9 +73,13 @@ class RequestQueries:
             audit = repository.audit_trail(session, row.id)
             lock = repository.get_lock(session, row.stack_name)
         votes = [Vote(a.group, a.approver, a.plan_hash) for a in approvals]
+        # A person is recorded for each required group they are in but counts for one of them.
+        counted = assignment(row.required_approvals, votes, row.plan_hash)
         return RequestStatus(
             request=Request.from_row(row),
-            approvals=tuple(ApprovalRecord.from_row(a) for a in approvals),
+            approvals=tuple(
+                ApprovalRecord.from_row(a) for a in approvals if counted.get(a.approver) == a.group
+            ),
             remaining=remaining_need(row.required_approvals, votes, row.plan_hash),
             audit=tuple(AuditEntry.from_row(e) for e in audit),
             lock=None if lock is None else LockHolder.from_row(lock),

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import product
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.approvals import (
     Ballot,
     Refusal,
     Vote,
+    assignment,
     decide_approval,
     decide_rejection,
     expiry,
@@ -92,12 +97,33 @@ def test_a_quorum_of_two_needs_two_different_people() -> None:
     assert second.accepted and second.complete
 
 
-def test_a_person_in_two_required_groups_fills_one_slot_in_each() -> None:
+def test_a_person_in_two_required_groups_fills_only_one_of_them() -> None:
     result = decide_approval(
         ballot({"security": 1, "oncall": 1}), "U_BOTH", {"security", "oncall"}, "h1", NOW
     )
-    assert result.accepted and result.complete
-    assert set(result.groups) == {"security", "oncall"}
+    assert result.accepted and not result.complete
+    assert result.groups == ("security",)
+    assert result.recorded == ("security", "oncall")
+    assert result.remaining == {"security": 0, "oncall": 1}
+
+
+def test_two_person_sign_off_needs_a_second_person_even_if_the_first_is_in_both_groups() -> None:
+    votes = (Vote("security", "U_BOTH", "h1"), Vote("oncall", "U_BOTH", "h1"))
+    again = decide_approval(
+        ballot({"security": 1, "oncall": 1}, votes), "U_BOTH", {"security", "oncall"}, "h1", NOW
+    )
+    assert again.refusal is Refusal.DUPLICATE
+    second = decide_approval(ballot({"security": 1, "oncall": 1}, votes), "U_ONC", {"oncall"}, "h1", NOW)
+    assert second.accepted and second.complete and second.groups == ("oncall",)
+
+
+def test_a_later_approver_who_fits_one_group_moves_the_two_group_approver_to_the_other() -> None:
+    # U_BOTH went to security first; U_SEC can only fill security, so U_BOTH now counts for oncall.
+    votes = (Vote("security", "U_BOTH", "h1"), Vote("oncall", "U_BOTH", "h1"))
+    result = decide_approval(ballot({"security": 1, "oncall": 1}, votes), "U_SEC", {"security"}, "h1", NOW)
+    assert result.accepted and result.complete and result.groups == ("security",)
+    votes += (Vote("security", "U_SEC", "h1"),)
+    assert assignment({"security": 1, "oncall": 1}, votes, "h1") == {"U_BOTH": "oncall", "U_SEC": "security"}
 
 
 def test_a_person_never_counts_twice_for_the_same_group() -> None:
@@ -143,3 +169,50 @@ def test_rejection_after_expiry_or_decision_is_refused() -> None:
     assert decide_rejection(ballot(), "U_SEC", {"security"}, "no", LATER).refusal is Refusal.EXPIRED
     decided = ballot(state="approved")
     assert decide_rejection(decided, "U_SEC", {"security"}, "no", NOW).refusal is Refusal.ALREADY_DECIDED
+
+
+# Separation of duties, as a property -------------------------------------------------------------
+
+GROUPS = ("security", "oncall", "team:payments")
+PEOPLE = ("U_A", "U_B", "U_C", "U_D", "U_E")
+
+
+def _best(required: dict[str, int], members: dict[str, frozenset[str]]) -> int:
+    """The most approvals any assignment of one group per person can count (brute force)."""
+    people = [p for p in PEOPLE if members[p] & required.keys()]
+    best = 0
+    for choice in product(*[[None, *sorted(members[p] & required.keys())] for p in people]):
+        counted = {g: min(required[g], choice.count(g)) for g in required}
+        best = max(best, sum(counted.values()))
+    return best
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    required=st.dictionaries(st.sampled_from(GROUPS), st.integers(1, 2), min_size=1),
+    members=st.fixed_dictionaries({p: st.frozensets(st.sampled_from(GROUPS)) for p in PEOPLE}),
+    order=st.permutations(PEOPLE),
+)
+def test_each_approver_counts_once_and_the_order_of_clicks_cannot_block_quorum(
+    required: dict[str, int], members: dict[str, frozenset[str]], order: list[str]
+) -> None:
+    votes: tuple[Vote, ...] = ()
+    accepted: list[str] = []
+    for person in order:
+        result = decide_approval(ballot(required, votes), person, members[person], "h1", NOW)
+        if result.accepted:
+            assert len(result.groups) == 1 and result.groups[0] in members[person]
+            accepted.append(person)
+            votes += tuple(Vote(g, person, "h1") for g in result.recorded)
+    remaining = remaining_need(required, votes, "h1")
+    counted = sum(required.values()) - sum(remaining.values())
+    # Every counted approval is a different person, in a group they belong to.
+    matched = assignment(required, votes, "h1")
+    assert len(matched) == counted == len(accepted)
+    assert all(group in members[person] for person, group in matched.items())
+    # Whatever the order of clicks, as many approvals count as any assignment could give.
+    assert counted == _best(required, members)
+    if not any(remaining.values()):
+        # Quorum takes as many distinct people as the quorums add up to: at least the largest one,
+        # and the sum when nobody is in two of the groups.
+        assert len(set(accepted)) >= sum(required.values()) >= max(required.values())

@@ -80,11 +80,19 @@ def test_two_security_approvals_need_two_different_people(workflow: Workflow, ca
     assert workflow.get(request.id).state is RequestState.APPROVED
 
 
-def test_an_approver_in_two_groups_fills_one_slot_in_each(workflow: Workflow, catalog: Catalog) -> None:
+def test_an_approver_in_two_groups_counts_for_one_and_a_second_person_is_needed(
+    workflow: Workflow, catalog: Catalog
+) -> None:
     request = seed(workflow, catalog, "awaiting_approval", required={"security": 1, "oncall": 1})
     result = workflow.approve(request.id, "U_BOTH", request.plan_hash or "")
-    assert result.complete and set(result.groups) == {"security", "oncall"}
-    assert {a.group for a in workflow.status(request.id).approvals} == {"security", "oncall"}
+    assert result.accepted and not result.complete and result.groups == ("security",)
+    assert workflow.get(request.id).state is RequestState.AWAITING_APPROVAL
+    assert workflow.approve(request.id, "U_BOTH", request.plan_hash or "").refusal is Refusal.DUPLICATE
+    # U_SEC1 can only fill security: U_BOTH moves to oncall, and two people have signed off.
+    assert workflow.approve(request.id, "U_SEC1", request.plan_hash or "").complete
+    assert workflow.get(request.id).state is RequestState.APPROVED
+    counted = {(a.approver, a.group) for a in workflow.status(request.id).approvals}
+    assert counted == {("U_BOTH", "oncall"), ("U_SEC1", "security")}
 
 
 def test_a_rejection_needs_a_reason(workflow: Workflow, catalog: Catalog) -> None:

@@ -13,7 +13,9 @@ After every step the trust invariants must hold:
 4. the last snapshot the notifier was given for a request shows its stored state;
 5. no request is stuck: nothing is left applying, and every missing approval has someone other
    than the requester who may give it;
-6. the `resources` table is exactly the live resources, with their owners.
+6. the `resources` table is exactly the live resources, with their owners;
+7. separation of duties: an approved request was signed by as many different people as its
+   quorums add up to (one person in two required groups counts for one of them).
 """
 
 from __future__ import annotations
@@ -307,6 +309,21 @@ class TrustMachine(RuleBasedStateMachine):
                     if missing:
                         eligible = set(self.directory.members(group)) - {request.requester}
                         assert eligible, f"{request_id}: nobody but the requester can approve {group}"
+
+    @invariant()
+    def every_counted_approval_is_a_different_person(self) -> None:
+        if not hasattr(self, "workflow"):
+            return
+        for request_id in self.requests:
+            status = self.workflow.status(request_id)
+            request = status.request
+            people = [a.approver for a in status.approvals]
+            assert len(people) == len(set(people)), f"{request_id}: one person counted twice: {people}"
+            assert request.requester not in people
+            missing = sum(status.remaining.values())
+            assert len(people) == sum(request.required_approvals.values()) - missing
+            if request.state in (RequestState.APPROVED, RequestState.SUCCEEDED) and request.approved_at:
+                assert missing == 0, f"{request_id}: {request.state} with {missing} approvals missing"
 
     @invariant()
     def the_resources_table_is_the_live_resources(self) -> None:
