@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bot.slack.render import render_blocks
+from bot.slack.render import plain_text, render_blocks
 from intents import Form, FormField, IntentError, ParamType
 from intents.values import FALSE_WORDS, TRUE_WORDS, Reference
 
@@ -54,9 +54,10 @@ def reject_modal(request_id: str, button_value: str) -> dict[str, Any]:
 
 
 def _hint(field: FormField) -> str:
+    # A hint is plain_text: Slack shows mrkdwn there as raw characters.
     if field.error:
-        return f"⚠ {field.error}"[:2000]
-    return " ".join(part for part in (field.help, field.expected) if part)[:2000]
+        return f"⚠ {plain_text(field.error)}"[:2000]
+    return plain_text(" ".join(part for part in (field.help, field.expected) if part))[:2000]
 
 
 # Slack's pickers for a field that takes people or channels: (element, initial key) for one / several.
@@ -120,7 +121,7 @@ def _element(field: FormField) -> dict[str, Any]:
     if text and not field.secret:
         element["initial_value"] = text
     if field.expected and element["type"] == "plain_text_input":
-        element["placeholder"] = {"type": "plain_text", "text": field.expected[:150]}
+        element["placeholder"] = {"type": "plain_text", "text": plain_text(field.expected)[:150]}
     return element
 
 
@@ -188,10 +189,13 @@ def form_values(state: Mapping[str, Any]) -> dict[str, str | list[str]]:
 
 
 def form_errors(error: IntentError, field_keys: Sequence[str]) -> dict[str, str]:
-    """Problems as `response_action: errors` (block_id -> message); loose ones go on the first field."""
+    """Problems as `response_action: errors` (block_id -> message); loose ones go on the first field.
+
+    Slack shows these errors as plain text under the field, so the messages (mrkdwn, for the
+    ephemeral answer) lose their backticks, bold and `<...>` markup here."""
     errors: dict[str, list[str]] = {}
     first = field_keys[0] if field_keys else "name"
     for problem in error.problems:
         key = problem.key if problem.key is not None and problem.key in field_keys else first
-        errors.setdefault(key, []).append(problem.message)
+        errors.setdefault(key, []).append(plain_text(problem.message))
     return {key: " ".join(messages)[:2000] for key, messages in errors.items()}

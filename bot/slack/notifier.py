@@ -292,7 +292,10 @@ class SlackNotifier:
             return
         channel = self._dm_channel(recipient)
         blocks = render_blocks(
-            "secrets_dm", request=views.request_view(request), secrets=present.outputs_view(secret_outputs)
+            "secrets_dm",
+            request=views.request_view(request),
+            secrets=present.outputs_view(secret_outputs),
+            recipient=present.mention(recipient),
         )
         self._secret_client.chat_postMessage(
             channel=channel, blocks=blocks, text=f"{request.id}: your credentials"
@@ -360,7 +363,7 @@ class SlackNotifier:
             ":traffic_light:",
             "busy",
             stack=request.stack_name,
-            holder=f"{holder.request_id} (since {views.moment(holder.acquired_at)})",
+            holder=Trusted(f"{holder.request_id} (since {views.moment(holder.acquired_at)})"),
             waiting=None,
         )
         self._refresh_root(request)

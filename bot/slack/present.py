@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.clock import format_utc
-from bot.slack.render import Trusted, code_block, escape_mrkdwn
+from bot.slack.render import Trusted, code, code_block, escape_mrkdwn
+from bot.slack.request_views import moment
 from bot.workflow import Request, RequestState
 from provisioners.plan import Plan
 from rulebook import Decision, Effect, Verdict
@@ -63,7 +63,9 @@ def link(url: str, label: str) -> Trusted:
     return Trusted(f"<{url}|{escape_mrkdwn(label)}>")
 
 
-when = format_utc
+# One time format in channel messages: a Slack date token (each reader sees their own zone) with
+# the UTC time as its fallback, the same as the thread root and the approval asks.
+when = moment
 
 
 def duration(delta: timedelta) -> str:
@@ -138,7 +140,7 @@ def plan_view(plan: Plan) -> PlanPresentation:
     diff = plan.render_text()
     shown, attachment = split_diff(diff)
     highlights = [
-        f"{change.op} `{change.address}`{' (stateful)' if change.stateful else ''}"
+        Trusted(f"{change.op} {code(change.address)}{' (stateful)' if change.stateful else ''}")
         for change in plan.changes
         if change.op in ("delete", "replace")
     ]

@@ -4,8 +4,14 @@ Every `{{ value }}` lands inside a JSON string, so the environment's `finalize` 
 first for Slack mrkdwn (`&`, `<`, `>` — otherwise user text could forge mentions or links), then
 for JSON. Text the code built on purpose (links, mentions) is wrapped in `Trusted` to skip the
 mrkdwn step. Text that is not the code's own goes into a ``` block only through the `code_block`
-filter and into inline code through `code`, so it cannot end the block early. The environment
+filter, into inline code through `code`, and into prose through `literal`, so it can neither end
+the template's own markup early nor add any. Values that are not mrkdwn at all (button values,
+which Slack hands back exactly as sent) go through `verbatim`: JSON-escaped only. The environment
 is sandboxed: templates can read attributes, not call into Python.
+
+Slack has no backslash escape. It documents exactly three entities (`&amp; &lt; &gt;`), which
+`escape_mrkdwn` applies; for the formatting characters (`` ` * _ ~ ``) the only way to make them
+literal is not to send them: they become look-alikes (see `literal`, `code`).
 """
 
 from __future__ import annotations
@@ -74,10 +80,41 @@ def code(text: Any) -> Trusted:
     return Trusted(f"`{body.replace('`', GRAVE_LOOKALIKE)}`" if body.strip() else "")
 
 
+# A look-alike for each character mrkdwn reads as formatting. Look-alikes rather than zero-width
+# spaces: Slack treats a zero-width space as a word boundary, so inserting one *enables* a marker
+# in mid-word instead of disabling it; a look-alike is never a marker, whatever the parser.
+MARKER_LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": GRAVE_LOOKALIKE}
+# Slack opens or closes `*bold*`, `_italic_`, `~strike~` only at a word boundary, so a marker
+# between two letters or digits (`billing_prod`, `a*b`) is already literal and stays as typed.
+_MARKER = re.compile(r"(?<![^\W_])[*_~]|[*_~](?![^\W_])|`")
+
+
+def literal(text: Any, one_line: bool = False) -> Trusted:
+    """The one way user-typed prose (a reason, a comment, a description, an error) goes into
+    mrkdwn: `&<>` escaped, every marker that could format or open code swapped for its
+    look-alike. `one_line` joins lines (for a `>` quote or a list item, which a newline ends)."""
+    body = escape_mrkdwn(str(text if text is not None else ""))
+    body = _MARKER.sub(lambda m: MARKER_LOOKALIKES[m.group()], body)
+    return Trusted(" ".join(body.split()) if one_line else body)
+
+
 def as_typed(text: Any) -> str:
     """Slash-command text as the person saw it while typing: Slack's markup back to `@name`,
     `#channel` or the link, its entities back to characters (for echoing it, e.g. in `code`)."""
     return unescape_entities(SLACK_MARKUP.sub(_shown, str(text if text is not None else "")))
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]*)`")
+_BOLD = re.compile(r"(?<![^\W_])\*([^*\n]+)\*(?![^\W_])")
+
+
+def plain_text(text: Any) -> str:
+    """Mrkdwn composed for a message, as a `plain_text` place shows it (modal field errors, hints,
+    labels): Slack renders those characters as they are, so no backticks, `*bold*` or `<...>`
+    markup. Code spans become quotes, bold its words, mentions and links their names."""
+    shown = as_typed(text)
+    shown = _CODE_SPAN.sub(lambda m: f"\u201c{m.group(1)}\u201d", shown)
+    return _BOLD.sub(r"\1", shown).replace("`", "'")
 
 
 def _shown(markup: re.Match[str]) -> str:
@@ -120,6 +157,9 @@ def environment(kind: str = "json") -> SandboxedEnvironment:
     env.filters["code_block"] = code_block
     env.filters["code"] = code
     env.filters["as_typed"] = as_typed
+    env.filters["literal"] = literal
+    # Not mrkdwn (a button value): Slack returns it exactly as sent, so no entities.
+    env.filters["verbatim"] = Trusted
     return env
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from bot.clock import as_utc, format_utc
-from bot.slack.render import Trusted, code, escape_mrkdwn, render_blocks
+from bot.slack.render import Trusted, code, escape_mrkdwn, literal, render_blocks
 from bot.workflow import Request, RequestState
 
 _ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{1,20})&gt;")
@@ -44,8 +44,12 @@ ASK_OUTCOMES = {
 
 
 def with_mentions(text: str) -> str:
-    """Escaped text in which the workflow's own `<@U…>` mentions still work."""
-    return _ESCAPED_MENTION.sub(r"<@\1>", escape_mrkdwn(text))
+    """An error made literal (see render.literal) in which the workflow's own `<@U…>` mention
+    still works: only in its head (`Rejected by <@U…>: `), never in the reason a person typed."""
+    head, colon, tail = text.partition(": ")
+    if not colon or not _ESCAPED_MENTION.search(literal(head)):
+        return literal(text)
+    return _ESCAPED_MENTION.sub(r"<@\1>", literal(head)) + colon + literal(tail)
 
 
 def moment(at: datetime | None, tz: tzinfo | None = None) -> str:
@@ -106,7 +110,11 @@ def ownership_line(request: Request, *, always: bool = False) -> Trusted | None:
     ref = request.resource
     name = code(request.intent.name)
     if ref is None:
-        return Trusted(f"creates a new {name}") if always else None
+        if not always:
+            return None
+        # What is created and for whom: the requester's team owns it once it exists.
+        team = f" for {escape_mrkdwn(request.requester_team)}" if request.requester_team else ""
+        return Trusted(f"creates a new {escape_mrkdwn(request.path)} {name}{team}")
     if not (always or request.action == "destroy" or request.requester != ref.owner):
         return None
     verb = "destroys" if request.action == "destroy" else "changes"
@@ -130,7 +138,12 @@ def state_line(request: Request) -> Trusted:
             if applied is not None and applied != lead:
                 label += f" (apply {duration(applied)})"
     elif request.state in (RequestState.REJECTED, RequestState.FAILED) and request.error:
-        label += f": {with_mentions(request.error.splitlines()[0][:300])}"
+        # The workflow's error says "Rejected by <@U>: reason"; the label already says rejected.
+        first = request.error.splitlines()[0][:300]
+        if request.state is RequestState.REJECTED and first.startswith("Rejected by "):
+            label += f" {with_mentions(first.removeprefix('Rejected '))}"
+        else:
+            label += f": {with_mentions(first)}"
     if request.destroyed_by:
         label += f" · *destroyed* by {request.destroyed_by}"
         if request.destroyed_at:

@@ -46,7 +46,7 @@ def finding(content_lines: int) -> Finding:
 def test_a_short_drift_diff_is_shown_inline_in_whole() -> None:
     view, attachment = finding_view(finding(3))
     assert attachment is None and not view["as_file"]
-    assert "line 2" in view["diff_chunks"][-1] and view["detected_label"] == "2026-11-23 09:00 UTC"
+    assert "line 2" in view["diff_chunks"][-1] and view["detected_label"].endswith("|2026-11-23 09:00 UTC>")
 
 
 def test_a_long_drift_diff_shows_its_start_and_goes_up_whole_as_a_file() -> None:

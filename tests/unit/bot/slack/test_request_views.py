@@ -22,7 +22,7 @@ ROOT_STATES = {
     RequestState.SUCCEEDED: "*succeeded* in 5.9 s (apply 3.0 s)",
     RequestState.FAILED: "*failed*: the engine said no",
     RequestState.DENIED: "*denied*",
-    RequestState.REJECTED: "*rejected*: Rejected by <@U0SEC1>: too big",
+    RequestState.REJECTED: "*rejected* by <@U0SEC1>: too big",
     RequestState.EXPIRED: "*expired*",
     RequestState.CANCELLED: "*cancelled*",
 }
@@ -93,7 +93,7 @@ def test_a_change_by_the_owner_needs_no_ownership_line_but_a_destroy_always_has_
 
     assert views.ownership_line(mine) is None
     assert views.ownership_line(destroy) == "destroys PB-3's `demo`, owned by payments (<@U0REQ>)"
-    assert views.ownership_line(make_request(), always=True) == "creates a new `demo`"
+    assert views.ownership_line(make_request(), always=True) == "creates a new service `demo` for payments"
 
 
 def test_a_moment_for_one_reader_is_in_their_time_zone() -> None:

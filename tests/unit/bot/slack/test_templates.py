@@ -75,7 +75,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "outputs": [("database", "billing_prod"), ("host", "127.0.0.1")],
         "secret_keys": ["dsn", "password"],
     },
-    "secrets_dm": {"request": REQUEST, "secrets": [("dsn", "postgresql://u:p@h/db")]},
+    "secrets_dm": {
+        "request": REQUEST,
+        "secrets": [("dsn", "postgresql://u:p@h/db")],
+        "recipient": Trusted("<@U0OWNER>"),
+    },
     "notice": {"icon": ":x:", "text": Trusted("*PB-7 failed.*"), "context": "ctx"},
     "intent_error": {
         "text": "request postgres-databse name=x",
@@ -236,7 +240,8 @@ def test_trusted_mentions_are_kept() -> None:
 def test_quotes_and_newlines_in_user_text_keep_the_json_valid() -> None:
     hostile = dict(REQUEST, intent_text='service description="a \\"b\\"\nc"')
     (block,) = [b for b in render_blocks("request_root", request=hostile) if b["type"] == "section"]
-    assert 'description="a \\"b\\"\nc"' in block["text"]["text"]
+    # Inline code holds one line: the newline shows as a space.
+    assert 'description="a \\"b\\" c"' in block["text"]["text"]
 
 
 @pytest.mark.parametrize("path", sorted((TEMPLATE_DIR / "notices").glob("*.txt.j2")), ids=lambda p: p.name)
