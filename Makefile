@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := $(VENV)/.stamps
 PULUMI_BIN_FILE := $(VENV)/pulumi-bin-dir
+# The Temporal CLI (its dev server runs the Temporal tests); the tests find it in the cache too.
+TEMPORAL_BIN_FILE := $(VENV)/temporal-bin-dir
 # Everything runs with the project's Pulumi CLI first on PATH.
 WITH_PULUMI = PATH="$$(cat $(PULUMI_BIN_FILE)):$(CURDIR)/$(BIN):$$PATH"
 
@@ -17,7 +19,7 @@ help:
 	@echo "make test   set up what is missing, then lint, type-check and run every test"
 	@echo "make setup  only the set-up;  make bench  the benchmarks"
 
-setup: $(STAMPS)/python $(STAMPS)/system $(PULUMI_BIN_FILE)
+setup: $(STAMPS)/python $(STAMPS)/system $(PULUMI_BIN_FILE) $(TEMPORAL_BIN_FILE)
 
 $(STAMPS)/python: pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -35,6 +37,11 @@ $(STAMPS)/system: scripts/install-system.sh
 $(PULUMI_BIN_FILE): FORCE
 	@mkdir -p $(VENV)
 	@bash scripts/install-pulumi.sh > $@.tmp && mv $@.tmp $@
+
+# The same for the Temporal CLI (built from Go modules on first use: ~6 min on 2 cores).
+$(TEMPORAL_BIN_FILE): FORCE
+	@mkdir -p $(VENV)
+	@bash scripts/install-temporal.sh > $@.tmp && mv $@.tmp $@
 
 FORCE:
 
