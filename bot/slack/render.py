@@ -104,17 +104,21 @@ def as_typed(text: Any) -> str:
     return unescape_entities(SLACK_MARKUP.sub(_shown, str(text if text is not None else "")))
 
 
-_CODE_SPAN = re.compile(r"`([^`\n]*)`")
-_BOLD = re.compile(r"(?<![^\W_])\*([^*\n]+)\*(?![^\W_])")
+# A code span, or else a *bold* run (never looked for inside a span, where `*` is the user's).
+_SPAN_OR_BOLD = re.compile(r"`(?P<code>[^`\n]*)`|(?<![^\W_])\*(?P<bold>[^*`\n]+)\*(?![^\W_])")
 
 
 def plain_text(text: Any) -> str:
     """Mrkdwn composed for a message, as a `plain_text` place shows it (modal field errors, hints,
     labels): Slack renders those characters as they are, so no backticks, `*bold*` or `<...>`
     markup. Code spans become quotes, bold its words, mentions and links their names."""
-    shown = as_typed(text)
-    shown = _CODE_SPAN.sub(lambda m: f"\u201c{m.group(1)}\u201d", shown)
-    return _BOLD.sub(r"\1", shown).replace("`", "'")
+    shown = _SPAN_OR_BOLD.sub(_unmarked, as_typed(text))
+    return shown.replace("`", "'")
+
+
+def _unmarked(found: re.Match[str]) -> str:
+    code = found.group("code")
+    return f"\u201c{code}\u201d" if code is not None else found.group("bold")
 
 
 def _shown(markup: re.Match[str]) -> str:

@@ -9,7 +9,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.devtools.slack_emulator.view_state import build_state_values
-from bot.slack.modals import form_values, request_modal
+from bot.slack.modals import form_errors, form_values, request_modal
+from bot.slack.render import plain_text
 from intents import (
     Catalog,
     IntentError,
@@ -199,3 +200,44 @@ def test_people_picked_in_the_form_become_the_owners(catalog: Catalog) -> None:
     intent = intent_from_form(catalog, "service", form_values(state))
 
     assert intent.params["owners"] == ("U0DEV2", "U0REQ")
+
+
+def test_field_errors_are_plain_text_without_backticks_bold_or_slack_markup(catalog: Catalog) -> None:
+    # Slack shows `response_action: errors` as plain text: mrkdwn there is raw characters.
+    given = {
+        "name": "X*y*",
+        "env": "nope",
+        "team": "payments",
+        "language": "cobol",
+        "owners": "<@U0REQ|riley>, x",
+    }
+    with pytest.raises(IntentError) as caught:
+        intent_from_form(catalog, "service", given)
+    keys = [f.key for f in build_form(catalog, "service").fields]
+
+    errors = form_errors(caught.value, keys)
+
+    assert {"name", "env", "language"} <= set(errors)
+    for message in errors.values():
+        assert not any(mark in message for mark in ("`", "<", ">", "&lt;", "&gt;")), message
+    assert errors["env"] == "“env” cannot be “nope”: expected one of: dev, staging, prod."
+    # A value as typed keeps its own characters inside the quotes.
+    assert "“X*y*”" in errors["name"]
+
+
+def test_plain_text_turns_mrkdwn_into_what_a_reader_should_see() -> None:
+    shown = plain_text("*Required*: `size` for <@U0REQ|riley> at <https://x.example|the docs> &amp; more")
+
+    assert shown == "Required: “size” for @riley at the docs & more"
+
+
+def test_a_fields_hint_and_placeholder_carry_no_mrkdwn(catalog: Catalog) -> None:
+    with pytest.raises(IntentError) as caught:
+        parse_command("request service name=Bad! env=dev team=payments language=python", catalog)
+    form = build_form(catalog, "service", dict(caught.value.given), caught.value.problems)
+    blocks = request_modal(form)["blocks"]
+
+    plain = [b["hint"]["text"] for b in blocks if "hint" in b]
+    plain += [b["element"]["placeholder"]["text"] for b in blocks if "placeholder" in b.get("element", {})]
+    assert any(text.startswith("⚠ ") for text in plain)
+    assert not any("`" in text or "*" in text for text in plain)
