@@ -1,8 +1,11 @@
-"""`SlackDriver`: plays Slack toward the bot's `POST /slack/events`.
+"""`SlackDriver`: plays Slack toward the bot, over HTTP or Socket Mode.
 
-Every request is built and signed the way Slack does it (form-encoded slash commands and
-interaction payloads, JSON event callbacks, `v0=` HMAC signatures), so the bot's real
-request verification, parsing and ack path run. Trigger ids and response URLs in the
+Over HTTP every request is built and signed the way Slack does it (form-encoded slash commands
+and interaction payloads, JSON event callbacks, `v0=` HMAC signatures) and POSTed to the bot's
+`/slack/events`, so the bot's real request verification, parsing and ack path run. Over Socket
+Mode (`transport="socket"`) the same payloads go as envelopes over the bot's WebSocket link to
+the emulator (bot.devtools.slack_emulator.socket_mode), in Socket Mode's shapes: slash commands
+as a JSON object of strings, interactions as parsed JSON. Trigger ids and response URLs in the
 payloads are minted by the emulator, so what the bot does with them lands there.
 """
 
@@ -12,17 +15,19 @@ import json
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack, cast
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.devtools.slack_emulator import response_urls
 from bot.devtools.slack_emulator.blocks import check_view
+from bot.devtools.slack_emulator.bot_response import BotResponse, Transport, with_minted
 from bot.devtools.slack_emulator.errors import DriverError, SlackMethodError
 from bot.devtools.slack_emulator.escaping import command_text
 from bot.devtools.slack_emulator.models import Ephemeral, Message, View
 from bot.devtools.slack_emulator.server import SlackEmulator
+from bot.devtools.slack_emulator.socket_mode import EnvelopeType
 from bot.devtools.slack_emulator.view_state import build_state_values, element_state
 from bot.devtools.slack_emulator.workspace import im_channel_id
 
@@ -36,41 +41,27 @@ class SendOptions(TypedDict, total=False):
     retry_reason: str
 
 
-@dataclass(frozen=True)
-class BotResponse:
-    """The bot's HTTP answer, plus what was sent (to re-deliver it) and what was minted for it."""
-
-    status: int
-    headers: dict[str, str]
-    text: str
-    sent_body: str
-    sent_content_type: str
-    trigger_id: str | None = None
-    response_url: str | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def json(self) -> Any:
-        """The body parsed as JSON, or None when it is empty or not JSON."""
-        try:
-            return json.loads(self.text) if self.text.strip() else None
-        except json.JSONDecodeError:
-            return None
+# Interactions whose ack may carry an answer (response_action); the rest answer via response_url.
+_ANSWERED_INTERACTIONS = frozenset({"view_submission", "block_suggestion"})
 
 
 class SlackDriver:
     def __init__(
         self,
         emulator: SlackEmulator,
-        bot_url: str,
+        bot_url: str | None = None,
         *,
+        transport: Transport = "http",
         signing_secret: str | None = None,
         command: str = "/platform",
         timeout: float = 10.0,
         should_escape: bool = True,
     ) -> None:
+        if transport == "http" and not bot_url:
+            raise DriverError("the HTTP transport needs the bot's URL (…/slack/events)")
         self.emulator = emulator
-        self.bot_url = bot_url
+        self.bot_url = bot_url or ""
+        self.transport = transport
         self.signing_secret = signing_secret or emulator.workspace.signing_secret
         self.command = command
         self.timeout = timeout
@@ -81,7 +72,9 @@ class SlackDriver:
     # -- transport ------------------------------------------------------------------------------
 
     def send(self, body: str, content_type: str, **options: Unpack[SendOptions]) -> BotResponse:
-        """POST a body to the bot, signed as Slack signs it (or as the options forge it)."""
+        """POST a body to the bot, signed as Slack signs it (or as the options forge it); HTTP only."""
+        if not self.bot_url:
+            raise DriverError("this driver speaks Socket Mode: there is no bot URL to POST to")
         # Signed with the real time, not the emulator's clock: the bot checks against its own.
         timestamp = str(options.get("timestamp", int(time.time())))
         signature = options.get("signature") or self._verifier.generate_signature(
@@ -109,17 +102,50 @@ class SlackDriver:
     def redeliver(
         self, previous: BotResponse, *, retry_num: int = 1, retry_reason: str = "http_timeout"
     ) -> BotResponse:
-        """Send the identical body again as Slack's retry would (freshly signed, retry headers set)."""
-        again = self.send(
-            previous.sent_body, previous.sent_content_type, retry_num=retry_num, retry_reason=retry_reason
-        )
-        return _with(again, previous)
+        """Send the identical payload again as Slack's retry would: over HTTP freshly signed with
+        retry headers, over Socket Mode as a new envelope with `retry_attempt` and `retry_reason`."""
+        if previous.transport == "socket" and previous.envelope_type is not None:
+            again = self._over_socket(
+                cast(EnvelopeType, previous.envelope_type),
+                json.loads(previous.sent_body),
+                {"retry_num": retry_num, "retry_reason": retry_reason},
+            )
+        else:
+            again = self.send(
+                previous.sent_body, previous.sent_content_type, retry_num=retry_num, retry_reason=retry_reason
+            )
+        return with_minted(again, previous)
 
-    def _send_form(self, fields: dict[str, str], options: SendOptions) -> BotResponse:
+    def _send_command(self, fields: dict[str, str], options: SendOptions) -> BotResponse:
+        if self.transport == "socket":
+            return self._over_socket("slash_commands", fields, options)
         return self.send(urlencode(fields), "application/x-www-form-urlencoded", **options)
 
     def _send_payload(self, payload: dict[str, Any], options: SendOptions) -> BotResponse:
-        return self._send_form({"payload": json.dumps(payload)}, options)
+        if self.transport == "socket":
+            return self._over_socket("interactive", payload, options)
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.send(body, "application/x-www-form-urlencoded", **options)
+
+    def _over_socket(self, kind: EnvelopeType, payload: dict[str, Any], options: SendOptions) -> BotResponse:
+        """One envelope over the app's Socket Mode link; the answer is the ack's payload."""
+        if "timestamp" in options or "signature" in options:
+            raise DriverError("Socket Mode carries no request signature to forge; use the HTTP transport")
+        accepts = kind == "slash_commands" or (
+            kind == "interactive" and payload.get("type") in _ANSWERED_INTERACTIONS
+        )
+        retry_num = options.get("retry_num", 0)
+        ack = self.emulator.socket_mode.deliver(
+            kind,
+            payload,
+            accepts_response_payload=accepts,
+            retry_attempt=retry_num,
+            retry_reason=options.get("retry_reason", "timeout") if retry_num else "",
+            timeout=self.timeout,
+        )
+        text = json.dumps(ack.payload) if ack.payload else ""
+        sent = json.dumps(payload)
+        return BotResponse(200, {}, text, sent, "application/json", transport="socket", envelope_type=kind)
 
     # -- pieces Slack puts in every payload -----------------------------------------------------
 
@@ -187,8 +213,15 @@ class SlackDriver:
             "response_url": response_url,
             "trigger_id": trigger_id,
         }
-        sent = self._send_form(fields, options)
-        return _with(sent, trigger_id=trigger_id, response_url=response_url, payload=dict(fields))
+        sent = self._send_command(fields, options)
+        if sent.transport == "socket" and isinstance(sent.json, dict):
+            # Slack shows the ack's payload as the command's answer (over HTTP the caller does:
+            # the response body is the bot's to inspect, e.g. the sandbox shows it).
+            try:
+                response_urls.answer(self.emulator.state, response_url, sent.json)
+            except SlackMethodError as exc:
+                raise DriverError(f"the ack's answer: {exc.error} {exc.messages}") from exc
+        return with_minted(sent, trigger_id=trigger_id, response_url=response_url, payload=dict(fields))
 
     # -- interactions ---------------------------------------------------------------------------
 
@@ -212,7 +245,7 @@ class SlackDriver:
         payload["actions"] = [self._action(block, element, value)]
         response_url = self._locate(payload, target, user)
         sent = self._send_payload(payload, options)
-        return _with(sent, trigger_id=trigger_id, response_url=response_url, payload=payload)
+        return with_minted(sent, trigger_id=trigger_id, response_url=response_url, payload=payload)
 
     def _action(self, block: dict[str, Any], element: dict[str, Any], value: Any) -> dict[str, Any]:
         action: dict[str, Any] = {
@@ -277,7 +310,7 @@ class SlackDriver:
         payload = self._envelope("view_submission", user, trigger_id)
         payload["view"] = state.view_json(view)
         payload["response_urls"] = []
-        sent = _with(self._send_payload(payload, options), trigger_id=trigger_id, payload=payload)
+        sent = with_minted(self._send_payload(payload, options), trigger_id=trigger_id, payload=payload)
         if sent.status == 200:
             self._apply_view_response(view, user, sent.json)
         return sent
@@ -345,8 +378,11 @@ class SlackDriver:
             ],
             "is_ext_shared_channel": False,
         }
-        sent = self.send(json.dumps(envelope), "application/json", **options)
-        return _with(sent, payload=envelope)
+        if self.transport == "socket":
+            sent = self._over_socket("events_api", envelope, options)
+        else:
+            sent = self.send(json.dumps(envelope), "application/json", **options)
+        return with_minted(sent, payload=envelope)
 
     def app_home_opened(
         self, user: str = "U0REQ", *, tab: str = "home", **options: Unpack[SendOptions]
@@ -366,31 +402,11 @@ class SlackDriver:
     def url_verification(
         self, challenge: str = "emulator-challenge", **options: Unpack[SendOptions]
     ) -> BotResponse:
+        if self.transport == "socket":
+            raise DriverError("Socket Mode has no URL to verify")
         body = {
             "token": self.emulator.workspace.verification_token,
             "challenge": challenge,
             "type": "url_verification",
         }
-        return _with(self.send(json.dumps(body), "application/json", **options), payload=body)
-
-
-def _with(
-    sent: BotResponse,
-    previous: BotResponse | None = None,
-    *,
-    trigger_id: str | None = None,
-    response_url: str | None = None,
-    payload: dict[str, Any] | None = None,
-) -> BotResponse:
-    """A copy of `sent` carrying what was minted for the delivery (from `previous` for retries)."""
-    base = previous or sent
-    return BotResponse(
-        sent.status,
-        sent.headers,
-        sent.text,
-        sent.sent_body,
-        sent.sent_content_type,
-        trigger_id or base.trigger_id,
-        response_url or base.response_url,
-        payload if payload is not None else base.payload,
-    )
+        return with_minted(self.send(json.dumps(body), "application/json", **options), payload=body)

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 from bot.devtools.slack_emulator import response_urls
 from bot.devtools.slack_emulator.errors import SlackMethodError
 from bot.devtools.slack_emulator.faults import Fault, FaultBook
-from bot.devtools.slack_emulator.methods import METHODS, Params
+from bot.devtools.slack_emulator.methods import APP_TOKEN_METHODS, METHODS, Params
 from bot.devtools.slack_emulator.methods.files import receive_upload
 from bot.devtools.slack_emulator.state import EmulatorState
 
@@ -194,8 +194,12 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             return 200, {"ok": False, "error": "unknown_method"}, {}
         if not token:
             return 200, {"ok": False, "error": "not_authed"}, {}
-        if token not in self.server.state.workspace.tokens:
+        workspace = self.server.state.workspace
+        if token not in workspace.tokens and token != workspace.app_token:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
+        if (token == workspace.app_token) != (method in APP_TOKEN_METHODS):
+            # An xapp- token opens Socket Mode links and nothing else; a bot token cannot open them.
+            return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
         if bad_body:
             return 200, {"ok": False, "error": "invalid_json"}, {}
         forced = self._fault(method)

@@ -53,6 +53,18 @@ def post(state: EmulatorState, token: str, body: Any) -> tuple[int, dict[str, An
     return 200, {"ok": True}
 
 
+def answer(state: EmulatorState, response_url: str, body: dict[str, Any]) -> None:
+    """A slash command's immediate answer (an HTTP response body, a Socket Mode ack's payload):
+    shown as a response URL post would be, without using one of its posts."""
+    with state.lock:
+        url = state.response_urls.get(response_url.rsplit("/", 1)[-1])
+        if url is None or not (body.get("text") or body.get("blocks")):
+            return
+        if body.get("blocks") is not None:
+            check_message_blocks(body["blocks"])
+        _apply(state, url, body)
+
+
 def _apply(state: EmulatorState, url: ResponseUrl, body: dict[str, Any]) -> None:
     text = str(body.get("text") or "")
     blocks = with_block_ids(body["blocks"]) if isinstance(body.get("blocks"), list) else None

@@ -22,6 +22,7 @@ from bot.devtools.slack_emulator.errors import EmulatorError
 from bot.devtools.slack_emulator.faults import Fault, FaultBook, FaultKind
 from bot.devtools.slack_emulator.httpd import EmulatorHTTPServer
 from bot.devtools.slack_emulator.models import Ephemeral, Event, File, Message, RecordedRequest, View
+from bot.devtools.slack_emulator.socket_mode import SocketModeServer
 from bot.devtools.slack_emulator.state import EmulatorState, Subscriber
 from bot.devtools.slack_emulator.workspace import Workspace, default_workspace, im_channel_id
 
@@ -41,6 +42,8 @@ class SlackEmulator:
         self.state = EmulatorState(self.workspace, clock or system_clock)
         self.faults = FaultBook()
         self._address = (host, port)
+        # Socket Mode's WebSocket endpoint; apps.connections.open hands out its URLs.
+        self.socket_mode = SocketModeServer(self.workspace.app_id, host=host)
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -53,6 +56,8 @@ class SlackEmulator:
         host, port = server.server_address[:2]
         self.state.root_url = f"http://{host!s}:{port}"
         self._server = server
+        self.socket_mode.start()
+        self.state.socket_link = self.socket_mode.mint_url
         self._thread = threading.Thread(
             # A short poll interval keeps stop() (and so every test teardown) fast.
             target=server.serve_forever,
@@ -66,6 +71,8 @@ class SlackEmulator:
     def stop(self) -> None:
         server, thread = self._server, self._thread
         self._server = self._thread = None
+        self.state.socket_link = None
+        self.socket_mode.stop()
         if server is not None:
             server.shutdown()
             server.server_close()

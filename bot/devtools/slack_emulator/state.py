@@ -50,6 +50,8 @@ class EmulatorState:
         self.changed = threading.Condition(self.lock)
         # Set by the server once it knows its port; URLs it mints (uploads, response URLs) use it.
         self.root_url = "http://127.0.0.1"
+        # Set by the server when its Socket Mode endpoint runs: mints one connection URL.
+        self.socket_link: Callable[[], str] | None = None
         self.started = int(clock())
         self._ids = itertools.count(1)
         self._last_ts_us = 0

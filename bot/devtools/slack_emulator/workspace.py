@@ -61,6 +61,8 @@ class Workspace:
     usergroups: tuple[UserGroup, ...] = ()
     # Further tokens that authenticate as the bot (e.g. a rotated token during a test).
     extra_tokens: tuple[str, ...] = field(default=())
+    # The app-level token (connections:write) that opens Socket Mode links; it calls nothing else.
+    app_token: str = "xapp-1-A0PLATFORMBOT-1-emulator-app-token"
 
     def user(self, user_id: str) -> User | None:
         return next((u for u in self.users if u.id == user_id), None)
