@@ -69,7 +69,7 @@ def report(
         raise typer.Exit(1) from exc
     show(console, result)
     path = out or Path(chart_filename(result))
-    path.write_bytes(render_chart(result.trend, f"{title(result)}: weekly lead time and NPS"))
+    path.write_bytes(render_chart(result.trend, f"{title(result)}: weekly lead time and NPS", result.window))
     console.print(f"\nChart written to [bold]{path}[/bold]")
 
 

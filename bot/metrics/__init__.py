@@ -2,7 +2,7 @@
 
     window = Window.last(30, now)
     report = build_report(load_history(store, window), window, known_teams=config.teams)
-    png = render_chart(report.trend, "Platform outcomes")
+    png = render_chart(report.trend, "Platform outcomes", report.window)
 
 Each metric's exact definition is the docstring of its function (delivery, satisfaction, drift).
 """

@@ -74,7 +74,7 @@ class StatsPoster:
         self.client.files_upload_v2(
             channel=channel,
             thread_ts=thread_ts or ts,
-            content=render_chart(report.trend, f"{title(report)}: weekly lead time and NPS"),
+            content=render_chart(report.trend, f"{title(report)}: weekly lead time and NPS", report.window),
             filename=chart_filename(report),
             title=f"{title(report)}: weekly trend",
             alt_txt="Bar chart of the weekly median lead time in hours and a line of the weekly NPS",

@@ -126,7 +126,7 @@ def test_the_stats_chart_downloads_byte_for_byte_and_is_typed_as_a_png(
         assert download.headers["Content-Type"] == "image/png"
         downloaded = download.read()
     title = "Platform outcomes, last 28 days: weekly lead time and NPS"
-    assert downloaded == render_chart(report.trend, title)
+    assert downloaded == render_chart(report.trend, title, report.window)
     assert chart.content == downloaded and chart.text == ""  # bytes kept, no U+FFFD text made of them
 
 
