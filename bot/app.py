@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig, ConfigError, Settings, load_app_config, read_or_create_secret
-from bot.http_server import HttpServer, build_wsgi_app
+from bot.http_server import HttpServer, wsgi_app_for
 from bot.metrics.wiring import Outcomes, attach_outcomes, instrument_notifier
 from bot.schedules import Schedules
 from bot.schedules.drift import DriftChecker
@@ -72,7 +72,7 @@ class PlatformBot:
             self.schedules.start()
 
     def serve_http(self, port: int = 3000, host: str = "127.0.0.1") -> HttpServer:
-        server = HttpServer(build_wsgi_app(self.bolt, self.registry), host=host, port=port)
+        server = HttpServer(wsgi_app_for(self), host=host, port=port, settings=self.config.server)
         self._servers.append(server)
         return server
 

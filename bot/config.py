@@ -59,6 +59,26 @@ class PulumiSettings(_Strict):
     pulumi_bin_dir: Path | None = None
 
 
+class ServerSettings(_Strict):
+    """The HTTP server of `platformbot serve` and `dev` (waitress; the names are waitress's own).
+
+    Connections do not hold threads: one event loop reads them and `threads` run requests, so
+    idle or slow clients cost a socket each, up to `connection_limit`, until `channel_timeout`."""
+
+    # The kernel's accept queue; the standard library's 5 dropped bursts of slash commands.
+    backlog: int = Field(default=2048, ge=1)
+    threads: int = Field(default=8, ge=1, description="Worker threads running requests")
+    connection_limit: int = Field(default=4096, ge=1, description="Open connections before accept pauses")
+    channel_timeout: int = Field(default=30, ge=1, description="Seconds an idle connection is kept")
+    cleanup_interval: int = Field(default=5, ge=1, description="Seconds between idle sweeps")
+    max_request_body_size: int = Field(default=1024 * 1024, ge=1, description="Larger bodies get 413")
+    # Off: every response says `Connection: close` (a proxy in front that does not pool).
+    keep_alive: bool = True
+    # SIGTERM: requests in flight get this long to be answered, running applies `shutdown_grace_seconds`.
+    inflight_grace_seconds: float = Field(default=10.0, ge=0)
+    shutdown_grace_seconds: float = Field(default=60.0, ge=0)
+
+
 class Schedules(_Strict):
     """Cron expressions (5 fields, in `timezone`) for the scheduled jobs; an empty string switches one off."""
 
@@ -93,6 +113,7 @@ class AppConfig(_Strict):
     pulumi: PulumiSettings = PulumiSettings()
     schedules: Schedules = Schedules()
     feedback: Feedback = Feedback()
+    server: ServerSettings = ServerSettings()
 
     @property
     def approval_ttl(self) -> timedelta:

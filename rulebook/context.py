@@ -10,7 +10,8 @@ Every condition is evaluated against these top-level variables::
                             lists are CEL lists (e.g. intent.params.extensions)
     actor    who asked
       .user_id     string   Slack user id, e.g. "U012ABC"
-      .team        string or null
+      .team        string or null   their first team (alphabetically)
+      .teams       list of strings  every team they are a member of (`resource.owner_team in actor.teams`)
       .groups      list of strings (approver groups the user belongs to)
     now      when, in the rulebook's `timezone`
       .timestamp   timestamp (compare with timestamp("2025-01-01T00:00:00Z"))
@@ -21,8 +22,9 @@ Every condition is evaluated against these top-level variables::
       .timezone    string   e.g. "Europe/London"
     action   string   "apply" or "destroy"
     resource the live resource (stack) the request would change or destroy, at both stages
-      .exists      bool     false for a new resource (then the fields below are null)
-      .owner_team  string or null   the team that owns it
+      .exists      bool     false for a new resource (then the fields below are null, except
+                            owner_team when the request declares a team: a service's `team`)
+      .owner_team  string or null   the team that owns it (for a new resource: will own it)
       .owner       string or null   Slack user id of its owner (who created it, or got it by transfer)
       .request_id  string or null   the request that last changed it, e.g. "PB-3"
     plan     only at the plan stage (intent-stage rules may not mention it; the linter refuses)
@@ -42,7 +44,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from intents.intent import Intent
 
@@ -59,7 +61,17 @@ class Actor(BaseModel):
 
     user_id: str
     team: str | None = None
+    # Every team the person is in; defaults to `team` alone, so callers that know one team need not
+    # repeat it.
+    teams: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _teams_include_team(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("team") and not data.get("teams"):
+            return {**data, "teams": (data["team"],)}
+        return data
 
 
 class ChangeFacts(BaseModel):
@@ -110,7 +122,12 @@ def intent_facts(intent: Intent) -> dict[str, Any]:
 
 
 def actor_facts(actor: Actor) -> dict[str, Any]:
-    return {"user_id": actor.user_id, "team": actor.team, "groups": list(actor.groups)}
+    return {
+        "user_id": actor.user_id,
+        "team": actor.team,
+        "teams": list(actor.teams),
+        "groups": list(actor.groups),
+    }
 
 
 def now_facts(moment: datetime, zone: tzinfo, zone_name: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from bot.clock import as_utc, format_utc
 from bot.slack.render import Trusted, code, escape_mrkdwn, literal, render_blocks
 from bot.workflow import Request, RequestState
+from bot.workflow.ownership import declared_team
 
 _ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{1,20})&gt;")
 
@@ -112,8 +113,9 @@ def ownership_line(request: Request, *, always: bool = False) -> Trusted | None:
     if ref is None:
         if not always:
             return None
-        # What is created and for whom: the requester's team owns it once it exists.
-        team = f" for {escape_mrkdwn(request.requester_team)}" if request.requester_team else ""
+        # What is created and for whom: the team it declares (else the requester's) owns it.
+        owner_team = declared_team(request.intent) or request.requester_team
+        team = f" for {escape_mrkdwn(owner_team)}" if owner_team else ""
         return Trusted(f"creates a new {escape_mrkdwn(request.path)} {name}{team}")
     if not (always or request.action == "destroy" or request.requester != ref.owner):
         return None

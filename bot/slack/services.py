@@ -41,8 +41,12 @@ class SlackServices:
     time_zones: UserTimeZones = field(default_factory=UserTimeZones)
 
     def actor(self, user_id: str) -> Actor:
+        teams = tuple(sorted(team for team, members in self.config.teams.items() if user_id in members))
         return Actor(
-            user_id=user_id, team=self.config.team_of(user_id), groups=self.directory.groups_of(user_id)
+            user_id=user_id,
+            team=self.config.team_of(user_id),
+            teams=teams,
+            groups=self.directory.groups_of(user_id),
         )
 
 

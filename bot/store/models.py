@@ -71,6 +71,8 @@ class RequestRow(SQLModel, table=True):
     requester: str
     requester_team: str | None = Field(default=None, nullable=True)
     requester_groups: list[str] = Field(default_factory=list, sa_type=JSON)
+    # Every team the requester is in (rulebook `actor.teams`); null on rows older than 0006.
+    requester_teams: list[str] | None = Field(default=None, sa_type=JSON, nullable=True)
     channel: str
     thread_ts: str | None = Field(default=None, nullable=True)
     action: str
@@ -89,6 +91,8 @@ class RequestRow(SQLModel, table=True):
     # Bumped whenever approvals are voided; only approvals of the current round count.
     approval_round: int = 0
     approvals_expire_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # When the current approval round was asked for (set on entering awaiting_approval).
+    approval_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     # Non-secret outputs only. Secret outputs are handed to the notifier once and never stored.
     outputs: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
     error: str | None = Field(default=None, nullable=True)

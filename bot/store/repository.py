@@ -243,9 +243,12 @@ def get_resource(session: Session, stack_name: str) -> ResourceRow | None:
     return session.get(ResourceRow, stack_name)
 
 
-def resource_changed(session: Session, row: RequestRow, at: datetime) -> int | None:
-    """A successful apply of `row`: the resource is created (owned by its requester and team) or
-    now last changed by it. Returns the request it supersedes, if any."""
+def resource_changed(
+    session: Session, row: RequestRow, at: datetime, new_owner: tuple[str | None, str | None]
+) -> int | None:
+    """A successful apply of `row`: the resource is created (owned by `new_owner`, (team, user),
+    see bot.workflow.ownership.owner_of_new) or now last changed by it. Returns the request it
+    supersedes, if any."""
     assert row.id is not None
     live = session.get(ResourceRow, row.stack_name)
     if live is None:
@@ -253,8 +256,8 @@ def resource_changed(session: Session, row: RequestRow, at: datetime) -> int | N
             ResourceRow(
                 stack_name=row.stack_name,
                 path=row.path,
-                owner_team=row.requester_team,
-                owner=row.requester,
+                owner_team=new_owner[0],
+                owner=new_owner[1],
                 created_by=row.id,
                 request_id=row.id,
                 created_at=at,

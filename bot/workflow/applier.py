@@ -124,7 +124,9 @@ class Applier:
             return rows.snapshot(self._store, number)
         # A changed plan, or owners who changed since the decision (someone else created or took the
         # resource meanwhile), void the approvals: the request is decided again on the facts of now.
-        owners_changed = rows.resource_facts(self._store, row.stack_name) != ownership.loaded(row.resource)
+        owners_changed = rows.resource_facts(self._store, row.stack_name, intent) != ownership.loaded(
+            row.resource, intent
+        )
         if (plan.plan_hash != row.plan_hash or owners_changed) and self._replan(
             number, intent, plan
         ) is not RequestState.APPROVED:
@@ -220,7 +222,7 @@ class Applier:
         old = None if row.plan is None else Plan.model_validate(row.plan)
         change = plan_change(old, plan)
         at = self._clock.now()
-        resource = rows.resource_facts(self._store, row.stack_name)
+        resource = rows.resource_facts(self._store, row.stack_name, intent)
         decision = self._rulebook.evaluate(
             intent,
             Request.from_row(row).actor,
@@ -271,7 +273,9 @@ def _destroyed(session: Session, row: RequestRow, at: datetime) -> list[int]:
 def _changed(session: Session, row: RequestRow, at: datetime) -> list[int]:
     """An apply succeeded: the resource is this request's now; the one it replaces is superseded."""
     assert row.id is not None
-    superseded = repository.resource_changed(session, row, at)
+    intent = Intent.model_validate(row.intent)
+    new_owner = ownership.owner_of_new(row.requester, row.requester_team, intent)
+    superseded = repository.resource_changed(session, row, at, new_owner)
     if superseded is None:
         return []
     repository.update_request(session, superseded, at, superseded_by=row.id)

@@ -100,10 +100,19 @@ class Request:
     superseded_by: str | None = None
     # None for a request that creates its resource.
     resource: ResourceRef | None = None
+    # Every team of the requester (rulebook `actor.teams`); `requester_team` alone when unknown.
+    requester_teams: tuple[str, ...] = ()
+    # When the current approval round was asked for.
+    approval_requested_at: datetime | None = None
 
     @property
     def actor(self) -> Actor:
-        return Actor(user_id=self.requester, team=self.requester_team, groups=self.requester_groups)
+        return Actor(
+            user_id=self.requester,
+            team=self.requester_team,
+            teams=self.requester_teams,
+            groups=self.requester_groups,
+        )
 
     @property
     def decision(self) -> Decision:
@@ -119,6 +128,8 @@ class Request:
             requester=row.requester,
             requester_team=row.requester_team,
             requester_groups=tuple(row.requester_groups),
+            requester_teams=tuple(row.requester_teams or ()),
+            approval_requested_at=row.approval_requested_at,
             channel=row.channel,
             thread_ts=row.thread_ts,
             action=row.action,

@@ -14,15 +14,28 @@ from collections.abc import Iterable, Set
 
 from bot.store import ResourceRow
 from bot.workflow.model import format_request_id
+from intents.intent import Intent
 from rulebook import OWNING_TEAM, ApprovalNeed, ResourceFacts
+
+# The parameter by which a golden path declares the team its resource belongs to (CODEOWNERS,
+# pages, costs): a new resource is owned by that team, not by the requester's.
+TEAM_PARAM = "team"
+
+
+def declared_team(intent: Intent) -> str | None:
+    team = intent.params.get(TEAM_PARAM)
+    return team if isinstance(team, str) and team else None
+
 
 TEAM_GROUP = "team:"
 OWNER_GROUP = "owner:"
 
 
-def facts_of(live: ResourceRow | None) -> ResourceFacts:
+def facts_of(live: ResourceRow | None, intent: Intent | None = None) -> ResourceFacts:
+    """The facts of the live resource; for one that does not exist yet, the team the request
+    declares (`intent`) is the team that will own it."""
     if live is None:
-        return ResourceFacts()
+        return ResourceFacts(owner_team=declared_team(intent) if intent else None)
     return ResourceFacts(
         exists=True,
         owner_team=live.owner_team,
@@ -36,30 +49,38 @@ def stored(facts: ResourceFacts) -> dict[str, object] | None:
     return facts.model_dump() if facts.exists else None
 
 
-def loaded(value: dict[str, object] | None) -> ResourceFacts:
-    return ResourceFacts() if value is None else ResourceFacts.model_validate(value)
+def loaded(value: dict[str, object] | None, intent: Intent | None = None) -> ResourceFacts:
+    return facts_of(None, intent) if value is None else ResourceFacts.model_validate(value)
 
 
 def owners_group(facts: ResourceFacts) -> str | None:
-    """The approver group standing for the resource's owners, or None for a new resource."""
-    if not facts.exists:
-        return None
+    """The approver group standing for the resource's owners (for a new resource, the team it
+    declares), or None for a new resource that declares none."""
     if facts.owner_team:
         return TEAM_GROUP + facts.owner_team
+    if not facts.exists:
+        return None
     return OWNER_GROUP + (facts.owner or "")
 
 
 def required_approvals(needs: Iterable[ApprovalNeed], facts: ResourceFacts) -> dict[str, int]:
     """The decision's approvals with `owning-team` resolved for this resource.
 
-    `owning-team` on a resource that does not exist (a rule that forgot `resource.exists`) stays as
-    it is: no directory knows it, so nobody can approve, which fails closed.
+    `owning-team` on a new resource that declares no team (a rule that forgot `resource.exists`)
+    stays as it is: no directory knows it, so nobody can approve, which fails closed.
     """
     required: dict[str, int] = {}
     for need in needs:
         group = (owners_group(facts) or need.group) if need.group == OWNING_TEAM else need.group
         required[group] = max(required.get(group, 0), need.count)
     return required
+
+
+def owner_of_new(requester: str, requester_team: str | None, intent: Intent) -> tuple[str | None, str | None]:
+    """(owner team, owner) of a resource a request creates: the team it declares (else the
+    requester's), and the requester as owner only when they are in that team."""
+    team = declared_team(intent) or requester_team
+    return team, requester if team is None or team == requester_team else None
 
 
 def secret_recipient(requester: str, facts: ResourceFacts, owners: Set[str]) -> str | None:

@@ -138,7 +138,7 @@ class Planner:
             return rows.snapshot(self._store, number), None
         at = self._clock.now()
         # The owners as they are now: another request may have created or changed the resource.
-        resource = rows.resource_facts(self._store, row.stack_name)
+        resource = rows.resource_facts(self._store, row.stack_name, intent)
         decision = self._rulebook.evaluate(
             intent,
             Request.from_row(row).actor,
@@ -208,6 +208,7 @@ def enter_decision(
         values |= {
             "required_approvals": required,
             "approvals_expire_at": expiry(at, policy.approval_ttl),
+            "approval_requested_at": at,
             "approval_round": row.approval_round + (1 if replanned else 0),
             "approved_at": None,
         }

@@ -16,6 +16,7 @@ from bot.store import RequestRow, RunRow, Store, repository
 from bot.workflow import ownership
 from bot.workflow.model import Request, format_request_id, parse_request_id
 from bot.workflow.ports import Directory
+from intents.intent import Intent
 from rulebook import Action, ResourceFacts
 
 
@@ -40,10 +41,11 @@ def locked(session: Session, number: int) -> RequestRow:
     return row
 
 
-def resource_facts(store: Store, stack_name: str) -> ResourceFacts:
-    """Who owns the live resource now (the rulebook's `resource`)."""
+def resource_facts(store: Store, stack_name: str, intent: Intent) -> ResourceFacts:
+    """Who owns the live resource now (the rulebook's `resource`); for a new one, the team `intent`
+    declares."""
     with store.read() as session:
-        return ownership.facts_of(repository.get_resource(session, stack_name))
+        return ownership.facts_of(repository.get_resource(session, stack_name), intent)
 
 
 def action_of(row: RequestRow) -> Action:

@@ -110,7 +110,7 @@ class Submissions:
             stack_name = self._runner.stack_name(intent)
         except ProvisionerError as exc:
             raise WorkflowError(exc.message) from exc
-        resource = rows.resource_facts(self._store, stack_name)
+        resource = rows.resource_facts(self._store, stack_name, intent)
         decision = self._rulebook.evaluate(intent, actor, at, action=action, resource=resource)
         denied = decision.verdict is Verdict.DENY
         path = self._catalog.find(intent.path)
@@ -119,6 +119,7 @@ class Submissions:
             requester=actor.user_id,
             requester_team=actor.team,
             requester_groups=list(actor.groups),
+            requester_teams=list(actor.teams),
             channel=channel,
             action=action,
             target_request_id=target,

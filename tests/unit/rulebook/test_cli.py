@@ -21,7 +21,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_check_accepts_the_default_rulebook() -> None:
     code, out = run("check")
     assert code == 0
-    assert "platform-default 2025.1, 13 rules (10 intent, 3 plan), version" in out
+    assert "platform-default 2025.1, 14 rules (11 intent, 3 plan), version" in out
 
 
 def test_check_with_the_bots_groups() -> None:

@@ -201,9 +201,13 @@ def workflow(
 
 
 def service_intent(
-    catalog: Catalog, name: str = "billing", env: str = "prod", owners: str = "U123ABC"
+    catalog: Catalog,
+    name: str = "billing",
+    env: str = "prod",
+    owners: str = "U123ABC",
+    team: str = "payments",
 ) -> Intent:
-    values = {"name": name, "env": env, "team": "payments", "language": "python", "owners": owners}
+    values = {"name": name, "env": env, "team": team, "language": "python", "owners": owners}
     return catalog.build_intent("service", values)
 
 

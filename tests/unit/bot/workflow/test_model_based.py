@@ -243,7 +243,10 @@ class TrustMachine(RuleBasedStateMachine):
             if operation.kind == "destroy":
                 self.owners.pop(operation.stack, None)
             elif operation.stack not in self.owners:
-                self.owners[operation.stack] = (request.requester_team, request.requester)
+                # A service belongs to the team it declares; its requester owns it only from inside.
+                team = request.intent.params.get("team") or request.requester_team
+                owner = request.requester if team is None or team == request.requester_team else None
+                self.owners[operation.stack] = (team, owner)
 
     @invariant()
     def secrets_go_only_to_the_owning_team(self) -> None:

@@ -134,7 +134,7 @@ def test_a_resource_created_meanwhile_by_another_team_voids_the_approvals(
     """Both teams ask for the same new name; the one applied second is decided again, on its owners."""
     wf = owned_workflow
     rileys = wf.submit(service_intent(catalog, name="shared", owners="U0RILEY"), RILEY, "C")
-    danas = wf.submit(service_intent(catalog, name="shared", owners="U0DANA"), DANA, "C")
+    danas = wf.submit(service_intent(catalog, name="shared", owners="U0DANA", team="search"), DANA, "C")
     for request in (rileys, danas):
         planned = wf.plan(request.id)
         assert planned.required_approvals == {"security": 1}
@@ -147,6 +147,31 @@ def test_a_resource_created_meanwhile_by_another_team_voids_the_approvals(
     with wf.store.read() as session:
         live = repository.get_resource(session, again.stack_name)
     assert live is not None and live.owner_team == "payments"
+
+
+def test_a_service_declared_for_another_team_needs_that_team_and_belongs_to_it(
+    owned_workflow: Workflow, catalog: Catalog, notifier: RecordingNotifier
+) -> None:
+    """CODEOWNERS names the team the service declares; so does the ownership record."""
+    wf = owned_workflow
+    intent = service_intent(catalog, name="ledger", env="dev", owners="U0DANA", team="payments")
+    danas = wf.submit(intent, DANA, "C")
+    planned = wf.plan(danas.id)
+    assert planned.state is RequestState.AWAITING_APPROVAL
+    assert planned.required_approvals == {"team:payments": 1}
+    assert "new-resource-for-another-team-needs-that-team" in planned.decision.rule_ids
+    assert not wf.approve(danas.id, "U_DANA", planned.plan_hash or "").accepted
+    assert _approve_all(wf, danas.id, RILEYS_TEAMMATE) is RequestState.SUCCEEDED
+    with wf.store.read() as session:
+        live = repository.get_resource(session, planned.stack_name)
+    # Payments owns it; Dana, outside payments, is not its owner.
+    assert live is not None and (live.owner_team, live.owner) == ("payments", None)
+    # A payments member changes it as the rules say (dev: self-service).
+    rileys = wf.submit(service_intent(catalog, name="ledger", env="dev", owners="U0RILEY"), RILEY, "C")
+    assert wf.plan(rileys.id).state is RequestState.SUCCEEDED
+    # A service for one's own team needs nobody's approval in dev.
+    own = wf.submit(service_intent(catalog, name="search-ui", env="dev", team="search"), DANA, "C")
+    assert wf.plan(own.id).state is RequestState.SUCCEEDED
 
 
 def test_an_admin_transfers_a_resource_and_it_is_audited(owned_workflow: Workflow, catalog: Catalog) -> None:
