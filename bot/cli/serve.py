@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from typing import Annotated
@@ -31,6 +32,7 @@ def serve(
     """Serve the bot. Configuration: environment variables and PLATFORMBOT_CONFIG (see README)."""
     from bot.app import create_app
     from bot.config import ConfigError, Settings
+    from bot.shutdown import shut_down
 
     configure_logging(log_level)
     settings = Settings()
@@ -43,6 +45,7 @@ def serve(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    close_socket = None
     if socket:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -51,6 +54,7 @@ def serve(
             raise typer.Exit(2)
         handler = SocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value())
         handler.connect()
+        close_socket = handler.close
         # Metrics and health still come over HTTP in Socket Mode.
         server = bot.serve_http(port=port, host=host).start()
         typer.echo(f"platformbot: Socket Mode connected; metrics on {server.url}/metrics")
@@ -58,4 +62,9 @@ def serve(
         server = bot.serve_http(port=port, host=host).start()
         typer.echo(f"platformbot: listening on {server.url}/slack/events", err=True)
     stop.wait()
-    bot.close()
+    typer.echo("platformbot: stopping (SIGTERM): answering requests in flight, finishing applies", err=True)
+    if not shut_down(bot, [server], extra_close=close_socket):
+        # A step still runs on a worker thread the interpreter would wait for: leave now, as the
+        # grace promised; start-up recovery takes the request over.
+        logging.shutdown()
+        os._exit(0)
