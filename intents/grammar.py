@@ -212,7 +212,8 @@ def _request_id(verb: str, words: list[str], problems: list[Problem], *, require
             problems.append(
                 Problem(
                     code=ProblemCode.MISSING_ARGUMENT,
-                    message=f"`{verb}` needs {REQUEST_ID_WORDS}: `/platform {verb} PB-17`.",
+                    # The example shows the id; saying "such as PB-17" before it said it twice.
+                    message=f"`{verb}` needs a request id: `/platform {verb} PB-17`.",
                     expected=REQUEST_ID_WORDS,
                 )
             )

@@ -86,3 +86,26 @@ def test_command_text_reads_as_typed_with_slacks_markup_turned_back_into_names()
     sent += " a &lt;b&gt;"
 
     assert as_typed(sent) == "@riley @U0DEV #ops @here @security docs a <b>"
+
+
+def test_progress_lines_go_through_code_block_so_a_fence_in_a_name_cannot_end_it() -> None:
+    lines = ["create RepoFile ```sh done", "create Repository demo`` …"]
+    blocks = render_blocks("progress", icon=":hourglass:", title="Applying", lines=lines, footer="PB-1")
+
+    [section] = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    body = section.split("\n", 1)[1]
+    assert body == code_block("\n".join(lines))
+    assert body.count("```") == 2
+
+
+def test_secret_values_go_through_code_block_and_keep_their_characters() -> None:
+    request = {"id": "PB-2", "requester_mention": "<@U0REQ>", "intent_text": "x", "thread_link": ""}
+    secrets = [("password", "p`a``s```s<&>")]
+    blocks = render_blocks("secrets_dm", request=request, secrets=secrets, recipient="<@U0REQ>")
+
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    [value] = [t for t in texts if t.startswith("*password*")]
+    assert value == "*password*\n" + code_block("p`a``s```s<&>")
+    # Slack decodes the entities; the only change is the zero-width space that breaks the fence.
+    shown = value.removeprefix("*password*\n```").removesuffix("```").replace(ZERO_WIDTH_SPACE, "")
+    assert shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == "p`a``s```s<&>"

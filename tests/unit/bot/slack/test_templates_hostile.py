@@ -75,7 +75,7 @@ def _notice_context(user: str) -> dict[str, Any]:
         "ttl": "72 hours",
         "old_hash": "aaaa",
         "new_hash": "bbbb",
-        "changes": "size small -> large",
+        "changes": user,
         "stack": "service.demo.dev",
         "holder": "PB-3",
         "waiting": "PB-8",

@@ -18,6 +18,7 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.render import TEMPLATE_DIR
 from bot.workflow import LockHolder, RequestState
 from bot.workflow.model import ResourceRef
+from intents import IntentError, load_catalog, parse_command
 from tests.unit.bot.slack.conftest import AT, make_request
 
 DATE_TOKEN = re.compile(r"<!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>")
@@ -81,3 +82,12 @@ def test_no_template_says_a_word_twice_in_a_row(path: Path) -> None:
     words = re.sub(r"\{[{%#].*?[}%#]\}", " ", path.read_text(), flags=re.DOTALL)
 
     assert not DOUBLED.search(words), DOUBLED.search(words)
+
+
+def test_a_missing_request_id_is_explained_with_one_example() -> None:
+    with pytest.raises(IntentError) as caught:
+        parse_command("status", load_catalog())
+
+    [problem] = caught.value.problems
+    assert problem.message == "`status` needs a request id: `/platform status PB-17`."
+    assert problem.message.count("PB-17") == 1
