@@ -29,7 +29,8 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.services import SlackServices
 from bot.store import Store, default_database_url
 from bot.store.messages import MessageRefs
-from bot.workflow import ThreadExecutor, ThreadPool, Workflow, WorkflowPolicy
+from bot.temporal.wiring import Execution, build_execution
+from bot.workflow import ThreadPool, Workflow, WorkflowPolicy
 from intents import Catalog, load_catalog
 from provisioners import Runner, RunnerSettings
 from rulebook import Rulebook, load_rulebook
@@ -60,6 +61,8 @@ class PlatformBot:
     # Scheduled work (bot/schedules): the scheduler, drift check-ins, reminders, expiry.
     schedules: Schedules | None = None
     drift: DriftChecker | None = None
+    # Who runs the workflow's steps (`executor:` in the config): threads here, or Temporal.
+    execution: Execution | None = None
     _servers: list[HttpServer] = field(default_factory=list)
 
     def start(self) -> None:
@@ -82,6 +85,8 @@ class PlatformBot:
         if self.schedules is not None:
             self.schedules.shutdown()
         self.worker.shutdown(wait=True)
+        if self.execution is not None:
+            self.execution.close()
         self.store.dispose()
 
 
@@ -119,6 +124,7 @@ def create_app(
         members=directory.members,
     )
     worker = ThreadPool()
+    execution = build_execution(config, worker)
     # The workflow is handed a notifier that counts what it forwards: Prometheus metrics without
     # touching the workflow (bot/metrics/instrument.py).
     registry = CollectorRegistry()
@@ -136,7 +142,7 @@ def create_app(
             auto_apply_when_allowed=config.auto_apply_when_allowed,
             admins=frozenset(config.admins),
         ),
-        worker=ThreadExecutor(worker),
+        worker=execution.executor,
     )
     notifier.read_approvers_with(lambda request_id: _approvers(workflow, request_id))
     services = SlackServices(
@@ -175,6 +181,7 @@ def create_app(
         registry=registry,
         clock=clock,
         outcomes=outcomes,
+        execution=execution,
     )
     bot.schedules, bot.drift = install_schedules(bot, jobs=outcomes.jobs)
     return bot

@@ -11,7 +11,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
@@ -57,6 +57,18 @@ class PulumiSettings(_Strict):
     postgres_admin_dsn_env: str = "PLATFORMBOT_POSTGRES_ADMIN_DSN"
     git_root: Path | None = Field(default=None, description="Where `service` repositories go")
     pulumi_bin_dir: Path | None = None
+
+
+class TemporalSettings(_Strict):
+    """Where steps run with `executor: temporal` (a Temporal server, and `platformbot worker`s)."""
+
+    address: str = "127.0.0.1:7233"
+    namespace: str = "default"
+    task_queue: str = "platformbot"
+    # A worker that misses heartbeats this long is taken for dead; its step goes to another worker.
+    heartbeat_timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    worker_concurrency: int = Field(default=4, ge=1, description="Steps one worker runs at once")
 
 
 class ServerSettings(_Strict):
@@ -111,6 +123,9 @@ class AppConfig(_Strict):
     drift_concurrency: int = 4
     membership_cache_seconds: int = 300
     pulumi: PulumiSettings = PulumiSettings()
+    # Who runs plans and applies: this process's threads, or Temporal workers (bot/temporal).
+    executor: Literal["inprocess", "temporal"] = "inprocess"
+    temporal: TemporalSettings = TemporalSettings()
     schedules: Schedules = Schedules()
     feedback: Feedback = Feedback()
     server: ServerSettings = ServerSettings()

@@ -1,5 +1,5 @@
-"""The Executor port's contract, run against every implementation (today the in-process one;
-a Temporal one joins the parametrization when it exists).
+"""The Executor port's contract, run against every implementation: the in-process threads and
+Temporal (a real dev server and worker).
 
 What the workflow relies on: every submitted step runs, on another thread than the caller's;
 drain waits for steps that steps submitted; a failing step is logged and stops nothing; and a
@@ -23,7 +23,14 @@ def _threads() -> tuple[Executor, Callable[[], None]]:
     return ThreadExecutor(pool), pool.shutdown
 
 
-IMPLEMENTATIONS = {"threads": _threads}
+def _temporal() -> tuple[Executor, Callable[[], None]]:
+    # A real dev server (tests/support/temporal.py) and a worker in this process.
+    from tests.support.temporal import temporal_executor_with_worker
+
+    return temporal_executor_with_worker()
+
+
+IMPLEMENTATIONS = {"threads": _threads, "temporal": _temporal}
 
 
 @pytest.fixture(params=sorted(IMPLEMENTATIONS))

@@ -1,0 +1,74 @@
+"""The Temporal workflow that runs one step of one request. It runs inside Temporal's
+deterministic sandbox, so it imports nothing of the bot: the activity is named, not imported.
+
+Its id is bound to the request and the step (`workflow_id`), and the executor starts it with
+signal-with-start: a submit while the step is queued or running does not start a second
+workflow; it marks the running one to run the step once more when the current run ends. That
+keeps both promises of the Executor port: duplicates coalesce, and a re-submit (the stack was let
+go of while this step looked at it) is never lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+WORKFLOW = "platformbot.step"
+ACTIVITY = "platformbot.run_step"
+AGAIN = "again"
+# A step's failures are the workflow's own business (it marks the request failed and says why);
+# what escapes it is a bug, so it is not retried. Timeouts (a dead worker) always are.
+NOT_RETRIED = ["StepFailed"]
+
+
+@dataclass(frozen=True)
+class StepJob:
+    step: str
+    request_id: str
+    heartbeat_timeout_seconds: float = 30.0
+    max_attempts: int = 5
+
+
+def workflow_id(step: str, request_id: str) -> str:
+    return f"platformbot/{request_id}/{step}"
+
+
+@workflow.defn(name=WORKFLOW)
+class StepWorkflow:
+    def __init__(self) -> None:
+        self._again = False
+
+    @workflow.signal(name=AGAIN)
+    def again(self) -> None:
+        self._again = True
+
+    @workflow.run
+    async def run(self, job: StepJob) -> int:
+        """Run the step until no submit came in during the last run; returns how many runs."""
+        runs = 0
+        while True:
+            self._again = False
+            try:
+                await workflow.execute_activity(
+                    ACTIVITY,
+                    job,
+                    # Applies can be long; a dead worker is noticed by the heartbeat timeout instead.
+                    start_to_close_timeout=timedelta(hours=6),
+                    heartbeat_timeout=timedelta(seconds=job.heartbeat_timeout_seconds),
+                    retry_policy=RetryPolicy(
+                        initial_interval=timedelta(seconds=1),
+                        maximum_interval=timedelta(seconds=30),
+                        maximum_attempts=job.max_attempts,
+                        non_retryable_error_types=NOT_RETRIED,
+                    ),
+                )
+            except ActivityError:
+                # Logged by the activity where it failed; a re-submit meanwhile still runs.
+                workflow.logger.warning("%s of %s ended with an error", job.step, job.request_id)
+            runs += 1
+            if not self._again:
+                return runs
