@@ -11,3 +11,4 @@ import bot.cli.plan  # noqa: F401
 import bot.cli.report  # noqa: F401
 import bot.cli.rulebook  # noqa: F401
 import bot.cli.serve  # noqa: F401
+import bot.cli.worker  # noqa: F401
