@@ -8,8 +8,9 @@ log line (what was wrong, sizes, a sha256 prefix of the body, the remote address
     413  the body is larger than the limit (by Content-Length, before anything is read)
     401  timestamp missing, not plain digits, or more than 5 minutes away; signature missing,
          not `v0=`, or wrong (slack_sdk's SignatureVerifier, over the exact bytes received)
-    400  the body does not parse: a form for slash commands and `payload=` interactivity (the
-         payload a JSON object), a JSON object for the Events API
+    400  the body is not UTF-8 (checked before the signature, which is over UTF-8 text), or does
+         not parse: a form for slash commands and `payload=` interactivity (the payload a JSON
+         object), a JSON object for the Events API
 
 Nothing is stored for a refused request: it never reaches Bolt.
 """
@@ -103,6 +104,11 @@ class FrontDoor:
             return Refusal(401, "no X-Slack-Signature")
         if not _SIGNATURE.fullmatch(signature):
             return Refusal(401, f"X-Slack-Signature is not v0=<64 hex> ({len(signature)} chars)")
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            # Slack sends UTF-8, and slack_sdk's verifier decodes before it hashes.
+            return Refusal(400, "body is not UTF-8")
         if not self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
             return Refusal(401, "X-Slack-Signature does not match the body")
         return _body_problem(environ.get("CONTENT_TYPE", ""), body)
