@@ -88,7 +88,7 @@ class InstrumentedNotifier:
     def __init__(self, inner: Notifier, metrics: WorkflowMetrics, *, approval_ttl: timedelta) -> None:
         self._inner = inner
         self._m = metrics
-        # The workflow sets approvals_expire_at = ask time + ttl, so the ask time can be read back.
+        # Only for requests stored before approval_requested_at existed (expires_at = ask + ttl).
         self._ttl = approval_ttl
 
     def __getattr__(self, name: str) -> Any:
@@ -127,7 +127,8 @@ class InstrumentedNotifier:
             for group in groups:
                 self._m.approvals_recorded.labels(group).inc()
             if not any(remaining.values()) and request.approved_at and request.approvals_expire_at:
-                asked = request.approvals_expire_at - self._ttl
+                # Stored since migration 0006; the ttl only reads back older rows with no trail.
+                asked = request.approval_requested_at or request.approvals_expire_at - self._ttl
                 self._m.approval_wait.observe(_seconds(request.approved_at, asked))
 
         self._count("approval_recorded", update)

@@ -54,7 +54,8 @@ class Reminders:
             if expires is None or expires <= now:
                 continue  # expiry ends it; no point in asking again
             remaining = self._workflow.status(request.id).remaining
-            asked_at = expires - self._ttl
+            # Stored since migration 0006; the ttl only reads back rows older than that with no trail.
+            asked_at = request.approval_requested_at or expires - self._ttl
             for group, missing in sorted(remaining.items()):
                 if missing > 0 and self._record(request, group, asked_at, now):
                     try:

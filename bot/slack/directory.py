@@ -5,6 +5,9 @@ Besides the config's groups, `team:<team>` is the team's members (the config's `
 
 `usergroups.users.list` is Tier 2 (about 20 calls a minute), so members are cached per group for
 `ttl_seconds`; groups given as fixed user ids never call Slack.
+
+`unknown_people` asks `users.info` (Tier 4) about each id a request names; who is a person is
+cached for `ttl_seconds` too. Slack answers `user_not_found` for an id that does not exist.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.config import ApproverGroup
 from bot.workflow.ownership import OWNER_GROUP, TEAM_GROUP
@@ -34,6 +38,7 @@ class SlackDirectory:
         self._ttl = ttl_seconds
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._people: dict[str, tuple[float, bool]] = {}
         self._lock = threading.Lock()
 
     def members(self, group: str) -> frozenset[str]:
@@ -60,3 +65,28 @@ class SlackDirectory:
 
     def groups_of(self, user_id: str) -> tuple[str, ...]:
         return tuple(sorted(name for name in self._groups if user_id in self.members(name)))
+
+    def unknown_people(self, user_ids: Collection[str]) -> list[str]:
+        unknown = []
+        for user_id in dict.fromkeys(user_ids):
+            if not self._is_person(user_id):
+                unknown.append(user_id)
+        return unknown
+
+    def _is_person(self, user_id: str) -> bool:
+        now = self._monotonic()
+        with self._lock:
+            cached = self._people.get(user_id)
+            if cached and now - cached[0] < self._ttl:
+                return cached[1]
+        try:
+            user = self._client.users_info(user=user_id).get("user") or {}
+        except SlackApiError as exc:
+            # Anything but "no such user" (rate limit, auth) is not an answer about the person.
+            if exc.response.get("error") not in ("user_not_found", "user_not_visible"):
+                raise
+            user = {}
+        person = bool(user) and not user.get("deleted") and not user.get("is_bot")
+        with self._lock:
+            self._people[user_id] = (now, person)
+        return person

@@ -8,7 +8,7 @@ records calls.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Collection, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -100,6 +100,11 @@ class Executor(Protocol):
 class Directory(Protocol):
     def members(self, group: str) -> Set[str]:
         """Slack user ids in an approver group (cached by the adapter: usergroups.users.list is Tier 2)."""
+        ...
+
+    def unknown_people(self, user_ids: Collection[str]) -> list[str]:
+        """The ids among `user_ids` that are no person of this workspace (no such user, a deleted
+        one, or a bot), in the order given: a request naming them is refused before it is stored."""
         ...
 
 

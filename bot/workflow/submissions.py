@@ -15,12 +15,26 @@ from bot.store import RequestRow, Store, repository
 from bot.workflow import ownership, rows
 from bot.workflow import transitions as T
 from bot.workflow.model import FINAL_STATES, Request, RequestState, Step, format_request_id
-from bot.workflow.ports import Rulebook, Runner, Schedule
+from bot.workflow.ports import Directory, Rulebook, Runner, Schedule
 from bot.workflow.safe_notifier import SafeNotifier
 from intents.catalog import Catalog
 from intents.intent import Intent
+from intents.values import Reference, reference_of
 from provisioners.errors import ProvisionerError
 from rulebook import Action, Actor, Verdict
+
+
+class UnknownPeople(WorkflowError):
+    """The request names user ids that are no person of this workspace (answered privately)."""
+
+    def __init__(self, user_ids: list[str]) -> None:
+        self.user_ids = tuple(user_ids)
+        listed = ", ".join(f"`{u}`" for u in user_ids)
+        verb = "is not a person" if len(user_ids) == 1 else "are not people"
+        super().__init__(
+            f"{listed} {verb} in this workspace. Nothing was stored: mention each person with @ "
+            "(or pick them in the form) and send it again."
+        )
 
 
 class Submissions:
@@ -31,15 +45,17 @@ class Submissions:
         rulebook: Rulebook,
         catalog: Catalog,
         runner: Runner,
+        directory: Directory,
         clock: Clock,
         notifier: SafeNotifier,
         schedule: Schedule,
     ) -> None:
-        """`runner`: only to name the stack an intent builds."""
+        """`runner`: only to name the stack an intent builds; `directory`: who is a person."""
         self._store = store
         self._rulebook = rulebook
         self._catalog = catalog
         self._runner = runner
+        self._directory = directory
         self._clock = clock
         self._notifier = notifier
         self._schedule = schedule
@@ -53,8 +69,27 @@ class Submissions:
         *,
         dedupe_key: str | None = None,
     ) -> Request:
-        """Check the intent-stage rules and store the request: `denied` (with reasons) or `evaluated`."""
+        """Check the intent-stage rules and store the request: `denied` (with reasons) or `evaluated`.
+
+        Every person the intent names (an `owners=` list) must be a person of the workspace; if
+        any is not, nothing is stored and `UnknownPeople` names them all.
+        """
+        self._check_people(intent)
         return self._open(intent, actor, channel, "apply", None, now or self._clock.now(), dedupe_key)
+
+    def _check_people(self, intent: Intent) -> None:
+        path = self._catalog.find(intent.path)
+        if path is None:
+            return
+        named: list[str] = []
+        for key, spec in path.parameters.items():
+            if reference_of(spec) is not Reference.USER or key not in intent.params:
+                continue
+            value = intent.params[key]
+            named += [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+        unknown = self._directory.unknown_people(named) if named else []
+        if unknown:
+            raise UnknownPeople(unknown)
 
     def request_destroy(
         self,

@@ -122,6 +122,7 @@ class Workflow:
             rulebook=rulebook,
             catalog=catalog,
             runner=runner,
+            directory=directory,
             clock=clock,
             notifier=safe,
             schedule=schedule,

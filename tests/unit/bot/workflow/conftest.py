@@ -5,16 +5,18 @@ directory with fixed group members."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Set
+from collections.abc import Collection, Iterator, Set
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.store import Store, repository
-from bot.workflow import Request, Workflow, WorkflowPolicy
+from bot.clock import Clock, ManualClock
+from bot.store import Store
+from bot.workflow import Request, Workflow, WorkflowPolicy, rows
+from bot.workflow import transitions as T
+from bot.workflow.ports import Directory, Executor, Notifier
 from intents import DEFAULT_CATALOG_PATH, Catalog, Intent, load_catalog
 from provisioners import Plan, ResourceChange, Runner, RunnerSettings
 from rulebook import DEFAULT_RULEBOOK_PATH, Actor, Rulebook, load_rulebook
@@ -108,11 +110,17 @@ def _request_id(args: tuple[Any, ...]) -> str | None:
 
 
 class StaticDirectory:
-    def __init__(self, groups: dict[str, set[str]]) -> None:
+    """Fixed group members; every user id is a person except those in `strangers`."""
+
+    def __init__(self, groups: dict[str, set[str]], strangers: Set[str] = frozenset()) -> None:
         self.groups = groups
+        self.strangers = set(strangers)
 
     def members(self, group: str) -> Set[str]:
         return frozenset(self.groups.get(group, ()))
+
+    def unknown_people(self, user_ids: Collection[str]) -> list[str]:
+        return [u for u in dict.fromkeys(user_ids) if u in self.strangers]
 
 
 @pytest.fixture(scope="session")
@@ -162,20 +170,33 @@ def store(tmp_path: Path) -> Iterator[Store]:
     store.dispose()
 
 
-def make_workflow(store: Store, **parts: Any) -> Workflow:
+def make_workflow(
+    store: Store,
+    *,
+    rulebook: Rulebook,
+    catalog: Catalog,
+    runner: Runner,
+    notifier: Notifier,
+    directory: Directory,
+    clock: Clock,
+    policy: WorkflowPolicy | None = None,
+    worker: Executor | None = None,
+    hostname: str = "bot-host",
+    pid: int = 4242,
+) -> Workflow:
+    """The real Workflow with the test's parts; an 8-hour approval window and U_ADMIN as admin."""
     return Workflow(
         store=store,
-        rulebook=parts["rulebook"],
-        catalog=parts["catalog"],
-        runner=parts["runner"],
-        notifier=parts["notifier"],
-        directory=parts["directory"],
-        clock=parts["clock"],
-        policy=parts.get("policy")
-        or WorkflowPolicy(approval_ttl=timedelta(hours=8), admins=frozenset({"U_ADMIN"})),
-        worker=parts.get("worker"),
-        hostname=parts.get("hostname", "bot-host"),
-        pid=parts.get("pid", 4242),
+        rulebook=rulebook,
+        catalog=catalog,
+        runner=runner,
+        notifier=notifier,
+        directory=directory,
+        clock=clock,
+        policy=policy or WorkflowPolicy(approval_ttl=timedelta(hours=8), admins=frozenset({"U_ADMIN"})),
+        worker=worker,
+        hostname=hostname,
+        pid=pid,
     )
 
 
@@ -225,6 +246,14 @@ def hand_plan(stack: str, marker: str = "v1") -> Plan:
     return Plan.build(stack, [change])
 
 
+# How seed() reaches each state, through the workflow's own transitions (so the audit trail is real).
+_SEED_PATHS: dict[str, tuple[T.Transition, ...]] = {
+    "awaiting_approval": (T.PLANNED, T.APPROVAL_REQUESTED),
+    "approved": (T.PLANNED, T.APPROVAL_REQUESTED, T.APPROVED),
+    "applying": (T.PLANNED, T.APPROVAL_REQUESTED, T.APPROVED, T.APPLY_STARTED),
+}
+
+
 def seed(
     workflow: Workflow,
     catalog: Catalog,
@@ -236,29 +265,30 @@ def seed(
     plan: Plan | None = None,
     expires_in: timedelta = timedelta(hours=8),
 ) -> Request:
-    """A request submitted for real, then moved to `state` as if it had been planned (no engine)."""
+    """A request submitted for real, then moved to `state` through the real transitions as if it had
+    been planned by hand (no engine): every step writes its audit event, from the state before."""
     request = workflow.submit(service_intent(catalog, name=name), requester, "C_REQUESTS")
     plan = plan or hand_plan(request.stack_name)
     now = workflow.clock.now()
+    values: dict[T.Transition, dict[str, Any]] = {
+        T.PLANNED: {"plan": plan.model_dump(mode="json"), "plan_hash": plan.plan_hash, "planned_at": now},
+        T.APPROVAL_REQUESTED: {
+            "required_approvals": required if required is not None else {"security": 1},
+            "approvals_expire_at": now + expires_in,
+            "approval_requested_at": now,
+        },
+        T.APPROVED: {"approved_at": now},
+        T.APPLY_STARTED: {"apply_started_at": now},
+    }
     with workflow.store.write() as session:
-        moved = repository.compare_and_set(
-            session,
-            request.number,
-            {"evaluated"},
-            state,
-            now,
-            plan=plan.model_dump(mode="json"),
-            plan_hash=plan.plan_hash,
-            planned_at=now,
-            required_approvals=required if required is not None else {"security": 1},
-            approvals_expire_at=now + expires_in,
-        )
-    assert moved
+        row = rows.locked(session, request.number)
+        for step in _SEED_PATHS[state]:
+            moved = T.transition(session, row, step, actor="seed", at=now, **values[step])
+            assert moved, f"seed could not take {step.event} from {row.state}"
     return workflow.get(request.id)
 
 
 if TYPE_CHECKING:
-    from bot.workflow.ports import Directory, Notifier
 
     def _fits(notifier: RecordingNotifier, directory: StaticDirectory) -> tuple[Notifier, Directory]:
         """mypy checks here that the doubles keep fitting the ports they stand in for."""

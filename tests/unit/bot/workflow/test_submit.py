@@ -7,6 +7,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.store import Store, repository
 from bot.workflow import RequestState, Workflow, parse_request_id
+from bot.workflow.submissions import UnknownPeople
 from intents import Catalog, Intent
 from provisioners import Runner
 from rulebook import Rulebook
@@ -100,3 +101,22 @@ def test_a_failing_notifier_does_not_undo_the_request(
     assert workflow.get(request.id).state is RequestState.EVALUATED
     assert request.thread_ts is None
     assert "slack is down" in caplog.text  # logged with its traceback, not lost
+
+
+def test_owners_who_are_no_people_of_the_workspace_are_all_named_and_nothing_is_stored(
+    workflow: Workflow, catalog: Catalog, notifier: RecordingNotifier, directory: StaticDirectory
+) -> None:
+    directory.strangers |= {"U0NOPE", "U0GONE"}
+    intent = service_intent(catalog, owners="U0NOPE,U0REAL,U0GONE")
+    with pytest.raises(UnknownPeople) as refused:
+        workflow.submit(intent, DEV, "C_REQUESTS")
+    assert refused.value.user_ids == ("U0GONE", "U0NOPE")  # the intent keeps owners sorted
+    assert refused.value.message.startswith("`U0GONE`, `U0NOPE` are not people in this workspace.")
+    assert workflow.list_for(DEV.user_id, "all") == []
+    assert notifier.calls == []
+    with pytest.raises(UnknownPeople, match=r"^`U0NOPE` is not a person in this workspace\."):
+        workflow.submit(service_intent(catalog, owners="U0NOPE"), DEV, "C_REQUESTS")
+    # Real people pass.
+    assert workflow.submit(service_intent(catalog, owners="U0REAL"), DEV, "C_REQUESTS").state is (
+        RequestState.EVALUATED
+    )
