@@ -24,7 +24,7 @@ from bot.feedback.errors import FeedbackError, InvalidAnswer
 from bot.feedback.polls import PlannedPoll, scale
 from bot.feedback.service import FeedbackService, Poll
 from bot.slack.conversations import direct_message, dm_channel
-from bot.slack.render import Trusted, escape_mrkdwn, render_blocks
+from bot.slack.render import Trusted, code, render_blocks
 from bot.slack.services import user_errors
 from bot.workflow import format_request_id
 
@@ -40,7 +40,7 @@ def question(kind: str, request_id: int | None, subject: str) -> Trusted:
     if kind == "csat" and request_id is not None:
         about = f"*{format_request_id(request_id)}*"
         if subject:
-            about += f" `{escape_mrkdwn(subject)}`"
+            about += f" {code(subject)}"  # a backtick in the request's text cannot end the span
         return Trusted(f"How did {about} go for you?")
     return Trusted(f"*{NPS_QUESTION}*")
 

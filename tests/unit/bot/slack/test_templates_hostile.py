@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.feedback.slack import question
 from bot.slack import present
 from bot.slack import request_views as views
 from bot.slack.render import TEMPLATE_DIR, Trusted, render_blocks, render_text
@@ -179,6 +180,13 @@ BLOCK_CONTEXTS: dict[str, Callable[[str], dict[str, Any]]] = {
         "status": None,
         "where": None,
     },
+    "feedback_thanks": lambda u: {"score": 8, "question": question("csat", 7, u), "poll_id": 3},
+    "feedback_poll": lambda u: {
+        "question": question("csat", 7, u),
+        "buttons": [{"action_id": "feedback_score_1", "value": "3:1", "label": "1"}],
+        "scale_hint": "1 = bad.",
+        "fatigue_days": 14,
+    },
     "intent_error": lambda u: {
         "text": u,
         "path": "service",
@@ -249,9 +257,7 @@ def test_every_block_template_outside_the_approval_asks_is_walked_with_hostile_t
         "catalog",
         "catalog_path",
         "feedback_modal",
-        "feedback_poll",
         "feedback_received",
-        "feedback_thanks",
         "help",
         "notice",
         "reject_modal",
