@@ -1,15 +1,20 @@
 """Whole flows over real HTTP: the local Slack emulator signs and sends what Slack would, Bolt
 answers on a real port, the workflow runs the real Pulumi engine against a real PostgreSQL and
-real git repositories. Time is a ManualClock (a Monday, 10:00 in Berlin: business hours)."""
+real git repositories. Time is a ManualClock (a Monday, 10:00 in Berlin: business hours).
+
+The transport is the `transport` fixture: HTTP unless a test is marked `@both_transports`, which
+runs it once over HTTP and once over Socket Mode (slack_bolt's SocketModeHandler with slack_sdk's
+own client, dialling the emulator's WebSocket endpoint through apps.connections.open)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import pytest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import PlatformBot, create_app
 from bot.clock import ManualClock
@@ -22,6 +27,11 @@ from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli
 
 T = TypeVar("T")
+
+Transport = Literal["http", "socket"]
+TRANSPORTS: tuple[Transport, ...] = ("http", "socket")
+# The main flows run over both transports; everything else over HTTP.
+both_transports = pytest.mark.parametrize("transport", TRANSPORTS)
 
 
 def scenario_config(pulumi_bin_dir: Path) -> AppConfig:
@@ -46,6 +56,13 @@ class Scenario:
     server: HttpServer
     clock: ManualClock
     data_dir: Path
+    transport: Transport = "http"
+    socket: SocketModeHandler | None = None
+
+    def named(self, base: str) -> str:
+        """A resource name of this transport's own: the scenarios share one PostgreSQL, so the
+        socket run of a test must not create the database its HTTP run made."""
+        return base if self.transport == "http" else f"{base}-ws"
 
     def settle(self, timeout: float = 120.0) -> None:
         """Wait until background work (previews, applies) is done."""
@@ -72,14 +89,36 @@ class Scenario:
 
         return self.wait_for(found, timeout)
 
-    def latest_request_id(self, count: int = 1) -> str:
-        """The newest request, once `count` requests exist (the listener stores it after its ack)."""
+    def latest_request_id(self, count: int = 1, *, user: str | None = None) -> str:
+        """The newest request (of `user`, or anyone's), once `count` exist (the listener stores it
+        after its ack)."""
 
         def enough() -> list[Request] | None:
-            found = self.bot.workflow.list_for("U0REQ", "all", limit=100)
+            if user is None:
+                found = self.bot.workflow.list_for("U0REQ", "all", limit=100)
+            else:
+                found = self.bot.workflow.list_for(user, "mine", limit=100)
             return found if len(found) >= count else None
 
         return self.wait_for(enough)[0].id
+
+    def stored(self) -> int:
+        """How many requests exist (of anyone)."""
+        return len(self.bot.workflow.list_for("U0REQ", "all", limit=100))
+
+    def ephemerals(self, user: str) -> list[str]:
+        """The text of each ephemeral `user` sees, oldest first."""
+        return [e.all_text for e in self.slack.ephemerals(user)]
+
+    def ephemeral_text(self, user: str) -> str:
+        return "\n".join(self.ephemerals(user))
+
+    def ephemeral_containing(self, user: str, phrase: str) -> str | None:
+        return next((text for text in self.ephemerals(user) if phrase in text), None)
+
+    def dm_text(self, user: str) -> str:
+        """Everything in the bot's DM with `user`."""
+        return "\n".join(m.all_text for m in self.slack.dms(user))
 
     def wait_state(self, request_id: str, *states: RequestState, timeout: float = 180.0) -> Request:
         """Wait until the request reaches one of `states` (any final or waiting state by default)."""
@@ -109,30 +148,64 @@ class Scenario:
         )
 
 
+def _settings(slack: SlackEmulator, data_dir: Path) -> Settings:
+    workspace = slack.workspace
+    return Settings(
+        slack_bot_token=workspace.bot_token,
+        slack_signing_secret=workspace.signing_secret,
+        slack_app_token=workspace.app_token,
+        slack_api_url=slack.base_url,
+        platformbot_data_dir=data_dir,
+    )
+
+
+def _serve(
+    slack: SlackEmulator, bot: PlatformBot, transport: Transport
+) -> tuple[HttpServer, SlackDriver, SocketModeHandler | None]:
+    """Serve the bot over `transport`; a driver that reaches it that way."""
+    server = bot.serve_http(port=0).start()
+    if transport == "http":
+        url = f"{server.url}/slack/events"
+        return server, SlackDriver(slack, url, signing_secret=slack.workspace.signing_secret), None
+    # As `platformbot serve --socket` does: Bolt's handler with slack_sdk's builtin client, its Web
+    # API calls (apps.connections.open too) going to SLACK_API_URL, i.e. the emulator.
+    app_token = bot.settings.slack_app_token
+    assert app_token is not None
+    socket = SocketModeHandler(bot.bolt, app_token.get_secret_value())
+    socket.connect()
+    slack.socket_mode.wait_connected()
+    return server, SlackDriver(slack, transport="socket"), socket
+
+
+def _close(scenario: Scenario) -> None:
+    if scenario.socket is not None:
+        scenario.socket.close()
+        scenario.socket = None
+    scenario.bot.close()
+
+
 def restart(scenario: Scenario) -> None:
     """The bot process ends and a new one starts on the same database and data directory: nothing
     of the old one's memory survives. The scenario talks to the new one from then on."""
     scenario.settle()
     config = scenario.bot.config
-    scenario.bot.close()
-    workspace = scenario.slack.workspace
-    settings = Settings(
-        slack_bot_token=workspace.bot_token,
-        slack_signing_secret=workspace.signing_secret,
-        slack_api_url=scenario.slack.base_url,
-        platformbot_data_dir=scenario.data_dir,
-    )
-    scenario.bot = create_app(settings, config, clock=scenario.clock)
+    _close(scenario)
+    scenario.bot = create_app(_settings(scenario.slack, scenario.data_dir), config, clock=scenario.clock)
     scenario.bot.start()
-    scenario.server = scenario.bot.serve_http(port=0).start()
-    scenario.driver = SlackDriver(
-        scenario.slack, f"{scenario.server.url}/slack/events", signing_secret=workspace.signing_secret
+    scenario.server, scenario.driver, scenario.socket = _serve(
+        scenario.slack, scenario.bot, scenario.transport
     )
 
 
 @pytest.fixture
+def transport() -> Transport:
+    """HTTP; `@both_transports` parametrizes it."""
+    return "http"
+
+
+@pytest.fixture
 def scenario(
-    tmp_path: Path, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch, transport: Transport
 ) -> Iterator[Scenario]:
     pulumi_bin_dir = require_pulumi_cli()
     workspace = default_workspace()
@@ -140,18 +213,15 @@ def scenario(
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "scenario-passphrase")
     clock = ManualClock(MONDAY_MORNING)
     with SlackEmulator(workspace) as slack:
-        settings = Settings(
-            slack_bot_token=workspace.bot_token,
-            slack_signing_secret=workspace.signing_secret,
-            slack_api_url=slack.base_url,
-            platformbot_data_dir=tmp_path / "data",
-        )
-        bot = create_app(settings, scenario_config(pulumi_bin_dir), clock=clock)
+        bot = create_app(_settings(slack, tmp_path / "data"), scenario_config(pulumi_bin_dir), clock=clock)
         bot.start()
-        server = bot.serve_http(port=0).start()
-        driver = SlackDriver(slack, f"{server.url}/slack/events", signing_secret=workspace.signing_secret)
-        running = Scenario(slack, driver, bot, server, clock, tmp_path / "data")
+        try:
+            server, driver, socket = _serve(slack, bot, transport)
+        except BaseException:
+            bot.close()
+            raise
+        running = Scenario(slack, driver, bot, server, clock, tmp_path / "data", transport, socket)
         try:
             yield running
         finally:
-            running.bot.close()  # the bot a restart test replaced, when it did
+            _close(running)  # the bot a restart test replaced, when it did

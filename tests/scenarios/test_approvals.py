@@ -5,19 +5,13 @@ from __future__ import annotations
 import psycopg
 
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario
+from tests.scenarios.conftest import Scenario, both_transports
 
 
-def _dm_text(scenario: Scenario, user: str) -> str:
-    return "\n".join(m.all_text for m in scenario.slack.dms(user))
-
-
-def _ephemeral_text(scenario: Scenario, user: str) -> str:
-    return "\n".join(e.all_text for e in scenario.slack.ephemerals(user))
-
-
+@both_transports
 def test_prod_database_is_approved_by_security_then_created(scenario: Scenario) -> None:
-    scenario.driver.slash_command("request postgres-database invoices env=prod size=small", user="U0REQ")
+    name = scenario.named("invoices")
+    scenario.driver.slash_command(f"request postgres-database {name} env=prod size=small", user="U0REQ")
     request = scenario.settled_request()
     assert request.state is RequestState.AWAITING_APPROVAL
     assert request.required_approvals == {"security": 1}
@@ -35,21 +29,22 @@ def test_prod_database_is_approved_by_security_then_created(scenario: Scenario) 
         lambda: next((m for m in scenario.slack.messages("C0SECURITY") if "Approved." in m.all_text), None)
     )
     assert decided.find_element("approve") is None  # the ask's buttons go once it is decided
-    dm = scenario.wait_for(lambda: _dm_text(scenario, "U0REQ") or None)
+    dm = scenario.wait_for(lambda: scenario.dm_text("U0REQ") or None)
     dsn = next(line.strip("`") for line in dm.splitlines() if line.strip("`").startswith("postgresql://"))
     with psycopg.connect(dsn) as conn:
-        assert conn.execute("select current_database()").fetchone() == ("invoices_prod",)
+        assert conn.execute("select current_database()").fetchone() == (f"{name.replace('-', '_')}_prod",)
 
 
+@both_transports
 def test_self_approval_is_refused(scenario: Scenario) -> None:
     scenario.driver.slash_command("request postgres-database selfie env=prod", user="U0SEC1")
-    request = scenario.wait_state(scenario.wait_for(lambda: _latest_of(scenario, "U0SEC1")))
+    request = scenario.wait_state(scenario.latest_request_id(user="U0SEC1"))
     assert request.state is RequestState.AWAITING_APPROVAL
 
     scenario.driver.click(scenario.approval_message(request.id), "approve", user="U0SEC1")
 
     # The request's own "Received" answer may arrive after the ask: wait for the refusal itself.
-    scenario.wait_for(lambda: "own request" in _ephemeral_text(scenario, "U0SEC1") or None)
+    scenario.wait_for(lambda: "own request" in scenario.ephemeral_text("U0SEC1") or None)
     assert scenario.bot.workflow.get(request.id).state is RequestState.AWAITING_APPROVAL
 
 
@@ -59,7 +54,7 @@ def test_approval_by_a_non_member_is_refused(scenario: Scenario) -> None:
 
     scenario.driver.click(scenario.approval_message(request.id), "approve", user="U0DEV2")
 
-    assert "security" in scenario.wait_for(lambda: _ephemeral_text(scenario, "U0DEV2") or None)
+    assert "security" in scenario.wait_for(lambda: scenario.ephemeral_text("U0DEV2") or None)
     assert scenario.bot.workflow.get(request.id).state is RequestState.AWAITING_APPROVAL
     assert scenario.bot.workflow.status(request.id).approvals == ()
 
@@ -73,7 +68,7 @@ def test_double_click_on_approve_records_one_approval(scenario: Scenario) -> Non
     first = scenario.driver.click(approval, "approve", user="U0SEC1")
     scenario.driver.redeliver(first)
     scenario.driver.click(approval, "approve", user="U0SEC1")
-    scenario.wait_for(lambda: "already" in _ephemeral_text(scenario, "U0SEC1") or None)
+    scenario.wait_for(lambda: "already" in scenario.ephemeral_text("U0SEC1") or None)
 
     status = scenario.bot.workflow.status(request.id)
     assert [a.approver for a in status.approvals] == ["U0SEC1"]
@@ -120,8 +115,3 @@ def test_requester_can_cancel_while_waiting_and_later_approval_changes_nothing(s
     late = scenario.bot.workflow.approve(request.id, "U0SEC1", request.plan_hash or "")
     assert not late.accepted and "cancelled" in late.message
     assert scenario.bot.workflow.get(request.id).state is RequestState.CANCELLED
-
-
-def _latest_of(scenario: Scenario, user: str) -> str | None:
-    mine = scenario.bot.workflow.list_for(user, "mine", limit=1)
-    return mine[0].id if mine else None

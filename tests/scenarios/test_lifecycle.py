@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario
+from tests.scenarios.conftest import Scenario, both_transports
 
 
 def test_destroy_goes_through_rules_and_plan_and_removes_what_was_built(scenario: Scenario) -> None:
@@ -41,13 +41,11 @@ def test_status_and_list_answer_privately(scenario: Scenario) -> None:
 
     # Status and lists answer through the response_url after the ack: the reader's time zone
     # (users.info) and, for pending, the approver groups' members come from Slack.
-    status = scenario.wait_for(lambda: _ephemeral_containing(scenario, "U0REQ", "awaiting approval"))
+    status = scenario.wait_for(lambda: scenario.ephemeral_containing("U0REQ", "awaiting approval"))
     assert request.id in status and "UTC" in status  # U0REQ's Slack time zone
-    assert scenario.wait_for(lambda: _ephemeral_containing(scenario, "U0REQ", "no request PB-999"))
-    mine = scenario.wait_for(lambda: _ephemeral_containing(scenario, "U0REQ", "Your requests"))
-    pending = scenario.wait_for(
-        lambda: _ephemeral_containing(scenario, "U0SEC1", "Waiting for your approval")
-    )
+    assert scenario.wait_for(lambda: scenario.ephemeral_containing("U0REQ", "no request PB-999"))
+    mine = scenario.wait_for(lambda: scenario.ephemeral_containing("U0REQ", "Your requests"))
+    pending = scenario.wait_for(lambda: scenario.ephemeral_containing("U0SEC1", "Waiting for your approval"))
     assert request.id in mine and request.id in pending
 
 
@@ -64,6 +62,7 @@ def test_app_home_shows_my_requests_and_the_approvals_waiting_for_me(scenario: S
     assert request.id in requester_home.all_text
 
 
+@both_transports
 def test_help_catalog_and_rulebook_answer_without_storing_anything(scenario: Scenario) -> None:
     help_ = scenario.driver.slash_command("help")
     catalog = scenario.driver.slash_command("catalog postgres")
@@ -73,7 +72,3 @@ def test_help_catalog_and_rulebook_answer_without_storing_anything(scenario: Sce
     assert "extensions" in catalog.text and "pgcrypto" in catalog.text
     assert "intent.env" in rules.text
     assert scenario.bot.workflow.list_for("U0REQ", "all") == []
-
-
-def _ephemeral_containing(scenario: Scenario, user: str, phrase: str) -> str | None:
-    return next((e.all_text for e in scenario.slack.ephemerals(user) if phrase in e.all_text), None)

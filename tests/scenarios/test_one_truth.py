@@ -12,10 +12,6 @@ from bot.workflow import RequestState
 from tests.scenarios.conftest import Scenario, restart
 
 
-def _ephemerals(scenario: Scenario, user: str) -> list[str]:
-    return [e.all_text for e in scenario.slack.ephemerals(user)]
-
-
 def _root(scenario: Scenario, request_id: str) -> Message:
     return scenario.thread_of(request_id)[0]
 
@@ -39,7 +35,7 @@ def test_a_rejected_request_shows_rejected_in_its_root_status_and_ask(scenario: 
     scenario.driver.slash_command(f"reject {request.id} use staging first", user="U0SEC1")
 
     scenario.wait_state(request.id, RequestState.REJECTED)
-    scenario.wait_for(lambda: "is rejected" in "\n".join(_ephemerals(scenario, "U0SEC1")) or None)
+    scenario.wait_for(lambda: "is rejected" in "\n".join(scenario.ephemerals("U0SEC1")) or None)
     root = scenario.wait_for(
         lambda: (m := _root(scenario, request.id)) and "*rejected*" in m.all_text and m or None
     )
@@ -62,7 +58,7 @@ def test_approve_by_command_approves_the_current_plan_and_the_root_shows_the_lea
 
     done = scenario.wait_state(request.id, RequestState.SUCCEEDED, RequestState.FAILED)
     assert done.state is RequestState.SUCCEEDED, done.error
-    assert any("approval of" in text for text in _ephemerals(scenario, "U0SEC1"))
+    assert any("approval of" in text for text in scenario.ephemerals("U0SEC1"))
     scenario.settle()
     root = _root(scenario, request.id).all_text
     assert "state *succeeded* in 7 min (apply 0.0 s)" in root  # the manual clock stood still
@@ -76,7 +72,7 @@ def test_approve_by_command_from_a_non_member_is_refused(scenario: Scenario) -> 
 
     scenario.driver.slash_command(f"approve {request.id}", user="U0DEV2")
 
-    refusal = scenario.wait_for(lambda: "\n".join(_ephemerals(scenario, "U0DEV2")) or None)
+    refusal = scenario.wait_for(lambda: "\n".join(scenario.ephemerals("U0DEV2")) or None)
     assert "security" in refusal
     assert scenario.bot.workflow.get(request.id).state is RequestState.AWAITING_APPROVAL
 
@@ -86,13 +82,13 @@ def test_destroy_of_a_rejected_request_gets_exactly_one_answer(scenario: Scenari
     request = scenario.settled_request()
     scenario.driver.slash_command(f"reject {request.id} not needed", user="U0SEC1")
     scenario.wait_state(request.id, RequestState.REJECTED)
-    before = len(_ephemerals(scenario, "U0REQ"))
+    before = len(scenario.ephemerals("U0REQ"))
 
     response = scenario.driver.slash_command(f"destroy {request.id}", user="U0REQ")
 
-    answer = scenario.wait_for(lambda: _ephemerals(scenario, "U0REQ")[before:] or None)
+    answer = scenario.wait_for(lambda: scenario.ephemerals("U0REQ")[before:] or None)
     scenario.settle()
-    answers = _ephemerals(scenario, "U0REQ")[before:] + ([response.text] if response.text.strip() else [])
+    answers = scenario.ephemerals("U0REQ")[before:] + ([response.text] if response.text.strip() else [])
     assert len(answers) == 1, answers
     assert "rejected" in answer[0] and "Asking to destroy" not in answer[0]
     assert len(scenario.bot.workflow.list_for("U0REQ", "all", limit=10)) == 1

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import MetaData, select
 
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario
+from tests.scenarios.conftest import Scenario, both_transports
 
 DSN = re.compile(r"postgresql://[^\s`\"']+")
 
@@ -27,11 +27,14 @@ def _files_containing(root: Path, needle: bytes) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
 
 
+@both_transports
 def test_credentials_appear_only_in_the_requesters_dm(
     scenario: Scenario, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    scenario.driver.slash_command("request postgres-database vault env=prod", user="U0REQ")
+    scenario.driver.slash_command(
+        f"request postgres-database {scenario.named('vault')} env=prod", user="U0REQ"
+    )
     request = scenario.settled_request()
     scenario.driver.click(scenario.approval_message(request.id), "approve", user="U0SEC1")
     scenario.wait_state(request.id, RequestState.SUCCEEDED)

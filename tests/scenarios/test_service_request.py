@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario
+from tests.scenarios.conftest import Scenario, both_transports
 
 
+@both_transports
 def test_allowed_service_goes_from_command_to_repository(scenario: Scenario) -> None:
     response = scenario.driver.slash_command(
         "request service name=demo team=payments language=python owners=U0REQ", user="U0REQ"
