@@ -15,7 +15,7 @@ from bot.devtools.slack_emulator import SlackEmulator
 from bot.slack import present
 from bot.slack import request_views as views
 from bot.slack.notifier import SlackNotifier
-from bot.slack.render import TEMPLATE_DIR
+from bot.slack.render import TEMPLATE_DIR, render_text
 from bot.workflow import LockHolder, RequestState
 from bot.workflow.model import ResourceRef
 from intents import IntentError, load_catalog, parse_command
@@ -49,7 +49,7 @@ def test_the_owner_is_told_why_someone_elses_change_sends_them_credentials(
 
     [to_owner] = slack.dms("U0REQ")
     assert "asked for by <@U0DEV2> and approved" in to_owner.all_text
-    assert "your team owns" in to_owner.all_text and "created or rotated" in to_owner.all_text
+    assert "a resource your team owns" in to_owner.all_text and "created or changed it" in to_owner.all_text
     [to_requester] = slack.dms("U0DEV2")
     assert "your team owns" not in to_requester.all_text and "is ready" in to_requester.all_text
 
@@ -91,3 +91,14 @@ def test_a_missing_request_id_is_explained_with_one_example() -> None:
     [problem] = caught.value.problems
     assert problem.message == "`status` needs a request id: `/platform status PB-17`."
     assert problem.message.count("PB-17") == 1
+
+
+def test_a_reminder_reads_as_a_sentence_whatever_the_count() -> None:
+    text = render_text(
+        "notices/reminder",
+        request=views.request_view(make_request()),
+        needs="1 from security",
+        expires="soon",
+    )
+
+    assert text == "*Approval for PB-1 needed.* Still missing: 1 from security; it expires soon."
