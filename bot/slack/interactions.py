@@ -52,9 +52,11 @@ def register(app: App, services: SlackServices) -> None:
 
     @app.view(REJECT_FORM)
     def reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        reason = str(
-            ((view["state"]["values"].get("reason") or {}).get("reason") or {}).get("value") or ""
-        ).strip()
+        reason_block = _state_values(view).get("reason")
+        reason_input = reason_block.get("reason") if isinstance(reason_block, dict) else None
+        reason = (
+            str((reason_input or {}).get("value") or "").strip() if isinstance(reason_input, dict) else ""
+        )
         if not reason:
             ack(response_action="errors", errors={"reason": "Say why, so the requester can fix it."})
             return
@@ -73,22 +75,39 @@ def register(app: App, services: SlackServices) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        with user_errors(tell(respond)):
-            data = json.loads(str(action.get("value") or "{}"))
-            form = build_form(services.catalog, str(data["path"]), data.get("given") or {})
+        send = tell(respond)
+        seed = _form_seed(action.get("value"))
+        if seed is None:
+            send(render_text("replies/unknown_action"))
+            return
+        with user_errors(send):
+            try:
+                form = build_form(services.catalog, *seed)
+            except IntentError:  # a path that is not (or no longer) in the catalog
+                send(render_text("replies/unknown_action"))
+                return
             client.views_open(trigger_id=body["trigger_id"], view=request_modal(form))
 
     @app.view(REQUEST_FORM)
     def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        path = str(json.loads(view.get("private_metadata") or "{}").get("path", ""))
-        values = form_values(view["state"]["values"])
+        state = _state_values(view)
+        metadata = _json_object(view.get("private_metadata"))
+        if metadata is None or not isinstance(metadata.get("path"), str) or not state:
+            # Not what this bot put in the modal: answer beside the first field, change nothing.
+            ack(
+                response_action="errors",
+                errors={next(iter(state), "name"): render_text("replies/unknown_action")},
+            )
+            return
+        path = metadata["path"]
+        values = form_values(state)
         try:
             intent = intent_from_form(services.catalog, path, values)
         except IntentError as error:
-            ack(response_action="errors", errors=form_errors(error, list(view["state"]["values"])))
+            ack(response_action="errors", errors=form_errors(error, list(state)))
             return
         if intent.path in services.unavailable:
-            first = next(iter(view["state"]["values"]), "name")
+            first = next(iter(state), "name")
             ack(
                 response_action="errors",
                 errors={first: f"Unavailable here: {services.unavailable[intent.path]}"},
@@ -115,3 +134,39 @@ def register(app: App, services: SlackServices) -> None:
 
     for action_id, listener in services.extra_actions.items():
         app.action(action_id)(listener)
+
+
+def _json_object(raw: object) -> dict[str, Any] | None:
+    """A JSON object this bot wrote (a button value, a modal's private_metadata), or None for
+    anything else: tampered, truncated or from another app."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _form_seed(raw: object) -> tuple[str, dict[str, str | list[str]]] | None:
+    """An `open_request_form` button's value: the path and the values given so far."""
+    data = _json_object(raw)
+    if data is None or not isinstance(data.get("path"), str):
+        return None
+    given = data.get("given") or {}
+    if not isinstance(given, dict):
+        return None
+    for key, value in given.items():
+        if not isinstance(key, str):
+            return None
+        if not isinstance(value, str) and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            return None
+    return data["path"], given
+
+
+def _state_values(view: dict[str, Any]) -> dict[str, Any]:
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    return values if isinstance(values, dict) else {}

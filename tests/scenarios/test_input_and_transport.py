@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
+from bot.devtools.slack_emulator import Ephemeral
 from bot.workflow import RequestState
 from tests.scenarios.conftest import Scenario, both_transports
 
@@ -107,3 +110,77 @@ def test_rate_limited_slack_still_gets_the_thread(scenario: Scenario) -> None:
     scenario.wait_thread(request.id, "succeeded")
     limited = [r for r in scenario.slack.requests_for("chat.postMessage") if r.status == 429]
     assert len(limited) == 2
+
+
+def _form_offer(scenario: Scenario) -> Ephemeral:
+    response = scenario.driver.slash_command("request postgres-databse journal env=staging", user="U0REQ")
+    return Ephemeral(channel="C0REQUESTS", user="U0REQ", ts="1.0", text="", blocks=response.json["blocks"])
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["{not json", "[1, 2]", '{"given": {}}', '{"path": "no-such-path"}', '{"path": "service", "given": [1]}'],
+)
+def test_a_tampered_form_button_gets_a_short_private_answer_and_opens_nothing(
+    scenario: Scenario, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    offer = _form_offer(scenario)
+    found = offer.find_element("open_request_form")
+    assert found is not None
+    found[1]["value"] = value
+
+    response = scenario.driver.click(offer, "open_request_form", user="U0REQ")
+
+    assert response.status == 200
+    scenario.wait_for(lambda: scenario.ephemeral_containing("U0REQ", "no longer valid"))
+    assert scenario.slack.views_for("U0REQ") == []
+    assert scenario.stored() == 0
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+
+
+@pytest.mark.parametrize("metadata", ["", "{", '"a string"', '{"path": 7}', '{"other": "x"}'])
+def test_a_form_whose_metadata_was_tampered_is_answered_in_the_form_and_stores_nothing(
+    scenario: Scenario, metadata: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    scenario.driver.slash_command("request postgres-database", user="U0REQ")
+    modal = scenario.wait_for(lambda: (scenario.slack.views_for("U0REQ") or [None])[-1])
+    modal.body["private_metadata"] = metadata
+
+    response = scenario.driver.submit_view(modal, {"name": "formed", "env": "dev"})
+
+    assert response.json["response_action"] == "errors"
+    assert "no longer valid" in " ".join(response.json["errors"].values())
+    assert scenario.stored() == 0
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+
+
+def test_an_approve_button_for_an_unknown_request_changes_nothing(scenario: Scenario) -> None:
+    scenario.driver.slash_command("request service name=tampered team=payments language=go owners=U0REQ")
+    request = scenario.settled_request()
+    offer = Ephemeral(
+        channel="C0SECURITY",
+        user="U0SEC1",
+        ts="1.0",
+        text="",
+        blocks=[
+            {
+                "type": "actions",
+                "block_id": "approval",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "approve",
+                        "text": {"type": "plain_text", "text": "Approve"},
+                        "value": "PB-999|0000",
+                    }
+                ],
+            }
+        ],
+    )
+
+    response = scenario.driver.click(offer, "approve", user="U0SEC1")
+
+    assert response.status == 200
+    scenario.wait_for(lambda: scenario.ephemeral_containing("U0SEC1", "PB-999"))
+    assert scenario.bot.workflow.get(request.id).state is request.state
+    assert scenario.stored() == 1
