@@ -193,6 +193,7 @@ def runner_settings_for(settings: Settings, config: AppConfig) -> RunnerSettings
     return RunnerSettings(
         state_dir=config.pulumi.state_dir or data_dir / "pulumi-state",
         work_dir=data_dir / "pulumi-work",
+        backend_url=config.pulumi.backend_url,
         passphrase=SecretStr(_passphrase(config, data_dir)),
         pulumi_bin_dir=config.pulumi.pulumi_bin_dir,
         postgres_admin_dsn=SecretStr(admin_dsn) if admin_dsn else None,

@@ -49,14 +49,28 @@ class Channels(_Strict):
     platform: str | None = Field(default=None, description="Channel id for the platform team's own notices")
 
 
+BACKEND_SCHEMES = ("file://", "postgres://", "s3://")
+
+
 class PulumiSettings(_Strict):
     state_dir: Path | None = Field(
         default=None, description="Local file backend; default <data_dir>/pulumi-state"
     )
+    # Shared state for many processes: Pulumi's PostgreSQL DIY backend (postgres://user:pw@host/db)
+    # or S3 (s3://bucket). None: the local `state_dir`, for one machine.
+    backend_url: SecretStr | None = None
     passphrase_env: str = "PULUMI_CONFIG_PASSPHRASE"
     postgres_admin_dsn_env: str = "PLATFORMBOT_POSTGRES_ADMIN_DSN"
     git_root: Path | None = Field(default=None, description="Where `service` repositories go")
     pulumi_bin_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _known_backend(self) -> PulumiSettings:
+        url = self.backend_url.get_secret_value() if self.backend_url is not None else None
+        if url is not None and not url.startswith(BACKEND_SCHEMES):
+            # The message names the schemes, never the URL: it may hold a password.
+            raise ValueError(f"backend_url must start with one of {', '.join(BACKEND_SCHEMES)}")
+        return self
 
 
 class TemporalSettings(_Strict):

@@ -77,7 +77,7 @@ def engine_env(settings: RunnerSettings, bin_dir: Path, extra: dict[str, str]) -
     source_root = str(Path(provisioners.__file__).resolve().parent.parent)
     python_path = os.pathsep.join(p for p in (source_root, os.environ.get("PYTHONPATH", "")) if p)
     return {
-        "PULUMI_BACKEND_URL": settings.state_dir.resolve().as_uri(),
+        "PULUMI_BACKEND_URL": settings.backend(),
         "PULUMI_CONFIG_PASSPHRASE": settings.passphrase.get_secret_value(),
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         # Nothing is downloaded: the only plugin is the dynamic-provider shim on PATH.

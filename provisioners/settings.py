@@ -40,6 +40,9 @@ class RunnerSettings(BaseModel):
 
     state_dir: Path
     work_dir: Path
+    # Where Pulumi keeps state: None is the local directory `state_dir`; else a DIY backend URL
+    # (`postgres://...`, `s3://...`) that every process shares. It may hold a password: a secret.
+    backend_url: SecretStr | None = None
     passphrase: SecretStr
     pulumi_bin_dir: Path | None = None
     postgres_admin_dsn: SecretStr | None = None
@@ -53,6 +56,12 @@ class RunnerSettings(BaseModel):
     default_branch: str = "main"
     git_author_name: str = "platformbot"
     git_author_email: str = "platformbot@localhost"
+
+    def backend(self) -> str:
+        """The PULUMI_BACKEND_URL of every engine call."""
+        if self.backend_url is not None:
+            return self.backend_url.get_secret_value()
+        return self.state_dir.resolve().as_uri()
 
     def resolved_pulumi_bin_dir(self) -> Path | None:
         return self.pulumi_bin_dir or discover_pulumi_bin_dir()
