@@ -1,7 +1,8 @@
 """`platformbot dev`: try the whole product without a Slack workspace.
 
-Starts the real bot (HTTP), the local Slack emulator and a web page on loopback with an
-embedded configuration; state lives in the data dir (default ~/.local/share/platformbot/sandbox).
+Starts the real bot (HTTP, or Socket Mode with --socket), the local Slack emulator and a web
+page on loopback with an embedded configuration; state lives in the data dir (default
+~/.local/share/platformbot/sandbox).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def dev(
     no_postgres: Annotated[
         bool, typer.Option("--no-postgres", help="Start no PostgreSQL: postgres-database is then unavailable")
     ] = False,
+    socket: Annotated[
+        bool,
+        typer.Option("--socket", help="The local Slack reaches the bot over Socket Mode instead of HTTP"),
+    ] = False,
     log_level: Annotated[str, typer.Option(help="Terminal log level: debug, info, warning")] = "warning",
 ) -> None:
     """The sandbox: the bot, a local Slack and a web page to use them, on loopback, nothing to configure."""
@@ -69,7 +74,7 @@ def dev(
         )
         raise typer.Exit(2)
     options = SandboxOptions(
-        data_dir=where, port=port, postgres=not no_postgres, pulumi_bin_dir=pulumi_bin_dir
+        data_dir=where, port=port, postgres=not no_postgres, pulumi_bin_dir=pulumi_bin_dir, socket=socket
     )
     sandbox = Sandbox(options)
     try:
@@ -112,10 +117,17 @@ def _banner(sandbox: Sandbox, log_file: Path) -> None:
                 "",
                 f"  data dir    {sandbox.data_dir}",
                 f"  PostgreSQL  {pg}",
-                f"  bot         {sandbox.bot_server.url if sandbox.bot_server else '?'}/slack/events",
+                f"  bot         {_bot_line(sandbox)}",
                 f"  log         {log_file}",
                 "",
                 "Try `/platform help` in #platform-requests. Stop with Ctrl-C.",
             ]
         ),
     )
+
+
+def _bot_line(sandbox: Sandbox) -> str:
+    url = sandbox.bot_server.url if sandbox.bot_server else "?"
+    if sandbox.socket is not None:
+        return f"Socket Mode (link to the local Slack; metrics on {url}/metrics)"
+    return f"{url}/slack/events"

@@ -179,7 +179,10 @@ class SandboxApi:
 
     def _show_command_reply(self, sent: BotResponse, user: str, channel: str) -> None:
         """Slack shows a slash command's HTTP answer: as an ephemeral to the person who typed it,
-        or in the channel with `response_type: in_channel`. An empty answer shows nothing."""
+        or in the channel with `response_type: in_channel`. An empty answer shows nothing. Over
+        Socket Mode the driver has shown the ack's answer already, as Slack does."""
+        if sent.transport == "socket":
+            return
         body = sent.json
         if not isinstance(body, dict) or not (body.get("text") or body.get("blocks")):
             if sent.text.strip() and body is None:

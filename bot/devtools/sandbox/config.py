@@ -40,6 +40,8 @@ class SandboxOptions:
     postgres_dsn: str | None = None
     clock: Clock | None = None
     pulumi_bin_dir: Path | None = None
+    # Socket Mode instead of HTTP between the local Slack and the bot (`platformbot dev --socket`).
+    socket: bool = False
 
 
 def sandbox_app_config(options: SandboxOptions) -> AppConfig:
@@ -73,6 +75,7 @@ def sandbox_settings(workspace: Workspace, slack_api_url: str, data_dir: Path) -
     return Settings(
         slack_bot_token=workspace.bot_token,
         slack_signing_secret=workspace.signing_secret,
+        slack_app_token=workspace.app_token,
         slack_api_url=slack_api_url,
         platformbot_data_dir=data_dir,
         database_url=f"sqlite:///{data_dir / 'platformbot.db'}",

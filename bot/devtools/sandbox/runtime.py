@@ -4,7 +4,9 @@
         print(sandbox.page_url)
 
 The bot is built by the same `create_app` a real installation uses, served over HTTP; the page
-acts through the SlackDriver, so every click is a signed request to `/slack/events`.
+acts through the SlackDriver, so every click is a signed request to `/slack/events`, or with
+`socket=True` an envelope over the bot's Socket Mode link (Bolt's SocketModeHandler, as
+`platformbot serve --socket` runs it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
 from bot.app import PlatformBot, create_app
 from bot.clock import SystemClock
 from bot.config import read_or_create_secret
@@ -30,10 +34,11 @@ from bot.devtools.sandbox.config import (
     sandbox_app_config,
     sandbox_settings,
 )
-from bot.devtools.sandbox.errors import DataDirBusy, PostgresUnavailable
+from bot.devtools.sandbox.errors import DataDirBusy, PostgresUnavailable, SandboxError
 from bot.devtools.sandbox.postgres import LocalCluster, PostgresServer, cluster_root_for
 from bot.devtools.sandbox.web import SandboxWebServer
 from bot.devtools.slack_emulator import SlackDriver, SlackEmulator, default_workspace
+from bot.devtools.slack_emulator.socket_mode import SocketModeTimeout
 from bot.http_server import HttpServer
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,7 @@ class Sandbox:
         self.bot: PlatformBot | None = None
         self.bot_server: HttpServer | None = None
         self.driver: SlackDriver | None = None
+        self.socket: SocketModeHandler | None = None
         self.web: SandboxWebServer | None = None
         self._cluster: LocalCluster | None = None
         self._lock: IO[str] | None = None
@@ -91,11 +97,23 @@ class Sandbox:
             }
         self.bot.start()
         self.bot_server = self.bot.serve_http(port=0).start()
-        self.driver = SlackDriver(
-            self.slack, f"{self.bot_server.url}/slack/events", signing_secret=workspace.signing_secret
-        )
+        if self.options.socket:
+            self.driver = self._connect_socket(self.bot, self.slack)
+        else:
+            self.driver = SlackDriver(
+                self.slack, f"{self.bot_server.url}/slack/events", signing_secret=workspace.signing_secret
+            )
         api = SandboxApi(self.slack, self.driver, self.bot.config, clock, self.bot.rulebook)
         self.web = SandboxWebServer(api, self.options.port).start()
+
+    def _connect_socket(self, bot: PlatformBot, slack: SlackEmulator) -> SlackDriver:
+        self.socket = SocketModeHandler(bot.bolt, slack.workspace.app_token)
+        self.socket.connect()
+        try:
+            slack.socket_mode.wait_connected()
+        except SocketModeTimeout as exc:
+            raise SandboxError("the bot did not open its Socket Mode link to the local Slack") from exc
+        return SlackDriver(slack, transport="socket")
 
     def _passphrase(self) -> str:
         """The Pulumi secrets passphrase of this data dir's state, made on first start: the state
@@ -129,6 +147,9 @@ class Sandbox:
         if self.web is not None:
             self.web.stop()
             self.web = None
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
         if self.bot is not None:
             self.bot.close()
             self.bot = None

@@ -30,7 +30,7 @@ def test_help_lists_the_options() -> None:
     result = CliRunner().invoke(app, ["dev", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
 
     assert result.exit_code == 0
-    for option in ("--port", "--data-dir", "--no-postgres", "--log-level"):
+    for option in ("--port", "--data-dir", "--no-postgres", "--socket", "--log-level"):
         assert option in result.stdout
 
 
