@@ -1,5 +1,6 @@
 """The bot process dies during an apply: the restart marks the request failed, frees the stack and
-tells the requester. The bot runs as a real `platformbot serve` process here, killed with SIGKILL."""
+tells the requester. The bot runs as a real `platformbot serve` process here, killed with SIGKILL.
+Stopped with SIGTERM instead, it lets the apply finish within its grace and exits."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,11 @@ from bot.store import Store, repository
 from tests.scenarios.conftest import scenario_config
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli
+
+# The graces the bot is configured with here; a SIGTERM'd bot is gone within them plus a margin.
+INFLIGHT_GRACE = 2.0
+APPLY_GRACE = 120.0
+STOP_WITHIN = INFLIGHT_GRACE + APPLY_GRACE + 15
 
 
 def _free_port() -> int:
@@ -77,12 +84,22 @@ class BotProcess:
                 pass
         self.proc.wait(timeout=30)
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
+        """SIGTERM to the bot alone, as an orchestrator stops a container's main process: the
+        Pulumi CLI it runs must not be signalled, or the apply it is finishing would die."""
         if self.proc.poll() is None:
-            # A graceful stop waits for background work (an apply in flight) to finish.
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=120)
-        self._log.close()
+            os.kill(self.proc.pid, signal.SIGTERM)
+
+    def stop(self) -> None:
+        """A graceful stop, bounded: the config's graces (below) plus a margin; past that the test
+        fails rather than waits, and nothing is left running."""
+        try:
+            self.terminate()
+            self.proc.wait(timeout=STOP_WITHIN)
+        finally:
+            if self.proc.poll() is None:
+                self.kill()
+            self._log.close()
 
 
 @pytest.fixture
@@ -92,7 +109,9 @@ def env_for_bot(
     pulumi_bin_dir = require_pulumi_cli()
     workspace = default_workspace()
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump(scenario_config(pulumi_bin_dir).model_dump(mode="json")))
+    settings = scenario_config(pulumi_bin_dir).model_dump(mode="json")
+    settings["server"] = {"inflight_grace_seconds": INFLIGHT_GRACE, "shutdown_grace_seconds": APPLY_GRACE}
+    config.write_text(yaml.safe_dump(settings))
     with SlackEmulator(workspace) as slack:
         env = {
             **os.environ,
@@ -153,3 +172,52 @@ def test_restart_after_a_crash_during_apply_reports_it_and_frees_the_stack(
             assert repository.get_lock(session, request.stack_name) is None
     finally:
         store.dispose()
+
+
+def test_sigterm_during_an_apply_lets_it_finish_within_the_grace(
+    env_for_bot: tuple[dict[str, str], SlackEmulator], tmp_path: Path
+) -> None:
+    env, slack = env_for_bot
+    bot = BotProcess(env, tmp_path / "bot.log")
+    try:
+        bot.wait_ready(slack)
+        driver = SlackDriver(slack, bot.url, signing_secret=env["SLACK_SIGNING_SECRET"])
+        driver.slash_command("request postgres-database graceful env=dev", user="U0REQ")
+        slack.wait_for(lambda: slack.find_message("Applying"), timeout=120)
+
+        bot.terminate()
+        started = time.monotonic()
+        exit_code = bot.proc.wait(timeout=STOP_WITHIN)
+        took = time.monotonic() - started
+    finally:
+        bot.stop()
+
+    assert exit_code == 0
+    assert took < APPLY_GRACE + INFLIGHT_GRACE + 10
+    store = Store.from_url(f"sqlite:///{tmp_path / 'data' / 'platformbot.sqlite3'}")
+    try:
+        with store.read() as session:
+            request = repository.get_request(session, 1)
+            assert request is not None and request.state == "succeeded", request and request.error
+            assert repository.get_lock(session, request.stack_name) is None
+    finally:
+        store.dispose()
+    assert slack.wait_for(lambda: slack.find_message("succeeded", channel="C0REQUESTS"), timeout=5)
+
+
+def test_sigterm_when_idle_stops_at_once(
+    env_for_bot: tuple[dict[str, str], SlackEmulator], tmp_path: Path
+) -> None:
+    env, slack = env_for_bot
+    bot = BotProcess(env, tmp_path / "bot.log")
+    try:
+        bot.wait_ready(slack)
+        bot.terminate()
+        started = time.monotonic()
+        exit_code = bot.proc.wait(timeout=STOP_WITHIN)
+        took = time.monotonic() - started
+    finally:
+        bot.stop()
+
+    assert exit_code == 0
+    assert took < 10
