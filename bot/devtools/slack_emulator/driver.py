@@ -21,13 +21,13 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 
 from bot.devtools.slack_emulator import response_urls
-from bot.devtools.slack_emulator.blocks import check_view
 from bot.devtools.slack_emulator.bot_response import BotResponse, Transport, with_minted
 from bot.devtools.slack_emulator.errors import DriverError, SlackMethodError
 from bot.devtools.slack_emulator.escaping import command_text
 from bot.devtools.slack_emulator.models import Ephemeral, Message, View
 from bot.devtools.slack_emulator.server import SlackEmulator
 from bot.devtools.slack_emulator.socket_mode import EnvelopeType
+from bot.devtools.slack_emulator.view_answers import apply_view_answer
 from bot.devtools.slack_emulator.view_state import build_state_values, element_state
 from bot.devtools.slack_emulator.workspace import im_channel_id
 
@@ -312,32 +312,8 @@ class SlackDriver:
         payload["response_urls"] = []
         sent = with_minted(self._send_payload(payload, options), trigger_id=trigger_id, payload=payload)
         if sent.status == 200:
-            self._apply_view_response(view, user, sent.json)
+            apply_view_answer(self.emulator.state, view, user, sent.json)
         return sent
-
-    def _apply_view_response(self, view: View, user: str, answer: Any) -> None:
-        state = self.emulator.state
-        action = answer.get("response_action") if isinstance(answer, dict) else None
-        try:
-            if action is None:
-                state.close_view(view)
-            elif action == "errors":
-                with state.lock:
-                    view.errors = dict(answer.get("errors") or {})
-                state.emit("view.errors", {"user": user, "id": view.id, "errors": view.errors})
-            elif action == "update":
-                check_view(answer.get("view"), expected_type="modal")
-                state.replace_view(view, answer["view"])
-            elif action == "push":
-                check_view(answer.get("view"), expected_type="modal")
-                state.push_modal(user, answer["view"])
-            elif action == "clear":
-                state.clear_views(user)
-            else:
-                raise DriverError(f"unknown response_action {action!r}")
-        except SlackMethodError as exc:
-            # Slack would show the user a generic error; a test should see exactly why.
-            raise DriverError(f"response_action {action}: {exc.error} {exc.messages}") from exc
 
     def close_view(
         self, view: View, user: str | None = None, **options: Unpack[SendOptions]
