@@ -23,7 +23,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.store import DriftFindingRow, FeedbackAnswerRow, FeedbackPollRow, Store
-from bot.store.schedule_models import DRIFT_STATES
+from bot.store.drift_models import DRIFT_STATES
 from bot.workflow import LockHolder, Notifier, PlanChange, Request
 from provisioners.plan import Plan
 from rulebook import Decision

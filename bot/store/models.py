@@ -123,6 +123,9 @@ class ResourceRow(SQLModel, table=True):
     owner_team: str | None = Field(default=None, nullable=True)
     # None after a transfer to a team the owner is not in.
     owner: str | None = Field(default=None, nullable=True)
+    # The team the resource was transferred away from while its credentials stayed the same: they
+    # may still hold them (set by a transfer; the bot does not rotate credentials).
+    credentials_from_team: str | None = Field(default=None, nullable=True)
     # The request that created it, and the one that last changed it.
     created_by: int = Field(foreign_key="requests.id")
     request_id: int = Field(foreign_key="requests.id")

@@ -282,11 +282,28 @@ def resource_destroyed(session: Session, stack_name: str) -> None:
         session.flush()
 
 
-def transfer_resource(session: Session, stack_name: str, team: str, owner: str | None, at: datetime) -> bool:
+def transfer_resource(
+    session: Session,
+    stack_name: str,
+    team: str,
+    owner: str | None,
+    at: datetime,
+    credentials_from_team: str | None = None,
+) -> bool:
+    """Hand the resource to `team`; `credentials_from_team`: who its unrotated credentials were
+    issued to (kept from an earlier transfer when already set)."""
+    live = session.get(ResourceRow, stack_name)
+    issued_to = (live.credentials_from_team if live is not None else None) or credentials_from_team
     statement = (
         update(ResourceRow)
         .where(col(ResourceRow.stack_name) == stack_name)
-        .values(owner_team=team, owner=owner, updated_at=at)
+        .values(
+            owner_team=team,
+            owner=owner,
+            updated_at=at,
+            # Handed back to the team the credentials were issued to: nobody else holds them.
+            credentials_from_team=None if issued_to == team else issued_to,
+        )
     )
     return _rowcount(session.exec(statement)) == 1
 

@@ -195,23 +195,31 @@ class Applier:
                 error=None,
             )
             touched = _destroyed(session, row, at) if row.action == "destroy" else _changed(session, row, at)
-            live = ownership.facts_of(repository.get_resource(session, row.stack_name))
+            live_row = repository.get_resource(session, row.stack_name)
+            live = ownership.facts_of(live_row)
+            issued_to = live_row.credentials_from_team if live_row is not None else None
         request = rows.snapshot(self._store, number)
         self._notifier.succeeded(request, applied.outputs)
         for target in touched:
             self._notifier.request_updated(rows.snapshot(self._store, target))
         if applied.secrets:
-            self._hand_over_secrets(request, live, applied.secrets)
+            self._hand_over_secrets(request, live, applied.secrets, issued_to)
         return request
 
-    def _hand_over_secrets(self, request: Request, live: ResourceFacts, secrets: Mapping[str, Any]) -> None:
+    def _hand_over_secrets(
+        self, request: Request, live: ResourceFacts, secrets: Mapping[str, Any], issued_to: str | None
+    ) -> None:
         """Secret outputs go to the requester only when the resource is theirs or their team's;
-        otherwise to its owner, and the requester is told why they got none."""
+        otherwise to its owner, and the requester is told why they got none. `issued_to`: the team
+        they were issued to before a transfer, which may still hold them."""
         group = ownership.owners_group(live)
         owners = self._directory.members(group) if group else frozenset()
         recipient = ownership.secret_recipient(request.requester, live, owners)
         if recipient is not None:
             self._notifier.deliver_secrets(recipient, request, secrets)
+            if issued_to is not None:
+                # Not rotated since a transfer: the team they were issued to may still have them.
+                self._notifier.inherited_secrets(request, recipient, tuple(sorted(secrets)), issued_to)
         if recipient != request.requester:
             log.info("secrets of %s withheld from %s (owned by %s)", request.id, request.requester, group)
             self._notifier.secrets_withheld(request, recipient)

@@ -248,6 +248,20 @@ class RequestStatus:
 
 
 @dataclass(frozen=True)
+class Transfer:
+    """A live resource handed to another team by an admin (bot.workflow.transfers)."""
+
+    stack_name: str
+    actor: str
+    from_team: str | None
+    from_owner: str | None
+    to_team: str
+    to_owner: str | None
+    # Who owned it and does not now (the old team's members and owner, minus the new team's).
+    previous_owners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PlanChange:
     """How a re-preview differs from the plan that was approved (resource addresses)."""
 

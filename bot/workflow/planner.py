@@ -193,6 +193,10 @@ def enter_decision(
         "plan_decision": decision.model_dump(mode="json"),
         "rulebook_version": decision.rulebook_version,
     }
+    if replanned:
+        # A new round whatever the new decision: the voided round's messages are told from the
+        # current one by the round number, also when the new plan needs no approvals at all.
+        values["approval_round"] = row.approval_round + 1
     required = ownership.required_approvals(decision.approvals, resource)
     detail = {"verdict": str(decision.verdict), "rules": list(decision.rule_ids), **(extra or {})}
     step = T.route(decision, required, replanned=replanned)
@@ -209,7 +213,6 @@ def enter_decision(
             "required_approvals": required,
             "approvals_expire_at": expiry(at, policy.approval_ttl),
             "approval_requested_at": at,
-            "approval_round": row.approval_round + (1 if replanned else 0),
             "approved_at": None,
         }
     else:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.workflow.model import LockHolder, PlanChange, Request, Step
+from bot.workflow.model import LockHolder, PlanChange, Request, Step, Transfer
 from intents.intent import Intent
 from provisioners.plan import Plan
 from rulebook import Action, Actor, Decision, PlanFacts, ResourceFacts
@@ -168,6 +168,18 @@ class Notifier(Protocol):
     def request_updated(self, request: Request) -> None:
         """Re-render everything this request owns in Slack from its stored state (it was destroyed
         or superseded by a later request, or its resource was transferred)."""
+        ...
+
+    def resource_transferred(self, request: Request, transfer: Transfer) -> None:
+        """An admin handed what `request` built to another team: say so in its thread and tell the
+        previous owners (their credentials still work; the bot does not rotate them)."""
+        ...
+
+    def inherited_secrets(
+        self, request: Request, recipient: str, keys: tuple[str, ...], from_team: str | None
+    ) -> None:
+        """Secret outputs just delivered to `recipient` were issued before a transfer from
+        `from_team`, which may still hold them: say they should be rotated."""
         ...
 
     def secrets_withheld(self, request: Request, recipient: str | None) -> None:

@@ -9,7 +9,7 @@ from bot.errors import NotAllowed
 from bot.store import Store, repository
 from bot.workflow import ownership, rows
 from bot.workflow import transitions as T
-from bot.workflow.model import Outcome, Request, RequestState, format_request_id
+from bot.workflow.model import Outcome, Request, RequestState, Transfer, format_request_id
 from bot.workflow.ports import Directory
 from bot.workflow.safe_notifier import SafeNotifier
 
@@ -28,7 +28,9 @@ class Transfers:
         """A platform admin hands the live resource `request_id` built (or last changed) to `team`.
 
         The owner stays when they are in the new team; otherwise the team alone owns it until one
-        of its members changes it. Audited on the request as `resource.transferred`.
+        of its members changes it. Audited on the request as `resource.transferred`; announced in
+        the request's thread, and the previous owners are told. Credentials are not rotated: the
+        resource remembers whose they were, so the next delivery of them says so.
         """
         row = rows.read(self._store, request_id)
         number = row.id
@@ -55,8 +57,23 @@ class Transfers:
                 "from_owner": live.owner,
                 "to_owner": owner,
             }
-            repository.transfer_resource(session, row.stack_name, team, owner, at)
+            from_team, from_owner = live.owner_team, live.owner  # before the update refreshes `live`
+            repository.transfer_resource(
+                session, row.stack_name, team, owner, at, credentials_from_team=from_team
+            )
             T.record(session, row, "resource.transferred", actor=actor, at=at, detail=detail)
+        old_team = self._directory.members(ownership.TEAM_GROUP + from_team) if from_team else frozenset()
+        previous = (set(old_team) | ({from_owner} if from_owner else set())) - set(members)
+        transfer = Transfer(
+            stack_name=row.stack_name,
+            actor=actor,
+            from_team=from_team,
+            from_owner=from_owner,
+            to_team=team,
+            to_owner=owner,
+            previous_owners=tuple(sorted(previous)),
+        )
         request = rows.snapshot(self._store, number)
         self._notifier.request_updated(request)
+        self._notifier.resource_transferred(request, transfer)
         return Outcome(request, changed=True, message=f"What {name} built now belongs to {team}.")

@@ -101,6 +101,14 @@ class RecordingNotifier:
     def secrets_withheld(self, request: Request, recipient: str | None) -> None:
         self._record("secrets_withheld", request, recipient)
 
+    def resource_transferred(self, request: Request, transfer: Any) -> None:
+        self._record("resource_transferred", request, transfer)
+
+    def inherited_secrets(
+        self, request: Request, recipient: str, keys: tuple[str, ...], from_team: str | None
+    ) -> None:
+        self._record("inherited_secrets", request, recipient, keys, from_team)
+
 
 def _request_id(args: tuple[Any, ...]) -> str | None:
     for arg in args:
