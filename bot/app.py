@@ -21,7 +21,7 @@ from bot.config import AppConfig, ConfigError, Settings, load_app_config, read_o
 from bot.http_server import HttpServer, wsgi_app_for
 from bot.metrics.wiring import Outcomes, attach_outcomes, instrument_notifier
 from bot.schedules import Schedules
-from bot.schedules.drift import DriftChecker
+from bot.drift.checker import DriftChecker
 from bot.schedules.wiring import install_schedules
 from bot.slack.app import build_bolt_app, build_web_client, secret_safe_logger
 from bot.slack.directory import SlackDirectory

@@ -12,12 +12,13 @@ from collections.abc import Callable, Collection
 from datetime import timedelta
 
 from bot.clock import Clock, format_utc
+from bot.drift.accept import propose
+from bot.drift.checker import SafeDriftNotifier
+from bot.drift.errors import FindingClosed
+from bot.drift.findings import Finding, FindingStore, FollowUp
+from bot.drift.ports import DriftNotifier
 from bot.errors import NotAllowed, WorkflowError
-from bot.schedules.accept import propose
-from bot.schedules.drift import SafeDriftNotifier
-from bot.schedules.errors import FindingClosed
-from bot.schedules.findings import Finding, FindingStore, FollowUp
-from bot.schedules.ports import DriftNotifier
+from bot.store.states import DriftState
 from bot.workflow import Request, Workflow
 from intents.catalog import Catalog
 from intents.intent import Intent
@@ -56,7 +57,7 @@ class DriftActions:
 
     def accept(self, finding_id: int, user: str) -> str:
         finding, request = self._allowed(finding_id, user, "accept")
-        if finding.state == "reconciling":
+        if finding.state == DriftState.RECONCILING:
             return self._busy(finding)
         proposal = propose(request.intent, finding.changes, self._catalog)
         if proposal.intent is None:
@@ -69,9 +70,9 @@ class DriftActions:
     def snooze(self, finding_id: int, user: str) -> str:
         finding, request = self._allowed(finding_id, user, "snooze")
         now = self._clock.now()
-        if finding.state == "reconciling":
+        if finding.state == DriftState.RECONCILING:
             return self._busy(finding)
-        if finding.state == "snoozed" and finding.snoozed_until is not None:
+        if finding.state == DriftState.SNOOZED and finding.snoozed_until is not None:
             return f"Already snoozed until {format_utc(finding.snoozed_until)}."
         finding, moved = self._findings.snooze(finding.id, user, now + SNOOZE, now)
         if not moved:
@@ -136,7 +137,7 @@ class DriftActions:
 
     @staticmethod
     def _busy(finding: Finding) -> str:
-        if finding.state == "reconciling":
+        if finding.state == DriftState.RECONCILING:
             follow_up = finding.follow_up_request_id or "a request"
             return f"{follow_up} is already dealing with this drift ({finding.follow_up})."
         return f"This drift is {finding.state} now; nothing changed."

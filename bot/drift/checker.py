@@ -1,7 +1,7 @@
 """Drift check-ins: every stack a succeeded request built is compared with its live state.
 
 The sweep asks the engine (`Runner.drift`, a refresh preview that changes nothing) for each
-target at most `concurrency` at a time, then records what it saw (bot.schedules.findings) and
+target at most `concurrency` at a time, then records what it saw (bot.drift.findings) and
 posts only news: a new or different drift, a snooze that ran out, a follow-up that did not fix it,
 a drift that went away. Failing checks raise one alert in the platform channel, not one message
 per stack per run.
@@ -18,17 +18,17 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from bot.clock import Clock
+from bot.drift.errors import DriftError
+from bot.drift.findings import Finding, FindingStore, Observation
+from bot.drift.ports import CheckFailure, DriftNotifier, DriftRunner
 from bot.schedules.alerts import Alerts
-from bot.schedules.errors import DriftError
-from bot.schedules.findings import Finding, FindingStore, Observation
-from bot.schedules.ports import CheckFailure, DriftNotifier, DriftRunner
 from bot.store import RequestRow, Store, repository
 from bot.workflow import Request, RequestState, format_request_id, parse_request_id
 from bot.workflow.safe_notifier import safely
 from provisioners.errors import ProvisionerError, StackBusy
 from provisioners.plan import DriftReport
 
-log = logging.getLogger("bot.schedules.drift")
+log = logging.getLogger("bot.drift.checker")
 
 ALERT_KEY = "drift-check"
 GENERIC_FAILURE = "the check failed in an unexpected way; the bot's log has the details"

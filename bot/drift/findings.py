@@ -18,9 +18,10 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select, update
 
+from bot.drift.errors import FindingClosed, FindingNotFound
 from bot.errors import StoreConflict
-from bot.schedules.errors import FindingClosed, FindingNotFound
 from bot.store import DriftEventRow, DriftFindingRow, RequestRow, Store
+from bot.store.states import DriftState
 from bot.workflow import FINAL_STATES, RequestState, format_request_id
 from bot.workflow.model import BOT_ACTOR
 from provisioners.plan import DriftReport, ResourceChange, hash_changes
@@ -35,7 +36,7 @@ class Finding:
     id: int
     request_id: str
     stack_name: str
-    state: str
+    state: DriftState
     fingerprint: str
     changes: tuple[ResourceChange, ...]
     summary: str
@@ -59,7 +60,7 @@ class Finding:
             id=row.id,
             request_id=format_request_id(row.request_id),
             stack_name=row.stack_name,
-            state=row.state,
+            state=DriftState(row.state),
             fingerprint=row.fingerprint,
             changes=tuple(ResourceChange.model_validate(c) for c in row.changes),
             summary=row.summary,
@@ -140,7 +141,7 @@ class FindingStore:
                 request_id=request_number,
                 stack_name=report.stack,
                 open_key=report.stack,
-                state="open",
+                state=DriftState.OPEN,
                 fingerprint=fingerprint,
                 changes=changes,
                 summary=report.summary_line(),
@@ -160,17 +161,17 @@ class FindingStore:
             values |= {"fingerprint": fingerprint, "changes": changes, "summary": report.summary_line()}
             _event(session, row, now, "changed", {"fingerprint": fingerprint, "summary": values["summary"]})
             if follow_up is None or follow_up in FINAL_STATES:
-                values |= {"state": "open", "snoozed_until": None, "follow_up": None}
+                values |= {"state": DriftState.OPEN, "snoozed_until": None, "follow_up": None}
                 kind = "changed"
-        elif row.state == "snoozed" and row.snoozed_until is not None and row.snoozed_until <= now:
-            values |= {"state": "open", "snoozed_until": None}
+        elif row.state == DriftState.SNOOZED and row.snoozed_until is not None and row.snoozed_until <= now:
+            values |= {"state": DriftState.OPEN, "snoozed_until": None}
             _event(session, row, now, "snooze_ended", {})
             kind, note = "still", "The snooze is over and the drift is still there."
-        elif row.state == "open" and row.reported_at is None:
+        elif row.state == DriftState.OPEN and row.reported_at is None:
             kind = "still"  # posting it failed last time (Slack down?): try again
-        elif row.state == "reconciling" and follow_up in FINAL_STATES:
+        elif row.state == DriftState.RECONCILING and follow_up in FINAL_STATES:
             request = format_request_id(row.reconcile_request_id or 0)
-            values |= {"state": "open", "follow_up": None}
+            values |= {"state": DriftState.OPEN, "follow_up": None}
             _event(session, row, now, "follow_up_ended", {"request": request, "state": str(follow_up)})
             kind = "still"
             note = (
@@ -185,7 +186,7 @@ class FindingStore:
     def _close(self, session: Session, row: DriftFindingRow, now: datetime) -> Observation:
         follow_up = _follow_up_state(session, row)
         accepted = row.follow_up == "accept" and follow_up == RequestState.SUCCEEDED
-        state = "accepted" if accepted else "resolved"
+        state = DriftState.ACCEPTED if accepted else DriftState.RESOLVED
         detail: dict[str, Any] = {"state": state}
         if row.reconcile_request_id is not None and follow_up == RequestState.SUCCEEDED:
             detail["by"] = format_request_id(row.reconcile_request_id)
@@ -205,15 +206,19 @@ class FindingStore:
     # What people do ---------------------------------------------------------------------------
 
     def snooze(self, finding_id: int, actor: str, until: datetime, now: datetime) -> tuple[Finding, bool]:
-        values = {"state": "snoozed", "snoozed_until": until}
-        return self._move(finding_id, {"open"}, actor, now, "snoozed", {"until": until.isoformat()}, values)
+        values = {"state": DriftState.SNOOZED, "snoozed_until": until}
+        return self._move(
+            finding_id, {DriftState.OPEN}, actor, now, "snoozed", {"until": until.isoformat()}, values
+        )
 
     def start_follow_up(
         self, finding_id: int, kind: FollowUp, actor: str, now: datetime
     ) -> tuple[Finding, bool]:
         """Take the finding for a Reconcile or Accept: (finding, True) if this call took it."""
-        values = {"state": "reconciling", "follow_up": kind, "snoozed_until": None}
-        return self._move(finding_id, {"open", "snoozed"}, actor, now, f"{kind}_requested", {}, values)
+        values = {"state": DriftState.RECONCILING, "follow_up": kind, "snoozed_until": None}
+        return self._move(
+            finding_id, {DriftState.OPEN, DriftState.SNOOZED}, actor, now, f"{kind}_requested", {}, values
+        )
 
     def attach_follow_up(self, finding_id: int, request_number: int, actor: str, now: datetime) -> Finding:
         with self._store.write() as session:
@@ -228,8 +233,8 @@ class FindingStore:
         """The follow-up request could not be opened (or was denied at once): open again."""
         with self._store.write() as session:
             row = _locked(session, finding_id)
-            if row.state == "reconciling":
-                _set(session, row, now, state="open", follow_up=None)
+            if row.state == DriftState.RECONCILING:
+                _set(session, row, now, state=DriftState.OPEN, follow_up=None)
             _event(session, row, now, "follow_up_abandoned", {"reason": reason}, actor)
             return Finding.from_row(row)
 

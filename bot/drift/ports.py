@@ -1,5 +1,5 @@
 """What the drift check-ins need from outside, as small Protocols (the workflow's convention 3):
-the engine's drift check, and a notifier that the Slack adapter implements (bot/slack/drift.py)."""
+the engine's drift check, and a notifier that the Slack adapter implements (bot/drift/slack.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.schedules.findings import Finding
+from bot.drift.findings import Finding
 from bot.workflow import Request
 from intents.intent import Intent
 from provisioners.plan import DriftReport

@@ -15,25 +15,26 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.config import AppConfig
-from bot.schedules.actions import DriftActions
-from bot.schedules.drift import DriftChecker, DriftSweep
-from bot.schedules.findings import Finding
-from bot.schedules.ports import CheckFailure
+from bot.drift.actions import DriftActions
+from bot.drift.checker import DriftChecker, DriftSweep
+from bot.drift.findings import Finding
+from bot.drift.ports import CheckFailure
 from bot.slack import present
 from bot.slack.conversations import dm_channel, permalink
 from bot.slack.render import Trusted, render_blocks, render_text
 from bot.slack.services import ExtraCommand, user_errors
+from bot.store.states import DriftState
 from bot.workflow import BackgroundWorker, Request
 from intents import DriftCommand
 from provisioners.render import render_changes
 
-log = logging.getLogger("bot.slack.drift")
+log = logging.getLogger("bot.drift.slack")
 
 ACTIONS = ("drift_reconcile", "drift_accept", "drift_snooze")
 
 
 class SlackDriftNotifier:
-    """bot.schedules.ports.DriftNotifier in Slack."""
+    """bot.drift.ports.DriftNotifier in Slack."""
 
     def __init__(self, client: WebClient, config: AppConfig) -> None:
         self._client = client
@@ -86,10 +87,10 @@ class SlackDriftNotifier:
 
     def drift_resolved(self, finding: Finding, request: Request) -> None:
         how = {
-            "accepted": "the live state is now the desired state.",
-            "resolved": "the live state matches what was applied again.",
+            DriftState.ACCEPTED: "the live state is now the desired state.",
+            DriftState.RESOLVED: "the live state matches what was applied again.",
         }.get(finding.state, "")
-        if finding.follow_up_request_id and finding.state == "accepted":
+        if finding.follow_up_request_id and finding.state == DriftState.ACCEPTED:
             how = f"{finding.follow_up_request_id} made the live state the desired state."
         elif finding.follow_up_request_id:
             how = f"the live state matches what was applied again ({finding.follow_up_request_id} ran)."

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from bot.metrics.window import Durations, Window
 from bot.store import DriftFindingRow
-
-CLOSED_STATES = ("resolved", "accepted")
+from bot.store.states import DRIFT_CLOSED_STATES, DriftState
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,9 @@ def drift(findings: Iterable[DriftFindingRow], window: Window) -> DriftFigures:
     window, whichever way."""
     rows = list(findings)
     closed = [
-        f for f in rows if f.state in CLOSED_STATES and f.closed_at is not None and f.closed_at in window
+        f
+        for f in rows
+        if f.state in DRIFT_CLOSED_STATES and f.closed_at is not None and f.closed_at in window
     ]
     return DriftFigures(
         detected=sum(1 for f in rows if f.detected_at in window),
@@ -38,7 +39,7 @@ def drift(findings: Iterable[DriftFindingRow], window: Window) -> DriftFigures:
             for f in rows
             if f.detected_at < window.until and (f.closed_at is None or f.closed_at >= window.until)
         ),
-        resolved=sum(1 for f in closed if f.state == "resolved"),
-        accepted=sum(1 for f in closed if f.state == "accepted"),
+        resolved=sum(1 for f in closed if f.state == DriftState.RESOLVED),
+        accepted=sum(1 for f in closed if f.state == DriftState.ACCEPTED),
         time_to_close=Durations.of(f.closed_at - f.detected_at for f in closed if f.closed_at is not None),
     )

@@ -14,11 +14,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import ManualClock
-from bot.schedules.actions import DriftActions
-from bot.schedules.drift import DriftChecker
+from bot.drift import slack as slack_drift
+from bot.drift.actions import DriftActions
+from bot.drift.checker import DriftChecker
 from bot.schedules.reminders import Reminders
 from bot.schedules.scheduler import JobFn, Schedules
-from bot.slack import drift as slack_drift
 
 if TYPE_CHECKING:
     from bot.app import PlatformBot

@@ -7,7 +7,9 @@ with store.write() as session:                   # one transaction, committed on
 
 from __future__ import annotations
 
+from bot.store.drift_models import DRIFT_STATES, DriftEventRow, DriftFindingRow
 from bot.store.engine import Store, create_store_engine, default_database_url, normalise_url
+from bot.store.feedback_models import FeedbackAnswerRow, FeedbackPollRow
 from bot.store.message_models import SlackMessageRow
 from bot.store.models import (
     ACTIONS,
@@ -19,18 +21,11 @@ from bot.store.models import (
     RunRow,
     StackLockRow,
 )
-from bot.store.schedule_models import (
-    ApprovalReminderRow,
-    DriftEventRow,
-    DriftFindingRow,
-    FeedbackAnswerRow,
-    FeedbackPollRow,
-    ScheduleAlertRow,
-    ScheduleClaimRow,
-)
+from bot.store.schedule_models import ApprovalReminderRow, ScheduleAlertRow, ScheduleClaimRow
 
 __all__ = [
     "ACTIONS",
+    "DRIFT_STATES",
     "REQUEST_STATES",
     "ApprovalReminderRow",
     "ApprovalRow",

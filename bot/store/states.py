@@ -1,8 +1,9 @@
-"""The states a request can be in, spelled once.
+"""The states a request and a drift finding can be in, spelled once.
 
-They live on the store side because the `requests` table checks them (a CHECK constraint) and the
-store may not import the workflow; `bot.workflow` re-exports them. The transitions between them
-are the workflow's (bot/workflow/transitions.py).
+They live on the store side because the `requests` and `drift_findings` tables check them (CHECK
+constraints) and the store may not import the workflow or drift; `bot.workflow` and `bot.drift`
+re-export them. The transitions between them are the workflow's (bot/workflow/transitions.py) and
+drift's (bot/drift/findings.py).
 """
 
 from __future__ import annotations
@@ -39,3 +40,22 @@ FINAL_STATES = frozenset(
     }
 )
 OPEN_STATES = frozenset(RequestState) - FINAL_STATES
+
+
+class DriftState(StrEnum):
+    """Open: open, snoozed, reconciling (a follow-up request is in flight). Closed: resolved (the
+    live state matches what was applied again) or accepted (the live state became the desired one)."""
+
+    OPEN = "open"
+    SNOOZED = "snoozed"
+    RECONCILING = "reconciling"
+    ACCEPTED = "accepted"
+    RESOLVED = "resolved"
+
+    @property
+    def is_open(self) -> bool:
+        return self in DRIFT_OPEN_STATES
+
+
+DRIFT_OPEN_STATES = frozenset({DriftState.OPEN, DriftState.SNOOZED, DriftState.RECONCILING})
+DRIFT_CLOSED_STATES = frozenset(DriftState) - DRIFT_OPEN_STATES

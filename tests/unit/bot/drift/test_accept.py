@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from bot.schedules.accept import propose
+from bot.drift.accept import propose
 from intents import Catalog, Intent
 from provisioners import ResourceChange
 from provisioners.programs.service import service_files
-from tests.unit.bot.schedules.helpers import postgres_intent
+from tests.support.request_states import postgres_intent
 
 ROLE = "pulumi-python:dynamic/platformbot:PostgresRole"
 DATABASE = "pulumi-python:dynamic/platformbot:PostgresDatabase"

@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import ManualClock
+from bot.drift import FindingClosed
+from bot.drift.actions import DriftActions
+from bot.drift.checker import DriftChecker
+from bot.drift.findings import Finding
 from bot.errors import NotAllowed
-from bot.schedules import FindingClosed
-from bot.schedules.actions import DriftActions
-from bot.schedules.drift import DriftChecker
-from bot.schedules.findings import Finding
 from bot.store import repository
 from bot.workflow import Request, RequestState, Workflow
 from intents import Catalog
@@ -17,8 +17,8 @@ from provisioners import DriftReport, ResourceChange
 from provisioners.programs.service import FILE_TYPE as FILE
 from provisioners.programs.service import service_files
 from rulebook import Actor, Verdict
-from tests.unit.bot.schedules.conftest import RecordingDriftNotifier, ScriptedRunner, role_drift
-from tests.unit.bot.schedules.helpers import postgres_intent, succeeded
+from tests.support.drift import RecordingDriftNotifier, ScriptedRunner, role_drift
+from tests.support.request_states import postgres_intent, succeeded
 
 
 @pytest.fixture

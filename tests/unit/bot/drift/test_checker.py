@@ -7,14 +7,14 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import ManualClock
-from bot.schedules import DriftError
-from bot.schedules.drift import GENERIC_FAILURE, DriftChecker, SafeDriftNotifier
+from bot.drift import DriftError
+from bot.drift.checker import GENERIC_FAILURE, DriftChecker, SafeDriftNotifier
 from bot.store import StackLockRow, Store, repository
 from bot.workflow import Workflow
 from intents import Catalog
 from provisioners import EngineError, StackBusy
-from tests.unit.bot.schedules.conftest import RecordingDriftNotifier, ScriptedRunner, role_drift
-from tests.unit.bot.schedules.helpers import destroyed, postgres_intent, succeeded
+from tests.support.drift import RecordingDriftNotifier, ScriptedRunner, role_drift
+from tests.support.request_states import destroyed, postgres_intent, succeeded
 
 
 def test_new_drift_is_posted_once_and_the_same_drift_again_stays_quiet(
@@ -251,7 +251,7 @@ def test_every_drift_notice_that_fails_is_logged_and_swallowed(caplog: pytest.Lo
 
     safe = SafeDriftNotifier(Down())
     finding, request = object(), object()
-    with caplog.at_level(logging.ERROR, logger="bot.schedules.drift"):
+    with caplog.at_level(logging.ERROR, logger="bot.drift.checker"):
         assert safe.drift_found(finding, request, None) is None
         safe.drift_resolved(finding, request)
         safe.follow_up_opened(finding, request, request, "U1")

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.schedules.drift import DriftSweep
-from bot.schedules.findings import Finding
-from bot.schedules.ports import CheckFailure
-from bot.slack.drift import finding_view, summary_text
+from bot.drift.checker import DriftSweep
+from bot.drift.findings import Finding
+from bot.drift.ports import CheckFailure
+from bot.drift.slack import finding_view, summary_text
 from bot.slack.render import render_blocks
 from provisioners import ResourceChange
 

@@ -8,7 +8,7 @@ from bot.schedules.reminders import Reminders
 from bot.store import Store
 from bot.workflow import Request, RequestState, Workflow
 from intents import Catalog
-from tests.unit.bot.schedules.helpers import awaiting, postgres_intent
+from tests.support.request_states import awaiting, postgres_intent
 from tests.unit.bot.workflow.conftest import RecordingNotifier
 
 CRONS = {"reminders": "0 * * * *", "expiry": "*/5 * * * *"}
