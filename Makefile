@@ -66,6 +66,7 @@ test: setup lint typecheck
 bench: setup
 	$(WITH_PULUMI) $(BIN)/python benchmarks/bench_rulebook.py
 	$(WITH_PULUMI) $(BIN)/python benchmarks/bench_provision.py
+	$(WITH_PULUMI) $(BIN)/python benchmarks/bench_ack.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
