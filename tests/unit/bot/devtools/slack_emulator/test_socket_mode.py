@@ -209,3 +209,23 @@ def test_no_connection_means_a_timeout_not_a_hang(slack: SlackEmulator) -> None:
 def test_socket_mode_has_no_signatures_to_forge(slack: SlackEmulator) -> None:
     with pytest.raises(DriverError):
         SlackDriver(slack, transport="socket").slash_command("help", signature="v0=00")
+
+
+def test_a_redelivery_is_a_new_envelope_marked_as_a_retry(
+    slack: SlackEmulator, connected: SocketModeHandler
+) -> None:
+    driver = SlackDriver(slack, transport="socket")
+    first = driver.slash_command("help")
+
+    again = driver.redeliver(first, retry_num=2, retry_reason="timeout")
+
+    assert again.json == first.json and again.response_url == first.response_url
+    commands = [m for m in slack.socket_mode.sent if m.get("type") == "slash_commands"]
+    assert [(m["retry_attempt"], m["retry_reason"]) for m in commands] == [(0, ""), (2, "timeout")]
+    assert commands[0]["payload"] == commands[1]["payload"]
+    assert commands[0]["envelope_id"] != commands[1]["envelope_id"]
+
+
+def test_a_url_verification_does_not_exist_in_socket_mode(slack: SlackEmulator) -> None:
+    with pytest.raises(DriverError):
+        SlackDriver(slack, transport="socket").url_verification()
