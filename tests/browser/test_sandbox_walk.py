@@ -259,7 +259,7 @@ def test_after_riley_approves_the_credentials_go_to_riley_not_to_dana(page: Page
 
     _as(page, "U0REQ", "D0REQ")
     dm = page.locator("main [data-testid=message]", has_text=f"{request_id} ")
-    expect(dm).to_contain_text("changed a resource your team owns")
+    expect(dm).to_contain_text("a resource your team owns")
     expect(dm).to_contain_text("asked for by @Dana Developer")
     dsn = dm.locator(".code-block").inner_text().strip()
     assert dsn.startswith(f"postgresql://{OWNER_ROLE}:")
