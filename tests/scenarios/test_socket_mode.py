@@ -3,10 +3,19 @@ nothing is lost or done twice (the main flows run over both transports in the ot
 
 from __future__ import annotations
 
-import pytest
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
+import yaml
+
+from bot.devtools.slack_emulator import SlackDriver, SlackEmulator, default_workspace
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario
+from tests.scenarios.conftest import Scenario, scenario_config
+from tests.support.pulumi import require_pulumi_cli
 
 socket_only = pytest.mark.parametrize("transport", ["socket"])
 
@@ -52,3 +61,35 @@ def test_a_command_sent_while_the_link_is_down_arrives_once_it_is_back(scenario:
     assert _opened(scenario) >= 2
     assert scenario.stored() == 1
     assert len(scenario.slack.messages("C0REQUESTS")) == 1
+
+
+def test_platformbot_serve_socket_dials_slack_and_answers_over_the_link(tmp_path: Path) -> None:
+    pulumi_bin_dir = require_pulumi_cli()
+    workspace = default_workspace()
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(scenario_config(pulumi_bin_dir).model_dump(mode="json")))
+    with SlackEmulator(workspace) as slack:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PLATFORMBOT_"))},
+            "SLACK_BOT_TOKEN": workspace.bot_token,
+            "SLACK_SIGNING_SECRET": workspace.signing_secret,
+            "SLACK_APP_TOKEN": workspace.app_token,
+            "SLACK_API_URL": slack.base_url,
+            "PLATFORMBOT_CONFIG": str(config),
+            "PLATFORMBOT_DATA_DIR": str(tmp_path / "data"),
+            "PULUMI_CONFIG_PASSPHRASE": "socket-passphrase",
+        }
+        argv = [sys.executable, "-m", "bot", "serve", "--socket", "--host", "127.0.0.1", "--port", "0"]
+        with (tmp_path / "bot.log").open("wb") as log:
+            process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                slack.socket_mode.wait_connected(timeout=60)
+                answered = SlackDriver(slack, transport="socket").slash_command("help")
+            finally:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=60)
+
+    assert "/platform request" in answered.text
+    assert any("/platform request" in e.all_text for e in slack.ephemerals("U0REQ"))
+    assert [r.status for r in slack.requests_for("apps.connections.open")] == [200]
+    assert "Traceback" not in (tmp_path / "bot.log").read_text()
