@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal
@@ -43,6 +44,7 @@ ACK_GRACE = 3.0
 DISCONNECT_GRACE = 5.0
 # A ticket from apps.connections.open is good for one connection, soon.
 TICKET_TTL = 60.0
+MESSAGES_KEPT = 10_000
 
 
 class SocketModeTimeout(DriverError, TimeoutError):
@@ -84,9 +86,10 @@ class SocketModeServer:
         self._link_ids = 0
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
-        # What went over the wire, for tests: every hello, envelope, ack and disconnect.
-        self.sent: list[dict[str, Any]] = []
-        self.received: list[dict[str, Any]] = []
+        # What went over the wire, for tests: every hello, envelope, ack and disconnect (the last
+        # ones only, so a sandbox left running for days does not grow without end).
+        self.sent: deque[dict[str, Any]] = deque(maxlen=MESSAGES_KEPT)
+        self.received: deque[dict[str, Any]] = deque(maxlen=MESSAGES_KEPT)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -230,10 +233,9 @@ class SocketModeServer:
         with self._lock:
             self._link_ids += 1
             link = Link(self._link_ids, connection)
-            self._links.append(link)
-            count = len(self._links)
-            self._lock.notify_all()
+            count = len(self._links) + 1
         try:
+            # hello goes first: the link takes envelopes only once it is registered, after it.
             self._send(
                 link,
                 {
@@ -243,6 +245,9 @@ class SocketModeServer:
                     "connection_info": {"app_id": self.app_id},
                 },
             )
+            with self._lock:
+                self._links.append(link)
+                self._lock.notify_all()
             for raw in connection:
                 self._receive(raw)
         except ConnectionClosed:
