@@ -18,10 +18,11 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig, ConfigError, Settings, load_app_config, read_or_create_secret
-from bot.http_server import HttpServer, wsgi_app_for
-from bot.metrics.wiring import Outcomes, attach_outcomes, instrument_notifier
-from bot.schedules import Schedules
 from bot.drift.checker import DriftChecker
+from bot.drift.feature import Drift
+from bot.http_server import HttpServer, wsgi_app_for
+from bot.metrics.wiring import Outcomes, build_outcomes, instrument_notifier
+from bot.schedules import Schedules
 from bot.schedules.wiring import install_schedules
 from bot.slack.app import build_bolt_app, build_web_client, secret_safe_logger
 from bot.slack.directory import SlackDirectory
@@ -155,14 +156,27 @@ def create_app(
         unavailable=unavailable_paths(catalog, runner_settings),
     )
     bolt = build_bolt_app(client, signing_secret, services)
-    outcomes = attach_outcomes(
-        bolt=bolt,
-        client=client,
+    drift = Drift.build(
         store=store,
+        runner=runner,
+        client=client,
         config=config,
+        workflow=workflow,
+        catalog=catalog,
         clock=clock,
-        paths=catalog.names,
-        extra_commands=services.extra_commands,
+        actor_of=services.actor,
+    )
+    outcomes = build_outcomes(client=client, store=store, config=config, clock=clock, paths=catalog.names)
+    # Each feature adds its listeners and its /platform commands; `help` lists them in this order.
+    for feature in (drift, *outcomes.features):
+        feature.register(bolt, services)
+    schedules = install_schedules(
+        store=store,
+        clock=clock,
+        config=config,
+        workflow=workflow,
+        remind=notifier.approval_reminder,
+        jobs={"drift": drift.checker.run, **outcomes.jobs},
     )
     bot = PlatformBot(
         settings=settings,
@@ -181,9 +195,10 @@ def create_app(
         registry=registry,
         clock=clock,
         outcomes=outcomes,
+        schedules=schedules,
+        drift=drift.checker,
         execution=execution,
     )
-    bot.schedules, bot.drift = install_schedules(bot, jobs=outcomes.jobs)
     return bot
 
 

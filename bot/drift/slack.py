@@ -22,10 +22,10 @@ from bot.drift.ports import CheckFailure
 from bot.slack import present
 from bot.slack.conversations import dm_channel, permalink
 from bot.slack.render import Trusted, render_blocks, render_text
-from bot.slack.services import ExtraCommand, user_errors
+from bot.slack.services import AfterAck, user_errors
 from bot.store.states import DriftState
-from bot.workflow import BackgroundWorker, Request
-from intents import DriftCommand
+from bot.workflow import Request, ThreadPool
+from intents import Command, DriftCommand
 from provisioners.render import render_changes
 
 log = logging.getLogger("bot.drift.slack")
@@ -214,7 +214,8 @@ def finding_view(finding: Finding) -> tuple[dict[str, Any], str | None]:
 # Listeners ---------------------------------------------------------------------------------------
 
 
-def register(app: App, actions: DriftActions) -> None:
+def listen(app: App, actions: DriftActions) -> None:
+    """The three buttons under a drift message."""
     handlers: dict[str, Callable[[int, str], str]] = {
         "drift_reconcile": actions.reconcile,
         "drift_accept": actions.accept,
@@ -241,10 +242,10 @@ def _listener(handler: Callable[[int, str], str]) -> Callable[..., None]:
     return listener
 
 
-def drift_command(checker: DriftChecker, worker: BackgroundWorker) -> ExtraCommand:
+def drift_command(checker: DriftChecker, worker: ThreadPool) -> AfterAck:
     """`/platform drift [PB-n]`: check now. The sweep runs the engine, so it goes to the worker."""
 
-    def handle(command: Any, user: str, respond: Callable[..., Any], payload: Any) -> None:
+    def handle(command: Command, user: str, respond: Respond, payload: dict[str, Any]) -> None:
         assert isinstance(command, DriftCommand)
         target = command.request_id
         respond(

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -25,8 +25,9 @@ from bot.feedback.polls import PlannedPoll, scale
 from bot.feedback.service import FeedbackService, Poll
 from bot.slack.conversations import direct_message, dm_channel
 from bot.slack.render import Trusted, code, render_blocks
-from bot.slack.services import user_errors
+from bot.slack.services import SlackServices, user_errors
 from bot.workflow import format_request_id
+from intents import Command
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +127,28 @@ def feedback_modal(paths: Sequence[str], *, poll: Poll | None = None, subject: s
     }
 
 
-def register(
-    app: App, client: WebClient, service: FeedbackService, clock: Clock, paths: Sequence[str]
-) -> Callable[[Any, str, Callable[..., Any], Any], None]:
-    """Listeners for the poll buttons and the modal; returns the `/platform feedback` handler
-    (for `SlackServices.extra_commands`)."""
+@dataclass(frozen=True)
+class Feedback:
+    """Feedback as a feature of the app: the poll buttons, the modal and `/platform feedback`."""
+
+    client: WebClient
+    service: FeedbackService
+    clock: Clock
+    paths: Sequence[str]
+
+    def register(self, app: App, services: SlackServices) -> None:
+        listen(app, self.client, self.service, self.clock, self.paths)
+        services.commands.after_ack(
+            "feedback", "feedback", "tell the platform team how it is going", self.command
+        )
+
+    def command(self, cmd: Command, user: str, respond: Respond, command: dict[str, Any]) -> None:
+        # The trigger_id is good for 3 s from the slash command; this runs right after the ack.
+        self.client.views_open(trigger_id=command["trigger_id"], view=feedback_modal(self.paths))
+
+
+def listen(app: App, client: WebClient, service: FeedbackService, clock: Clock, paths: Sequence[str]) -> None:
+    """Listeners for the poll buttons and the modal."""
 
     @app.action(SCORE_ACTION)
     def score_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -189,12 +207,6 @@ def register(
                 ),
             },
         )
-
-    def feedback_command(cmd: Any, user: str, respond: Callable[..., Any], command: Any) -> None:
-        # The trigger_id is good for 3 s from the slash command; this runs right after the ack.
-        client.views_open(trigger_id=command["trigger_id"], view=feedback_modal(paths))
-
-    return feedback_command
 
 
 def _selected(values: dict[str, Any], block_id: str) -> str | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -20,7 +21,9 @@ from bot.metrics import present
 from bot.metrics.chart import render_chart
 from bot.metrics.report import Report, report_for
 from bot.slack.render import render_blocks
+from bot.slack.services import SlackServices
 from bot.store import Store
+from intents import Command, StatsCommand
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +84,15 @@ class StatsPoster:
         )
         return ts
 
-    def stats_command(self, cmd: Any, user: str, respond: Callable[..., Any], command: Any) -> None:
+    def register(self, app: App, services: SlackServices) -> None:
+        """`/platform stats` (no listeners of its own: the chart is a file, the figures blocks)."""
+        services.commands.after_ack(
+            "stats", "stats [7d|30d|90d]", "the platform's outcome metrics", self.command
+        )
+
+    def command(self, cmd: Command, user: str, respond: Respond, command: dict[str, Any]) -> None:
         """`/platform stats`: the ack has gone; computing and drawing take a moment."""
+        assert isinstance(cmd, StatsCommand)
         report = self.report(int(cmd.days))
         channel = str(command["channel_id"])
         try:

@@ -1,8 +1,9 @@
 """Wires feedback polls, `/platform stats`, the digest and Prometheus into a PlatformBot.
 
 `create_app` calls `instrument_notifier` before it builds the workflow (the workflow must be
-handed the counting notifier) and `attach_outcomes` once the Bolt app exists. The scheduled jobs
-are plain functions of `now` (`Outcomes.jobs`), so tests call them without a scheduler.
+handed the counting notifier), `build_outcomes` after, and registers `Outcomes.features` on the
+Bolt app. The scheduled jobs are plain functions of `now` (`Outcomes.jobs`), so tests call them
+without a scheduler.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry
-from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.clock import Clock
 from bot.config import AppConfig
 from bot.feedback import FeedbackService, PollPolicy, PollSender
-from bot.feedback.slack import register as register_feedback
+from bot.feedback.slack import Feedback
 from bot.metrics.instrument import InstrumentedNotifier, instrument
 from bot.metrics.slack import StatsPoster
+from bot.slack.services import Feature
 from bot.store import Store
 from bot.workflow import Notifier
 
@@ -31,6 +32,7 @@ Job = Callable[[datetime], Any]
 @dataclass
 class Outcomes:
     feedback: FeedbackService
+    feedback_slack: Feedback
     polls: PollSender
     stats: StatsPoster
     digest_channel: str | None
@@ -40,6 +42,11 @@ class Outcomes:
 
     def digest_job(self, now: datetime) -> str | None:
         return self.stats.digest(self.digest_channel, now)
+
+    @property
+    def features(self) -> tuple[Feature, ...]:
+        """What registers listeners and commands on the Bolt app, in the order `help` lists them."""
+        return (self.feedback_slack, self.stats)
 
     @property
     def jobs(self) -> dict[str, Job]:
@@ -53,24 +60,14 @@ def instrument_notifier(
     return instrument(notifier, registry, store, approval_ttl=approval_ttl)
 
 
-def attach_outcomes(
-    *,
-    bolt: App,
-    client: WebClient,
-    store: Store,
-    config: AppConfig,
-    clock: Clock,
-    paths: Sequence[str],
-    extra_commands: dict[str, Any],
+def build_outcomes(
+    *, client: WebClient, store: Store, config: AppConfig, clock: Clock, paths: Sequence[str]
 ) -> Outcomes:
     service = FeedbackService(store, PollPolicy.from_config(config.feedback))
-    feedback_command = register_feedback(bolt, client, service, clock, paths)
-    stats = StatsPoster(client, store, clock.now, tuple(config.teams))
-    extra_commands["feedback"] = feedback_command
-    extra_commands["stats"] = stats.stats_command
     return Outcomes(
         feedback=service,
+        feedback_slack=Feedback(client, service, clock, tuple(paths)),
         polls=PollSender(client, service, config.feedback.fatigue_days),
-        stats=stats,
+        stats=StatsPoster(client, store, clock.now, tuple(config.teams)),
         digest_channel=config.channels.platform,
     )

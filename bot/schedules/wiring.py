@@ -1,73 +1,52 @@
-"""Builds the scheduled work into a PlatformBot: the scheduler, drift check-ins (job, buttons,
-`/platform drift`), approval reminders and expiry. Called once by the app factory.
+"""Builds the scheduled work: the scheduler, approval reminders and expiry, and the jobs other
+parts hand in by name (the cron comes from `config.schedules.<name>`). Called once by the app
+factory, with the parts it needs rather than the whole bot:
 
-Other parts hand in their jobs by name (the cron comes from `config.schedules.<name>`), here or
-later on the bot:
-    install_schedules(bot, jobs={"feedback": send_polls, "digest": post_digest})
-    bot.schedules.register("feedback", send_polls)
+    install_schedules(store=store, clock=clock, config=config, workflow=workflow,
+                      remind=notifier.approval_reminder, jobs={"drift": drift.checker.run})
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from bot.clock import ManualClock
-from bot.drift import slack as slack_drift
-from bot.drift.actions import DriftActions
-from bot.drift.checker import DriftChecker
+from bot.clock import Clock, ManualClock
+from bot.config import AppConfig
 from bot.schedules.reminders import Reminders
 from bot.schedules.scheduler import JobFn, Schedules
-
-if TYPE_CHECKING:
-    from bot.app import PlatformBot
+from bot.store import Store
+from bot.workflow import Request, Workflow
 
 TICK_SECONDS = 30.0
 
 
 def install_schedules(
-    bot: PlatformBot, jobs: Mapping[str, JobFn] | None = None
-) -> tuple[Schedules, DriftChecker]:
-    config = bot.config
+    *,
+    store: Store,
+    clock: Clock,
+    config: AppConfig,
+    workflow: Workflow,
+    remind: Callable[[Request, str, int], None],
+    jobs: Mapping[str, JobFn] | None = None,
+) -> Schedules:
     schedules = Schedules(
-        bot.store,
-        bot.clock,
+        store,
+        clock,
         config.schedules.model_dump(),
         timezone=config.timezone,
         # A ManualClock moves only when a test moves it; that test calls run_due itself.
-        tick_seconds=None if isinstance(bot.clock, ManualClock) else TICK_SECONDS,
-    )
-    notifier = slack_drift.SlackDriftNotifier(bot.client, config)
-    checker = DriftChecker(
-        store=bot.store,
-        runner=bot.runner,
-        notifier=notifier,
-        clock=bot.clock,
-        concurrency=config.drift_concurrency,
-    )
-    actions = DriftActions(
-        findings=checker.findings,
-        workflow=bot.workflow,
-        catalog=bot.catalog,
-        notifier=notifier,
-        clock=bot.clock,
-        actor_of=bot.services.actor,
-        channel=config.channels.requests,
-        admins=config.admins,
+        tick_seconds=None if isinstance(clock, ManualClock) else TICK_SECONDS,
     )
     reminders = Reminders(
-        store=bot.store,
-        workflow=bot.workflow,
-        remind=bot.notifier.approval_reminder,
+        store=store,
+        workflow=workflow,
+        remind=remind,
         every=timedelta(hours=config.reminder_every_hours),
         approval_ttl=config.approval_ttl,
     )
-    schedules.register("drift", checker.run)
     schedules.register("reminders", reminders.run)
-    schedules.register("expiry", bot.workflow.expire_due)
+    schedules.register("expiry", workflow.expire_due)
     for job_id, fn in (jobs or {}).items():
         schedules.register(job_id, fn)
-    slack_drift.register(bot.bolt, actions)
-    bot.services.extra_commands["drift"] = slack_drift.drift_command(checker, bot.worker)
-    return schedules, checker
+    return schedules

@@ -8,7 +8,6 @@ further, to the workflow's background worker.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -18,7 +17,7 @@ from bot.slack import present
 from bot.slack import request_views as views
 from bot.slack.modals import request_modal
 from bot.slack.render import render_blocks, render_text
-from bot.slack.services import SlackServices, user_errors
+from bot.slack.services import Handler, Section, SlackServices, user_errors
 from intents import (
     ApproveCommand,
     CancelCommand,
@@ -38,27 +37,14 @@ from intents import (
 )
 from intents.intent import format_value
 
-HELP = [
-    ("request <path> [name] key=value …", "ask for a golden path; the bot answers in a thread"),
-    ("catalog [path]", "the golden paths and their parameters"),
-    ("status <PB-n>", "where a request stands"),
-    ("list [mine|pending|all]", "your requests, approvals waiting for you, or everything open"),
-    ("cancel <PB-n>", "cancel a request before it is applied"),
-    ("destroy <PB-n>", "remove what a request built (same rules and approvals)"),
-    ("approve <PB-n>", "approve a request's current plan (as its Approve button does)"),
-    ("reject <PB-n> <reason>", "reject a request; the requester sees the reason"),
-    ("transfer <PB-n> team=<team>", "hand what a request built to another team (platform admins)"),
-    ("drift [PB-n]", "check for drift now"),
-    ("feedback", "tell the platform team how it is going"),
-    ("stats [7d|30d|90d]", "the platform's outcome metrics"),
-    ("rulebook [rule-id]", "the rules every request is checked against"),
-    ("help", "this message"),
-]
 MAX_LISTED = 15
 RULES_SHOWN = 40
 
 
 def register(app: App, services: SlackServices) -> None:
+    for kind, usage, summary, handler, section in _CORE:
+        services.commands.add(kind, usage, summary, handler, section=section)
+
     @app.command("/platform")
     def platform(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         text = str(command.get("text") or "")
@@ -68,17 +54,11 @@ def register(app: App, services: SlackServices) -> None:
         except IntentError as error:
             _reject_input(ack, client, services, command, text, error)
             return
-        handler = _HANDLERS.get(parsed.kind)
-        if handler is None:
-            extra = services.extra_commands.get(parsed.kind)
-            if extra is None:
-                ack(response_type="ephemeral", text=render_text("replies/not_enabled", kind=parsed.kind))
-                return
-            ack()
-            with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
-                extra(parsed, user, respond, command)
+        registered = services.commands.get(parsed.kind)
+        if registered is None:
+            ack(response_type="ephemeral", text=render_text("replies/not_enabled", kind=parsed.kind))
             return
-        handler(services, parsed, user, ack, respond, command, client)
+        registered.handler(services, parsed, user, ack, respond, command, client)
 
 
 def _reject_input(
@@ -143,9 +123,6 @@ def _understood(text: str, error: IntentError, services: SlackServices) -> tuple
     return intent.path, given
 
 
-Handler = Callable[[SlackServices, Any, str, Ack, Respond, dict[str, Any], WebClient], None]
-
-
 def _request(
     services: SlackServices,
     cmd: RequestCommand,
@@ -180,7 +157,7 @@ def _request(
 def _help(services: SlackServices, cmd: HelpCommand, user: str, ack: Ack, *_: Any) -> None:
     ack(
         response_type="ephemeral",
-        blocks=render_blocks("help", commands=HELP, paths=services.catalog.names),
+        blocks=render_blocks("help", commands=services.commands.help_rows(), paths=services.catalog.names),
         text="platformbot help",
     )
 
@@ -383,16 +360,60 @@ def _rulebook(services: SlackServices, cmd: RulebookCommand, user: str, ack: Ack
     ack(response_type="ephemeral", blocks=blocks, text="Rulebook")
 
 
-_HANDLERS: dict[str, Handler] = {
-    "request": _request,
-    "help": _help,
-    "catalog": _catalog,
-    "status": _status,
-    "list": _list,
-    "cancel": _cancel,
-    "destroy": _destroy,
-    "approve": _approve,
-    "reject": _reject,
-    "transfer": _transfer,
-    "rulebook": _rulebook,
-}
+# What `help` lists for the core commands, with the handler that answers each; the features add
+# theirs when they register (bot/drift, bot/feedback, bot/metrics).
+_CORE: list[tuple[str, str, str, Handler, Section]] = [
+    (
+        "request",
+        "request <path> [name] key=value …",
+        "ask for a golden path; the bot answers in a thread",
+        _request,
+        Section.REQUESTS,
+    ),
+    ("catalog", "catalog [path]", "the golden paths and their parameters", _catalog, Section.REQUESTS),
+    ("status", "status <PB-n>", "where a request stands", _status, Section.REQUESTS),
+    (
+        "list",
+        "list [mine|pending|all]",
+        "your requests, approvals waiting for you, or everything open",
+        _list,
+        Section.REQUESTS,
+    ),
+    ("cancel", "cancel <PB-n>", "cancel a request before it is applied", _cancel, Section.REQUESTS),
+    (
+        "destroy",
+        "destroy <PB-n>",
+        "remove what a request built (same rules and approvals)",
+        _destroy,
+        Section.REQUESTS,
+    ),
+    (
+        "approve",
+        "approve <PB-n>",
+        "approve a request's current plan (as its Approve button does)",
+        _approve,
+        Section.REQUESTS,
+    ),
+    (
+        "reject",
+        "reject <PB-n> <reason>",
+        "reject a request; the requester sees the reason",
+        _reject,
+        Section.REQUESTS,
+    ),
+    (
+        "transfer",
+        "transfer <PB-n> team=<team>",
+        "hand what a request built to another team (platform admins)",
+        _transfer,
+        Section.REQUESTS,
+    ),
+    (
+        "rulebook",
+        "rulebook [rule-id]",
+        "the rules every request is checked against",
+        _rulebook,
+        Section.REFERENCE,
+    ),
+    ("help", "help", "this message", _help, Section.REFERENCE),
+]

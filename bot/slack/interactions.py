@@ -132,9 +132,6 @@ def register(app: App, services: SlackServices) -> None:
             blocks = render_blocks("home", approvals=approvals, mine=mine)
             client.views_publish(user_id=user, view={"type": "home", "blocks": blocks})
 
-    for action_id, listener in services.extra_actions.items():
-        app.action(action_id)(listener)
-
 
 def _json_object(raw: object) -> dict[str, Any] | None:
     """A JSON object this bot wrote (a button value, a modal's private_metadata), or None for

@@ -1,4 +1,12 @@
-"""What the Slack listeners are handed: the workflow and the read-only parts they show."""
+"""What the Slack listeners are handed: the workflow, the read-only parts they show, and the
+registry of `/platform` commands that the core and each feature fill when they register.
+
+    services.commands.add("status", "status <PB-n>", "where a request stands", _status)
+    services.commands.after_ack("stats", "stats [7d|30d|90d]", "the outcome metrics", run)
+
+`/platform` dispatches through the registry at every command and `help` lists it, so a feature
+that registers late still answers, and one that is not registered is neither listed nor run.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +15,83 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from enum import IntEnum
+from typing import Any, Protocol
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot.config import AppConfig
 from bot.errors import WorkflowError
 from bot.slack.conversations import UserTimeZones
 from bot.slack.directory import SlackDirectory
 from bot.slack.render import render_text
-from bot.workflow import BackgroundWorker, Workflow
+from bot.workflow import ThreadPool, Workflow
 from intents import Catalog, Command
 from rulebook import Actor, Rulebook
 
 log = logging.getLogger("bot.slack")
 
-# A command the schedules part adds (feedback, stats, drift): called after the ack with the parsed
-# command, the user id and a `respond` function for ephemeral answers.
-ExtraCommand = Callable[[Command, str, Callable[..., Any], Any], None]
+# A command's listener body: it acks itself (with an answer, or empty and answers via `respond`).
+Handler = Callable[["SlackServices", Any, str, Ack, Respond, dict[str, Any], WebClient], None]
+# A feature's command, run after an empty ack with the parsed command, the user id, `respond` for
+# ephemeral answers and the slash command's payload; a WorkflowError's message goes to the user.
+AfterAck = Callable[[Command, str, Respond, dict[str, Any]], None]
+
+
+class Section(IntEnum):
+    """Where a command is listed in `help`: the request commands, the features', then reference."""
+
+    REQUESTS = 0
+    FEATURES = 1
+    REFERENCE = 2
+
+
+@dataclass(frozen=True)
+class RegisteredCommand:
+    kind: str
+    usage: str
+    summary: str
+    handler: Handler
+    section: Section
+
+
+class CommandRegistry:
+    def __init__(self) -> None:
+        self._commands: dict[str, RegisteredCommand] = {}
+
+    def add(
+        self, kind: str, usage: str, summary: str, handler: Handler, *, section: Section = Section.FEATURES
+    ) -> None:
+        if kind in self._commands:
+            raise ValueError(f"/platform {kind} is registered twice")
+        self._commands[kind] = RegisteredCommand(kind, usage, summary, handler, section)
+
+    def after_ack(self, kind: str, usage: str, summary: str, run: AfterAck) -> None:
+        """A feature's command: acked at once (empty), then `run`, its errors told ephemerally."""
+
+        def handler(
+            services: SlackServices,
+            cmd: Any,
+            user: str,
+            ack: Ack,
+            respond: Respond,
+            command: dict[str, Any],
+            client: WebClient,
+        ) -> None:
+            ack()
+            with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+                run(cmd, user, respond, command)
+
+        self.add(kind, usage, summary, handler)
+
+    def get(self, kind: str) -> RegisteredCommand | None:
+        return self._commands.get(kind)
+
+    def help_rows(self) -> list[tuple[str, str]]:
+        """(usage, summary) per command, by section and then in the order they were registered."""
+        ordered = sorted(self._commands.values(), key=lambda c: c.section)
+        return [(c.usage, c.summary) for c in ordered]
 
 
 @dataclass
@@ -32,11 +101,10 @@ class SlackServices:
     rulebook: Rulebook
     config: AppConfig
     directory: SlackDirectory
-    worker: BackgroundWorker
+    worker: ThreadPool
     # golden path -> why it cannot be used on this installation (e.g. no Postgres admin DSN)
     unavailable: Mapping[str, str] = field(default_factory=dict)
-    extra_commands: dict[str, ExtraCommand] = field(default_factory=dict)
-    extra_actions: dict[str, Callable[..., None]] = field(default_factory=dict)
+    commands: CommandRegistry = field(default_factory=CommandRegistry)
     # Each reader's Slack time zone, for answers only they see (ephemeral, App Home).
     time_zones: UserTimeZones = field(default_factory=UserTimeZones)
 
@@ -48,6 +116,13 @@ class SlackServices:
             teams=teams,
             groups=self.directory.groups_of(user_id),
         )
+
+
+class Feature(Protocol):
+    """A part of the bot with Slack listeners and commands of its own (drift, feedback, stats):
+    `create_app` calls `register` once the Bolt app exists."""
+
+    def register(self, app: App, services: SlackServices) -> None: ...
 
 
 @contextmanager

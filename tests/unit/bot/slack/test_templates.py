@@ -180,7 +180,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "comments": ["Please add <!channel> Redis"],
         "footer": "2026-11-01 – 2026-11-30 UTC",
     },
-    # Drift check-ins (bot/schedules, bot/slack/drift.py).
+    # Drift check-ins (bot/drift).
     "drift": {
         "finding": {
             "id": 4,
