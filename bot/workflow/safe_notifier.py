@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from bot.workflow.model import LockHolder, PlanChange, Request
+from bot.workflow.model import LockHolder, PlanChange, Request, Transfer
 from bot.workflow.ports import Notifier
 from provisioners.plan import Plan
 from rulebook import Decision
@@ -87,6 +87,14 @@ class SafeNotifier:
 
     def secrets_withheld(self, request: Request, recipient: str | None) -> None:
         safely(log, self._notifier.secrets_withheld, request, recipient)
+
+    def resource_transferred(self, request: Request, transfer: Transfer) -> None:
+        safely(log, self._notifier.resource_transferred, request, transfer)
+
+    def inherited_secrets(
+        self, request: Request, recipient: str, keys: tuple[str, ...], from_team: str | None
+    ) -> None:
+        safely(log, self._notifier.inherited_secrets, request, recipient, keys, from_team)
 
 
 if TYPE_CHECKING:
