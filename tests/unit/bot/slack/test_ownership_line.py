@@ -16,4 +16,5 @@ def test_a_new_service_is_created_for_the_team_it_declares_not_the_requesters() 
 def test_a_new_database_is_created_for_the_requesters_team() -> None:
     intent = Intent(path="postgres-database", name="scratch", env="dev", params={"size": "small"})
     request = make_request(intent=intent, path="postgres-database", requester_team="search")
-    assert views.ownership_line(request, always=True) == "creates a new postgres-database `scratch` for search"
+    line = views.ownership_line(request, always=True)
+    assert line == "creates a new postgres-database `scratch` for search"
