@@ -1,93 +1,20 @@
-"""The golden-path catalog as typed models (the YAML side lives in intents.loader)."""
+"""The golden-path catalog as a typed model (the YAML side lives in intents.loader; one path's
+models in intents.golden_path)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from intents.errors import IntentError, Problem, ProblemCode
-from intents.intent import Intent, ParamValue
+from intents.golden_path import ENV_KEY, NAME_KEY, GoldenPath, NamedPattern, ParamSpec, ParamType
+from intents.intent import Intent
 from intents.suggest import closest, did_you_mean
+from intents.values import assemble
 
-# Every golden path has these two; they become Intent.name and Intent.env.
-NAME_KEY = "name"
-ENV_KEY = "env"
-
-
-class ParamType(StrEnum):
-    STRING = "string"
-    INT = "int"
-    BOOL = "bool"
-    ENUM = "enum"
-    LIST = "list"
-
-
-class NamedPattern(BaseModel):
-    """A regular expression with the same rule in words, because errors quote the words, not the regex."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    regex: str
-    words: str
-
-
-class ParamSpec(BaseModel):
-    """One parameter of a golden path.
-
-    `min`/`max` bound the number for int, the length for string and the item count for list.
-    `allowed` lists the values of an enum or the allow-list of a list's items. `pattern` names an
-    entry of Catalog.patterns and applies to a string or to each item of a list.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    type: ParamType
-    required: bool = False
-    default: ParamValue | None = None
-    pattern: str | None = None
-    min: int | None = None
-    max: int | None = None
-    allowed: tuple[str, ...] = ()
-    help: str = ""
-    label: str | None = None
-    secret: bool = False
-
-
-class GoldenPath(BaseModel):
-    """One self-service golden path: what the bot offers, who owns it, which program runs it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str
-    aliases: tuple[str, ...] = ()
-    description: str
-    owner: str
-    program: str
-    environments: tuple[str, ...]
-    # When set, requests without env= target this environment, so an intent always has one.
-    default_env: str | None = None
-    parameters: dict[str, ParamSpec]
-
-    @property
-    def specs(self) -> dict[str, ParamSpec]:
-        """Every parameter in form order: name, env (made from environments), then the declared rest."""
-        env = ParamSpec(
-            type=ParamType.ENUM,
-            required=self.default_env is None,
-            default=self.default_env,
-            allowed=self.environments,
-            label="Environment",
-            help="Which environment this is for.",
-        )
-        specs = {NAME_KEY: self.parameters[NAME_KEY], ENV_KEY: env}
-        specs.update((key, spec) for key, spec in self.parameters.items() if key != NAME_KEY)
-        return specs
-
-    @property
-    def secret_keys(self) -> frozenset[str]:
-        return frozenset(key for key, spec in self.specs.items() if spec.secret)
+# The path's models are intents.golden_path's; importing them from here keeps working.
+__all__ = ["ENV_KEY", "NAME_KEY", "Catalog", "GoldenPath", "NamedPattern", "ParamSpec", "ParamType"]
 
 
 class Catalog(BaseModel):
@@ -146,6 +73,4 @@ class Catalog(BaseModel):
         Keys are case-insensitive. Blank text and None mean "not given" (what an empty modal field
         sends); for a list, an empty list or blank text means "no items". All problems come together.
         """
-        from intents.values import assemble  # values imports this module's types
-
         return assemble(self, self.resolve(path), values)

@@ -15,21 +15,25 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from intents.errors import GivenValue, IntentError, Problem, ProblemCode
+from intents.golden_path import GoldenPath, NamedPattern, ParamSpec, ParamType
 from intents.intent import REDACTED, Intent, ParamValue, format_value
 from intents.suggest import closest, did_you_mean
 from intents.text import MAX_INPUT_CHARS, SLACK_MARKUP, odd_character, shorten, unescape_entities
-
-if TYPE_CHECKING:
-    from intents.catalog import Catalog, GoldenPath, NamedPattern, ParamSpec
 
 RawValue = str | Sequence[str] | None
 
 _INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
 TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+
+
+class Patterns(Protocol):
+    """What the checks need of the catalog (intents.catalog.Catalog): a parameter's named pattern."""
+
+    def pattern_for(self, spec: ParamSpec) -> NamedPattern | None: ...
 
 
 class Reference(StrEnum):
@@ -142,8 +146,6 @@ def normalise_key(key: str) -> str:
 
 def expected_words(spec: ParamSpec, pattern: NamedPattern | None) -> str:
     """What the parameter accepts, in words (used in errors, form hints and help)."""
-    from intents.catalog import ParamType
-
     if spec.type is ParamType.ENUM:
         return "one of: " + ", ".join(spec.allowed)
     if spec.type is ParamType.BOOL:
@@ -203,8 +205,6 @@ def _check_text(spec: ParamSpec, text: str, pattern: NamedPattern | None, *, ite
 
 def check_value(spec: ParamSpec, raw: str | Sequence[str], pattern: NamedPattern | None) -> ParamValue:
     """The canonical value for `raw`, or BadValue. Blank input is the caller's business (see assemble)."""
-    from intents.catalog import ParamType
-
     reference = reference_of(spec)
     if spec.type is ParamType.LIST:
         texts = [raw] if isinstance(raw, str) else list(raw)
@@ -246,8 +246,6 @@ def check_value(spec: ParamSpec, raw: str | Sequence[str], pattern: NamedPattern
 
 def is_blank(spec: ParamSpec, raw: RawValue) -> bool:
     """Blank means "not given" for single values; a list given empty means "no items"."""
-    from intents.catalog import ParamType
-
     if raw is None:
         return True
     if spec.type is ParamType.LIST:
@@ -281,7 +279,7 @@ def bad_value_problem(
     )
 
 
-def assemble(catalog: Catalog, path: GoldenPath, values: Mapping[str, RawValue] | Iterable[Entry]) -> Intent:
+def assemble(catalog: Patterns, path: GoldenPath, values: Mapping[str, RawValue] | Iterable[Entry]) -> Intent:
     """Check every entry for `path`; the Intent, or IntentError carrying every problem at once."""
     intent, problems, given = evaluate(catalog, path, values)
     if intent is None:
@@ -290,7 +288,7 @@ def assemble(catalog: Catalog, path: GoldenPath, values: Mapping[str, RawValue] 
 
 
 def evaluate(
-    catalog: Catalog, path: GoldenPath, values: Mapping[str, RawValue] | Iterable[Entry]
+    catalog: Patterns, path: GoldenPath, values: Mapping[str, RawValue] | Iterable[Entry]
 ) -> tuple[Intent | None, list[Problem], dict[str, GivenValue]]:
     """(intent or None, problems, what was given per lower-case key): assemble() without raising."""
     entries = [Entry(k, v) for k, v in values.items()] if isinstance(values, Mapping) else list(values)
@@ -372,7 +370,7 @@ def _unknown_key_problem(path: GoldenPath, entry: Entry) -> Problem:
     )
 
 
-def _missing_problem(catalog: Catalog, path: GoldenPath, key: str) -> Problem:
+def _missing_problem(catalog: Patterns, path: GoldenPath, key: str) -> Problem:
     spec = path.specs[key]
     expected = expected_words(spec, catalog.pattern_for(spec))
     return Problem(
