@@ -9,6 +9,10 @@ import pytest
 
 from tests.support.postgres import PostgresServer, PostgresUnavailable, running_postgres
 
+# The real rulebook and catalog, the tests' Monday clock and the recording notifier, for every
+# package (a package's own conftest may define its own instead).
+pytest_plugins = ["tests.support.workflow"]
+
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:

@@ -1,8 +1,7 @@
-"""Fixtures for the scheduled work and drift: the real rulebook, catalog and workflow (no engine:
-nothing previews without a worker), a ManualClock at the tests' Monday and a notifier that records.
-
-A conftest imports them by name (with the `store` fixture of tests/support/databases.py).
-"""
+"""The workflow of the scheduled work's and drift's tests: the real rulebook, catalog and workflow
+(no engine: nothing previews without a worker), with the fixtures of tests/support/workflow.py (a
+ManualClock at the tests' Monday, a recording notifier) and the `store` fixture of
+tests/support/databases.py. A conftest imports `workflow` by name."""
 
 from __future__ import annotations
 
@@ -13,31 +12,10 @@ import pytest
 from bot.clock import ManualClock
 from bot.store import Store
 from bot.workflow import Workflow
-from intents import DEFAULT_CATALOG_PATH, Catalog, load_catalog
+from intents import Catalog
 from provisioners import Runner, RunnerSettings
-from rulebook import DEFAULT_RULEBOOK_PATH, Rulebook, load_rulebook
-from tests.support.clock import MONDAY_MORNING
-from tests.unit.bot.workflow.conftest import GROUPS, RecordingNotifier, StaticDirectory, make_workflow
-
-
-@pytest.fixture(scope="session")
-def catalog() -> Catalog:
-    return load_catalog(DEFAULT_CATALOG_PATH)
-
-
-@pytest.fixture(scope="session")
-def rulebook() -> Rulebook:
-    return load_rulebook(DEFAULT_RULEBOOK_PATH)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(MONDAY_MORNING)
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
+from rulebook import Rulebook
+from tests.support.workflow import GROUPS, RecordingNotifier, StaticDirectory, make_workflow
 
 
 @pytest.fixture

@@ -6,4 +6,4 @@ from __future__ import annotations
 
 from tests.support.databases import store_on_each_backend  # noqa: F401  (the `store` fixture)
 from tests.support.drift import checker, drift_notifier, scripted  # noqa: F401
-from tests.support.scheduled_work import catalog, clock, notifier, rulebook, workflow  # noqa: F401
+from tests.support.scheduled_work import workflow  # noqa: F401

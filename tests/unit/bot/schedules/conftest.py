@@ -5,4 +5,4 @@ PostgreSQL, the real rulebook, catalog and workflow, a ManualClock and a recordi
 from __future__ import annotations
 
 from tests.support.databases import store_on_each_backend  # noqa: F401  (the `store` fixture)
-from tests.support.scheduled_work import catalog, clock, notifier, rulebook, workflow  # noqa: F401
+from tests.support.scheduled_work import workflow  # noqa: F401

@@ -9,7 +9,7 @@ from bot.store import Store
 from bot.workflow import Request, RequestState, Workflow
 from intents import Catalog
 from tests.support.request_states import awaiting, postgres_intent
-from tests.unit.bot.workflow.conftest import RecordingNotifier
+from tests.support.workflow import RecordingNotifier
 
 CRONS = {"reminders": "0 * * * *", "expiry": "*/5 * * * *"}
 

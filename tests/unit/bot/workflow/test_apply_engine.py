@@ -13,7 +13,7 @@ from bot.workflow import RequestState, ThreadExecutor, ThreadPool, Workflow
 from intents import Catalog
 from provisioners import Runner, RunnerSettings
 from tests.support.postgres import PostgresServer
-from tests.unit.bot.workflow.conftest import DEV, RecordingNotifier, make_workflow, seed, service_intent
+from tests.support.workflow import DEV, RecordingNotifier, make_workflow, seed, service_intent
 
 pytestmark = pytest.mark.engine
 

@@ -18,7 +18,7 @@ from bot.workflow import RequestState, WorkflowPolicy
 from intents import Catalog
 from rulebook import Rulebook
 from tests.support.fake_runner import FakeRunner
-from tests.unit.bot.workflow.conftest import (
+from tests.support.workflow import (
     DEV,
     RecordingNotifier,
     StaticDirectory,

@@ -11,7 +11,7 @@ from bot.store import repository
 from bot.workflow import RequestState, Workflow
 from intents import Catalog
 from rulebook import Actor
-from tests.unit.bot.workflow.conftest import RecordingNotifier, hand_plan, seed
+from tests.support.workflow import RecordingNotifier, hand_plan, seed
 
 
 def test_approval_by_a_security_member_approves_the_request(

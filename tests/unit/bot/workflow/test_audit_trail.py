@@ -14,7 +14,7 @@ from bot.workflow import Workflow
 from bot.workflow import transitions as T
 from bot.workflow.model import BOT_ACTOR, RequestState
 from intents import Catalog
-from tests.unit.bot.workflow.conftest import DEV, service_intent
+from tests.support.workflow import DEV, service_intent
 
 TABLE = [value for value in vars(T).values() if isinstance(value, T.Transition)]
 

@@ -39,7 +39,7 @@ from intents import DEFAULT_CATALOG_PATH, Intent, load_catalog
 from rulebook import DEFAULT_RULEBOOK_PATH, Actor, load_rulebook
 from tests.support.clock import MONDAY_MORNING
 from tests.support.fake_runner import FakeRunner
-from tests.unit.bot.workflow.conftest import RecordingNotifier
+from tests.support.workflow import RecordingNotifier
 
 TEAMS = {"payments": {"U_RILEY", "U_PAY2"}, "search": {"U_DANA", "U_SEC2"}, "platform": {"U_ADMIN"}}
 # Every group has two members: a group of one cannot approve its own member's request (a

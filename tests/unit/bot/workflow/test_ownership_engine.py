@@ -18,7 +18,7 @@ from intents import Catalog
 from provisioners import Runner, RunnerSettings
 from rulebook import Actor, Rulebook
 from tests.support.postgres import PostgresServer
-from tests.unit.bot.workflow.conftest import RecordingNotifier, StaticDirectory, make_workflow, service_intent
+from tests.support.workflow import RecordingNotifier, StaticDirectory, make_workflow, service_intent
 
 pytestmark = pytest.mark.engine
 

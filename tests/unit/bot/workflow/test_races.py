@@ -14,7 +14,7 @@ from bot.store import Store, repository
 from bot.workflow import RequestState, Workflow
 from intents import Catalog
 from tests.support.databases import BACKENDS, store_on
-from tests.unit.bot.workflow.conftest import RecordingNotifier, make_workflow, seed
+from tests.support.workflow import RecordingNotifier, make_workflow, seed
 
 R = TypeVar("R")
 

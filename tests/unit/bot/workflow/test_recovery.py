@@ -12,7 +12,7 @@ from bot.workflow import Request, RequestState, Workflow
 from intents import Catalog
 from provisioners import Runner, RunnerSettings
 from rulebook import Rulebook
-from tests.unit.bot.workflow.conftest import (
+from tests.support.workflow import (
     DEV,
     RecordingNotifier,
     StaticDirectory,

@@ -11,7 +11,7 @@ from bot.workflow.submissions import UnknownPeople
 from intents import Catalog, Intent
 from provisioners import Runner
 from rulebook import Rulebook
-from tests.unit.bot.workflow.conftest import (
+from tests.support.workflow import (
     DEV,
     RecordingNotifier,
     StaticDirectory,

@@ -15,7 +15,7 @@ from bot.workflow.model import Transfer
 from intents import Catalog
 from rulebook import Actor, Rulebook
 from tests.support.fake_runner import FakeRunner
-from tests.unit.bot.workflow.conftest import RecordingNotifier, StaticDirectory, make_workflow
+from tests.support.workflow import RecordingNotifier, StaticDirectory, make_workflow
 
 RILEY = Actor(user_id="U_RILEY", team="payments")
 DANA = Actor(user_id="U_DANA", team="search")
