@@ -105,13 +105,13 @@ class FrontDoor:
         if not _SIGNATURE.fullmatch(signature):
             return Refusal(401, f"X-Slack-Signature is not v0=<64 hex> ({len(signature)} chars)")
         try:
-            body.decode("utf-8")
+            text = body.decode("utf-8")
         except UnicodeDecodeError:
             # Slack sends UTF-8, and slack_sdk's verifier decodes before it hashes.
             return Refusal(400, "body is not UTF-8")
-        if not self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
+        if not self._verifier.is_valid(body=text, timestamp=timestamp, signature=signature):
             return Refusal(401, "X-Slack-Signature does not match the body")
-        return _body_problem(environ.get("CONTENT_TYPE", ""), body)
+        return _body_problem(environ.get("CONTENT_TYPE", ""), text)
 
     def _refuse(
         self,
@@ -151,12 +151,8 @@ def _content_length(environ: WSGIEnvironment) -> int | None:
     return int(raw)
 
 
-def _body_problem(content_type: str, body: bytes) -> Refusal | None:
+def _body_problem(content_type: str, text: str) -> Refusal | None:
     kind = content_type.split(";", 1)[0].strip().lower()
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return Refusal(400, "body is not UTF-8")
     if kind == "application/json":
         return None if _json_object(text) else Refusal(400, "body is not a JSON object")
     if kind == "application/x-www-form-urlencoded":
