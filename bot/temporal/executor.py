@@ -56,7 +56,7 @@ class TemporalExecutor:
             heartbeat_timeout_seconds=self.options.heartbeat_timeout_seconds,
             max_attempts=self.options.max_attempts,
         )
-        wid = workflow_id(step.value, request_id)
+        wid = workflow_id(self.options.task_queue, step.value, request_id)
         self._connection.call(self._start(job, wid))
         with self._lock:
             self._started.add(wid)

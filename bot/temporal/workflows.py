@@ -33,8 +33,11 @@ class StepJob:
     max_attempts: int = 5
 
 
-def workflow_id(step: str, request_id: str) -> str:
-    return f"platformbot/{request_id}/{step}"
+def workflow_id(task_queue: str, step: str, request_id: str) -> str:
+    """Workflow ids are unique per namespace, request ids only per installation (its database):
+    the task queue names the installation, so two bots sharing a namespace never signal each
+    other's steps (a step of theirs with no worker would swallow ours)."""
+    return f"{task_queue}/{request_id}/{step}"
 
 
 @workflow.defn(name=WORKFLOW)

@@ -51,9 +51,34 @@ def connection() -> Iterator[TemporalConnection]:
         opened.close()
 
 
-def test_workflow_ids_are_bound_to_the_request_and_the_step() -> None:
-    assert workflow_id("plan", "PB-7") == workflow_id("plan", "PB-7")
-    assert len({workflow_id("plan", "PB-7"), workflow_id("apply", "PB-7"), workflow_id("plan", "PB-8")}) == 3
+def test_workflow_ids_are_bound_to_the_installation_the_request_and_the_step() -> None:
+    assert workflow_id("q", "plan", "PB-7") == workflow_id("q", "plan", "PB-7")
+    ids = {
+        workflow_id("q", "plan", "PB-7"),
+        workflow_id("q", "apply", "PB-7"),
+        workflow_id("q", "plan", "PB-8"),
+        workflow_id("other", "plan", "PB-7"),
+    }
+    assert len(ids) == 4
+
+
+def test_another_installations_waiting_step_with_the_same_request_id_does_not_swallow_ours(
+    connection: TemporalConnection, options: StepOptions
+) -> None:
+    # Another bot on the same namespace submits PB-1's plan; nothing polls its task queue.
+    theirs = TemporalExecutor(connection, StepOptions(task_queue=unique_task_queue("theirs")))
+    theirs.submit(Step.PLAN, "PB-1")
+    ours = TemporalExecutor(connection, options)
+    steps = Recorder("ours")
+    ours.bind(steps)
+    worker = StepWorker(connection, ours, concurrency=1).start()
+    try:
+        ours.submit(Step.PLAN, "PB-1")
+        assert steps.started.wait(30), "our step was handed to the other installation's workflow"
+        ours.drain(30)
+    finally:
+        worker.stop()
+    assert steps.ran == [(Step.PLAN, "PB-1")]
 
 
 def test_submits_made_before_any_worker_polls_coalesce_into_one_run(
