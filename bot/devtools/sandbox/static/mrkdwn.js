@@ -45,6 +45,8 @@ const ICONS = {
   zzz: '<path d="M1.8 8h4.4L1.8 13.5h4.4M8 4h3.2L8 8.2h3.2M12.2 1.2h2.4L12.2 4.2h2.4" stroke="#1264a3" stroke-width="1.4" fill="none" stroke-linecap="round" stroke-linejoin="round"/>',
   rotating_light:
     '<path d="M4 10.2V7.6a4 4 0 018 0v2.6z" fill="#e01e5a"/><rect x="2.5" y="10.2" width="11" height="3.6" rx="1" fill="#616061"/><path d="M8 .8v1.8M2.2 2.8l1.3 1.3M13.8 2.8l-1.3 1.3" stroke="#e01e5a" stroke-width="1.3" stroke-linecap="round"/>',
+  handshake:
+    '<path d="M1 6.2l3-2.4 2.6 1.2L9 3.8l2.2.2 3.8 2.6-1.4 4.6-5 3.2-3.4-2.6L1.6 9z" fill="#f2c744" stroke="#c9a227" stroke-width=".9" stroke-linejoin="round"/><path d="M6.2 7.2l2.2-1.4 3.4 2.8M5.4 9.4l2.4 1.8M7 8.4l2.4 1.9" stroke="#6b4f2a" stroke-width=".9" fill="none" stroke-linecap="round"/>',
   eyes: '<ellipse cx="5" cy="8" rx="3" ry="4.6" fill="#fff" stroke="#616061"/><ellipse cx="11" cy="8" rx="3" ry="4.6" fill="#fff" stroke="#616061"/><circle cx="5.8" cy="9" r="1.5" fill="#1d1c1d"/><circle cx="11.8" cy="9" r="1.5" fill="#1d1c1d"/>',
 };
 const ALIASES = { heavy_check: "heavy_check_mark", hourglass_flowing_sand: "hourglass", large_red_circle: "red_circle" };

@@ -21,7 +21,7 @@ SHORTCODE = re.compile(r":[a-z_+-]+:")
 # In Python strings a shortcode stands apart from other colons (URNs, "host:port:db").
 SHORTCODE_IN_CODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])")
 BOT_DIR = Path(bot.__file__).parent
-POSTING_PACKAGES = ("slack", "schedules", "feedback", "metrics")
+POSTING_PACKAGES = ("slack", "schedules", "drift", "feedback", "metrics")
 
 
 def _mrkdwn(*texts: str) -> list[str]:
