@@ -110,7 +110,8 @@ def test_request_form_shows_the_bots_errors_under_each_field_and_closes(page: Pa
     modal.locator("[data-block-id=name] input").fill("Bad Name")
     modal.locator(".modal-submit").click()
 
-    expect(modal.locator("[data-block-id=name] .input-error")).to_contain_text("Did you mean \u201cbad-name\u201d?")
+    name_error = modal.locator("[data-block-id=name] .input-error")
+    expect(name_error).to_contain_text("Did you mean \u201cbad-name\u201d?")  # plain text: quotes, no code
     expect(modal.locator("[data-block-id=team] .input-error")).to_contain_text("required")
     expect(modal.locator("[data-block-id=name] .input-hint")).to_contain_text("lower-case letters")
     expect(modal.locator("[data-block-id=name] input")).to_have_value("Bad Name")
