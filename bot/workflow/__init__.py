@@ -38,7 +38,7 @@ from bot.workflow.ports import (
     WorkflowPolicy,
 )
 from bot.workflow.safe_notifier import SafeNotifier
-from bot.workflow.threads import BackgroundWorker, ThreadExecutor, ThreadPool
+from bot.workflow.threads import ThreadExecutor, ThreadPool
 from bot.workflow.workflow import Workflow
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "ApplyResult",
     "ApprovalRecord",
     "AuditEntry",
-    "BackgroundWorker",
     "DestroyResult",
     "Directory",
     "Executor",

@@ -77,10 +77,6 @@ class ThreadPool:
         self._executor.shutdown(wait=wait, cancel_futures=not wait)
 
 
-# The name the Slack adapter (bot/slack) still imports; it means ThreadPool.
-BackgroundWorker = ThreadPool
-
-
 class ThreadExecutor:
     """Steps on a ThreadPool of this process. No deduplication: a step submitted twice runs twice
     (the second finds nothing to do), so a retry submitted while its step still runs is never lost."""
