@@ -1,7 +1,9 @@
 """Time as a side effect handed in: the workflow never calls `datetime.now()` itself.
 
 Every timestamp the workflow writes comes from one `Clock`, so tests can move time (approval
-expiry, audit order) with a `ManualClock` instead of sleeping or patching.
+expiry, audit order) with a `ManualClock` instead of sleeping or patching. It is the one
+ManualClock of the house: the Slack emulator's clock port (seconds since the epoch, Slack's unit)
+takes its bound `timestamp`, so a test moves the bot's time and the emulator's with one object.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ class ManualClock:
     def now(self) -> datetime:
         with self._lock:
             return self._now
+
+    def timestamp(self) -> float:
+        """Seconds since the epoch: what the Slack emulator's `Clock` port asks for."""
+        return self.now().timestamp()
 
     def advance(self, delta: timedelta) -> datetime:
         with self._lock:

@@ -9,7 +9,6 @@ Slack toward the bot (signed slash commands, interactions, events).
 from __future__ import annotations
 
 from bot.devtools.slack_emulator.bot_response import BotResponse
-from bot.devtools.slack_emulator.clock import ManualClock
 from bot.devtools.slack_emulator.driver import SlackDriver
 from bot.devtools.slack_emulator.errors import DriverError, EmulatorError, SlackMethodError
 from bot.devtools.slack_emulator.models import Ephemeral, Event, File, Message, RecordedRequest, View
@@ -24,7 +23,6 @@ __all__ = [
     "Ephemeral",
     "Event",
     "File",
-    "ManualClock",
     "Message",
     "RecordedRequest",
     "SlackDriver",

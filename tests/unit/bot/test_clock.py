@@ -19,3 +19,9 @@ def test_a_manual_clock_moves_only_when_told() -> None:
 
 def test_naive_datetimes_are_taken_as_utc() -> None:
     assert as_utc(datetime(2025, 1, 6, 9, 0)) == datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+
+
+def test_a_manual_clock_tells_the_emulator_seconds_since_the_epoch() -> None:
+    clock = ManualClock(datetime(2025, 1, 6, 9, 0, tzinfo=UTC))
+    clock.advance(timedelta(seconds=2.5))
+    assert clock.timestamp() == datetime(2025, 1, 6, 9, 0, 2, 500000, tzinfo=UTC).timestamp()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.devtools.slack_emulator import ManualClock, default_workspace
+from bot.clock import ManualClock
+from bot.devtools.slack_emulator import default_workspace
 from bot.devtools.slack_emulator.escaping import command_text
 from bot.devtools.slack_emulator.state import EmulatorState
 
 
 @pytest.fixture
 def state() -> EmulatorState:
-    return EmulatorState(default_workspace(), ManualClock())
+    return EmulatorState(default_workspace(), ManualClock().timestamp)
 
 
 def test_a_picked_mention_arrives_with_the_members_username(state: EmulatorState) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.devtools.slack_emulator import ManualClock, SlackEmulator
+from bot.clock import ManualClock
+from bot.devtools.slack_emulator import SlackEmulator
 
 
 def _respond(url: str, **body: object) -> tuple[int, str]:
@@ -38,9 +41,9 @@ def test_five_posts_then_used_url(slack: SlackEmulator) -> None:
 
 def test_a_response_url_expires_after_thirty_minutes(slack: SlackEmulator, clock: ManualClock) -> None:
     url = slack.mint_response_url("C0REQUESTS", "U0REQ")
-    clock.advance(29 * 60)
+    clock.advance(timedelta(minutes=29))
     assert _respond(url, text="in time")[0] == 200
-    clock.advance(60.1)
+    clock.advance(timedelta(seconds=60.1))
     status, body = _respond(url, text="too late")
     assert status == 404 and "expired_url" in body
 

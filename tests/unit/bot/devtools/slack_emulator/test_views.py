@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.devtools.slack_emulator import ManualClock, SlackEmulator
+from bot.clock import ManualClock
+from bot.devtools.slack_emulator import SlackEmulator
 
 
 def _modal(title: str = "Request", **extra: Any) -> dict[str, Any]:
@@ -51,7 +53,7 @@ def test_a_trigger_older_than_three_seconds_is_expired(
     client: WebClient, slack: SlackEmulator, clock: ManualClock
 ) -> None:
     trigger = slack.mint_trigger("U0REQ")
-    clock.advance(3.01)
+    clock.advance(timedelta(seconds=3.01))
     assert _error(client.views_open, trigger_id=trigger, view=_modal()) == "expired_trigger_id"
 
 
@@ -59,7 +61,7 @@ def test_a_trigger_just_under_three_seconds_still_works(
     client: WebClient, slack: SlackEmulator, clock: ManualClock
 ) -> None:
     trigger = slack.mint_trigger("U0REQ")
-    clock.advance(2.9)
+    clock.advance(timedelta(seconds=2.9))
     assert client.views_open(trigger_id=trigger, view=_modal())["ok"]
 
 
