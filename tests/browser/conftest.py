@@ -101,8 +101,3 @@ def page(browser: Browser, sandbox: Sandbox) -> Iterator[Page]:
         context.close()
     assert outside == [], f"the page reached beyond loopback: {outside}"
     assert errors == [], f"script errors on the page: {errors}"
-
-
-def open_page(page: Page, sandbox: Sandbox, fragment: str = "") -> None:
-    page.goto(sandbox.page_url + fragment)
-    page.wait_for_selector("body[data-ready='1']")

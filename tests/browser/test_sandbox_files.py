@@ -21,7 +21,7 @@ except ImportError:  # a skip on a laptop; in CI the import error fails the run,
 from bot.clock import ManualClock
 from bot.devtools.sandbox.config import SandboxOptions
 from bot.devtools.sandbox.runtime import Sandbox
-from tests.browser.conftest import open_page
+from tests.support.browser import open_page
 from tests.support.clock import MONDAY_MORNING
 
 pytestmark = pytest.mark.browser

@@ -19,7 +19,7 @@ except ImportError:  # a skip on a laptop; in CI the import error fails the run,
     pytest.skip("Playwright is not installed in the venv: run `make setup`", allow_module_level=True)
 
 from bot.devtools.sandbox.runtime import Sandbox
-from tests.browser.conftest import open_page
+from tests.support.browser import open_page
 
 pytestmark = pytest.mark.browser
 

@@ -26,7 +26,7 @@ except ImportError:  # a skip on a laptop; in CI the import error fails the run,
 
 from bot.devtools.sandbox.runtime import Sandbox
 from bot.workflow import Workflow
-from tests.browser.conftest import open_page
+from tests.support.browser import open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.engine]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario, both_transports
+from tests.support.scenario import Scenario, both_transports
 
 
 @both_transports

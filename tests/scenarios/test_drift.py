@@ -17,8 +17,8 @@ from bot.schedules import JobRun
 from bot.workflow import Request, RequestState
 from intents import Intent
 from provisioners import Runner
-from tests.scenarios.conftest import Scenario
 from tests.support.postgres import PostgresServer
+from tests.support.scenario import Scenario
 
 pytestmark = [pytest.mark.engine, pytest.mark.postgres]
 

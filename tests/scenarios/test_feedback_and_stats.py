@@ -12,7 +12,7 @@ from bot.devtools.slack_emulator import Message
 from bot.metrics.wiring import Outcomes
 from bot.store import FeedbackAnswerRow, FeedbackPollRow
 from bot.workflow import Request, RequestState
-from tests.scenarios.conftest import Scenario
+from tests.support.scenario import Scenario
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

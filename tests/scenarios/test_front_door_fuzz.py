@@ -25,8 +25,8 @@ from sqlalchemy import text
 from bot.app import PlatformBot, create_app
 from bot.config import Settings
 from bot.devtools.slack_emulator import SlackEmulator, default_workspace
-from tests.scenarios.conftest import scenario_config
 from tests.support.pulumi import require_pulumi_cli
+from tests.support.scenario import scenario_config
 
 CASES = 1200
 LIMIT = 1024 * 1024

@@ -8,7 +8,7 @@ import pytest
 
 from bot.devtools.slack_emulator import Ephemeral
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario, both_transports
+from tests.support.scenario import Scenario, both_transports
 
 
 @both_transports

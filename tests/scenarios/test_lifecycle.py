@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario, both_transports
+from tests.support.scenario import Scenario, both_transports
 
 
 def test_destroy_goes_through_rules_and_plan_and_removes_what_was_built(scenario: Scenario) -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.devtools.slack_emulator import Message
 from bot.devtools.slack_emulator.models import Ephemeral
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario, restart
+from tests.support.scenario import Scenario, restart
 
 
 def _root(scenario: Scenario, request_id: str) -> Message:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario
+from tests.support.scenario import Scenario
 
 pytestmark = [pytest.mark.engine, pytest.mark.postgres]
 

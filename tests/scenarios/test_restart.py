@@ -18,9 +18,9 @@ import yaml
 
 from bot.devtools.slack_emulator import SlackDriver, SlackEmulator, default_workspace
 from bot.store import Store, repository
-from tests.scenarios.conftest import scenario_config
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli
+from tests.support.scenario import scenario_config
 
 # The graces the bot is configured with here; a SIGTERM'd bot is gone within them plus a margin.
 INFLIGHT_GRACE = 2.0

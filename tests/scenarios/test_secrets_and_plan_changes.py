@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import MetaData, select
 
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario, both_transports
+from tests.support.scenario import Scenario, both_transports
 
 DSN = re.compile(r"postgresql://[^\s`\"']+")
 

@@ -4,7 +4,7 @@ command and from the form's people picker end up as user ids in the stored inten
 from __future__ import annotations
 
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario
+from tests.support.scenario import Scenario
 
 
 def test_a_service_with_owners_given_as_slack_mentions_is_stored_with_their_ids(scenario: Scenario) -> None:

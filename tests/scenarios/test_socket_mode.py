@@ -14,8 +14,8 @@ import yaml
 
 from bot.devtools.slack_emulator import SlackDriver, SlackEmulator, default_workspace
 from bot.workflow import RequestState
-from tests.scenarios.conftest import Scenario, scenario_config
 from tests.support.pulumi import require_pulumi_cli
+from tests.support.scenario import Scenario, scenario_config
 
 socket_only = pytest.mark.parametrize("transport", ["socket"])
 

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from provisioners.settings import PULUMI_VERSION, discover_pulumi_bin_dir, pulumi_cache_bin_dir
+from provisioners.settings import (
+    PULUMI_VERSION,
+    RunnerSettings,
+    discover_pulumi_bin_dir,
+    pulumi_cache_bin_dir,
+)
 
 SHIM = "pulumi-resource-pulumi-python"
+
+# What the engine tests' `make_settings` fixture hands out: fresh RunnerSettings per call.
+SettingsFactory = Callable[..., RunnerSettings]
 
 
 def missing_cli() -> str | None:

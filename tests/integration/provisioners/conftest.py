@@ -6,21 +6,17 @@ they fail with that message instead, so a broken set-up cannot pass as green.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from provisioners.settings import RunnerSettings
-from tests.support.pulumi import require_pulumi_cli
+from tests.support.pulumi import SettingsFactory, require_pulumi_cli
 
 
 @pytest.fixture(scope="session")
 def pulumi_bin_dir() -> Path:
     return require_pulumi_cli()
-
-
-SettingsFactory = Callable[..., RunnerSettings]
 
 
 @pytest.fixture(scope="module")

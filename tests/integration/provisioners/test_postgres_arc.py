@@ -14,8 +14,8 @@ import pytest
 from intents.intent import Intent
 from provisioners import Plan, Progress, Runner, StackBusy
 from provisioners.errors import EngineError, StackNotFound
-from tests.integration.provisioners.conftest import SettingsFactory
 from tests.support.postgres import PostgresServer
+from tests.support.pulumi import SettingsFactory
 
 pytestmark = [pytest.mark.engine, pytest.mark.postgres]
 

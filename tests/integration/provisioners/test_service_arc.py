@@ -12,7 +12,7 @@ import pytest
 
 from intents.intent import Intent
 from provisioners import Runner
-from tests.integration.provisioners.conftest import SettingsFactory
+from tests.support.pulumi import SettingsFactory
 
 pytestmark = [pytest.mark.engine]
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from intents.intent import Intent
 from rulebook import Actor, ChangeFacts, Decision, PlanFacts, Rulebook, Stage, Verdict
-from tests.unit.rulebook.conftest import REQUESTER, TUESDAY_10, postgres, rule, rulebook_text
+from tests.support.rules import REQUESTER, TUESDAY_10, postgres, rule, rulebook_text
 
 Build = Callable[..., Rulebook]
 

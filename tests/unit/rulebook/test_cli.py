@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 import bot.cli.rulebook  # noqa: F401  (registers `platformbot rulebook`)
 from bot.cli import app
 from rulebook import DEFAULT_RULEBOOK_PATH
-from tests.unit.rulebook.conftest import rule, rulebook_text
+from tests.support.rules import rule, rulebook_text
 
 runner = CliRunner()
 CONFIG = DEFAULT_RULEBOOK_PATH.parent / "config.example.yaml"

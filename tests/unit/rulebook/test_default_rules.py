@@ -7,7 +7,7 @@ from datetime import datetime
 
 from intents.intent import Intent
 from rulebook import Actor, ChangeFacts, Decision, PlanFacts, Rulebook, Verdict
-from tests.unit.rulebook.conftest import REQUESTER, SATURDAY_23, TUESDAY_10, postgres, service
+from tests.support.rules import REQUESTER, SATURDAY_23, TUESDAY_10, postgres, service
 
 
 def needs(decision: Decision) -> dict[str, int]:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from rulebook import PlanFacts, Rulebook, Verdict
 from rulebook.explain import RuleTrace, explain
-from tests.unit.rulebook.conftest import REQUESTER, TUESDAY_10, postgres, rule, rulebook_text
+from tests.support.rules import REQUESTER, TUESDAY_10, postgres, rule, rulebook_text
 
 Build = Callable[..., Rulebook]
 

@@ -20,7 +20,7 @@ from rulebook.context import build_context
 from rulebook.explain import explain
 from rulebook.index import Guarded, RuleIndex, guards
 from rulebook.models import RuleFailure, RuleMatch
-from tests.unit.rulebook.conftest import REQUESTER, TUESDAY_10, postgres, rule, rulebook_text, service
+from tests.support.rules import REQUESTER, TUESDAY_10, postgres, rule, rulebook_text, service
 
 Build = Callable[..., Rulebook]
 

@@ -7,7 +7,7 @@ import pytest
 
 from rulebook import Problem, Rulebook, RulebookError, RulebookLoadError, load_rulebook, parse_rulebook
 from rulebook.models import Effect, Stage
-from tests.unit.rulebook.conftest import rule, rulebook_text
+from tests.support.rules import rule, rulebook_text
 
 Build = Callable[..., Rulebook]
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from rulebook import OWNING_TEAM, Actor, ChangeFacts, PlanFacts, ResourceFacts, Rulebook, Verdict
 from rulebook.engine import counted
-from tests.unit.rulebook.conftest import REQUESTER, TUESDAY_10, postgres, rule, rulebook_text
+from tests.support.rules import REQUESTER, TUESDAY_10, postgres, rule, rulebook_text
 
 Build = Callable[..., Rulebook]
 PAYMENTS_DB = ResourceFacts(exists=True, owner_team="payments", owner="U0REQ", request_id="PB-3")

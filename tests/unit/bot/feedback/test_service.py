@@ -13,7 +13,7 @@ from bot.config import Feedback
 from bot.feedback import FeedbackService, InvalidAnswer, NotYourPoll, PollNotFound, PollPolicy
 from bot.store import FeedbackAnswerRow, FeedbackPollRow, RequestRow
 from tests.support.databases import BACKENDS, store_on
-from tests.unit.bot.metrics.history import T0, request
+from tests.support.metrics_history import T0, request
 
 NOW = T0 + timedelta(days=30)
 DAY = timedelta(days=1)

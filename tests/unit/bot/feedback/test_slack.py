@@ -16,7 +16,7 @@ from bot.feedback import FeedbackService, PlannedPoll, PollPolicy, PollSender
 from bot.feedback.slack import parse_score_value, poll_blocks
 from bot.slack.app import build_web_client
 from bot.store import FeedbackPollRow, Store
-from tests.unit.bot.metrics.history import T0, request
+from tests.support.metrics_history import T0, request
 
 NOW = T0 + timedelta(days=30)
 

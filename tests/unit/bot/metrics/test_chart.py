@@ -15,7 +15,7 @@ from bot.metrics.chart import build_figure, lead_time_unit, render_chart, tick_l
 from bot.metrics.report import WeekPoint
 from bot.metrics.satisfaction import Nps
 from bot.metrics.window import Window
-from tests.unit.bot.metrics.history import WINDOW, history
+from tests.support.metrics_history import WINDOW, history
 
 MONDAY = datetime(2026, 9, 7, tzinfo=UTC)
 

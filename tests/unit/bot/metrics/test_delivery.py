@@ -1,4 +1,4 @@
-"""Delivery metrics on the hand-built history (tests/unit/bot/metrics/history.py) with known answers."""
+"""Delivery metrics on the hand-built history (tests/support/metrics_history.py) with known answers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.metrics import (
     lead_time,
     time_to_first_provision,
 )
-from tests.unit.bot.metrics.history import CONFIG_TEAMS, WINDOW, H, events, request, requests, runs
+from tests.support.metrics_history import CONFIG_TEAMS, WINDOW, H, events, request, requests, runs
 
 
 def test_lead_time_is_request_to_success_over_applies_that_finished_in_the_window() -> None:

@@ -13,9 +13,9 @@ from bot.metrics.instrument import InstrumentedNotifier, StoreCollector, Workflo
 from bot.store import Store
 from bot.workflow import Notifier, RequestState
 from rulebook import Decision, Stage, Verdict
+from tests.support.metrics_history import findings, requests, save
+from tests.support.request_snapshots import AT, make_request
 from tests.support.workflow import RecordingNotifier
-from tests.unit.bot.metrics.history import findings, requests, save
-from tests.unit.bot.slack.conftest import AT, make_request
 
 TTL = timedelta(hours=24)
 

@@ -9,7 +9,7 @@ from bot.metrics.report import MIN_TREND_WEEKS
 from bot.metrics.slack import stats_blocks
 from bot.store import Store
 from tests.support.databases import store_on_each_backend  # noqa: F401  (the `store` fixture)
-from tests.unit.bot.metrics.history import CONFIG_TEAMS, WINDOW, H, history, save
+from tests.support.metrics_history import CONFIG_TEAMS, WINDOW, H, history, save
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

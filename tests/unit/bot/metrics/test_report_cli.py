@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 import bot.cli.commands  # noqa: F401  (registers every sub-command, as main() does)
 from bot.cli import app
 from bot.store import Store
-from tests.unit.bot.metrics.history import history, save
+from tests.support.metrics_history import history, save
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

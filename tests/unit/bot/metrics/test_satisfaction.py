@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.metrics import Durations, csat, drift, nps, response_rate
 from bot.metrics.satisfaction import comments, scores_by_path
-from tests.unit.bot.metrics.history import T0, WINDOW, H, answer, answers, findings, polls
+from tests.support.metrics_history import T0, WINDOW, H, answer, answers, findings, polls
 
 
 def test_nps_counts_each_persons_latest_answer_in_the_window() -> None:

@@ -13,7 +13,7 @@ from bot.workflow import PlanChange, RequestState
 from bot.workflow.model import ResourceRef
 from provisioners import Plan, Progress, ResourceChange
 from rulebook import Decision, Stage, Verdict
-from tests.unit.bot.slack.conftest import make_request
+from tests.support.request_snapshots import make_request
 
 
 class Ticks:

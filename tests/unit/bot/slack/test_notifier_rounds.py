@@ -12,7 +12,7 @@ from bot.devtools.slack_emulator import SlackEmulator
 from bot.slack.notifier import SlackNotifier
 from bot.workflow import PlanChange, RequestState
 from bot.workflow.model import ResourceRef, Transfer
-from tests.unit.bot.slack.conftest import make_request
+from tests.support.request_snapshots import make_request
 
 
 def _statuses(slack: SlackEmulator, thread_ts: str) -> list[str]:

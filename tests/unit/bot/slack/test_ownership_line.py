@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.slack import request_views as views
 from intents import Intent
-from tests.unit.bot.slack.conftest import make_request
+from tests.support.request_snapshots import make_request
 
 
 def test_a_new_service_is_created_for_the_team_it_declares_not_the_requesters() -> None:

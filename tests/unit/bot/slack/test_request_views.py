@@ -11,7 +11,7 @@ import pytest
 from bot.slack import request_views as views
 from bot.workflow import RequestState
 from bot.workflow.model import ResourceRef
-from tests.unit.bot.slack.conftest import AT, make_request
+from tests.support.request_snapshots import AT, make_request
 
 ROOT_STATES = {
     RequestState.EVALUATED: "*planning*",

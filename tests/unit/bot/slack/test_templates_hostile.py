@@ -24,7 +24,7 @@ from bot.slack import request_views as views
 from bot.slack.render import TEMPLATE_DIR, Trusted, render_blocks, render_text
 from bot.workflow import RequestState
 from provisioners import Plan, ResourceChange
-from tests.unit.bot.slack.conftest import AT, make_request
+from tests.support.request_snapshots import AT, make_request
 
 HOSTILE = [
     "```sh\nmake run\n```",

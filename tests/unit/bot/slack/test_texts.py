@@ -19,7 +19,7 @@ from bot.slack.render import TEMPLATE_DIR, render_text
 from bot.workflow import LockHolder, RequestState
 from bot.workflow.model import ResourceRef
 from intents import IntentError, load_catalog, parse_command
-from tests.unit.bot.slack.conftest import AT, make_request
+from tests.support.request_snapshots import AT, make_request
 
 DATE_TOKEN = re.compile(r"<!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>")
 

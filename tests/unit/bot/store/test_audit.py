@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from bot.errors import AppendOnlyViolation
 from bot.store import AuditEventRow, Store, repository
-from tests.unit.bot.store.rows import T0, request_row
+from tests.support.store_rows import T0, request_row
 
 
 def _one_event(store: Store) -> int:

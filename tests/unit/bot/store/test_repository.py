@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from bot.errors import StoreConflict
 from bot.store import ApprovalRow, StackLockRow, Store, repository
-from tests.unit.bot.store.rows import T0, request_row
+from tests.support.store_rows import T0, request_row
 
 
 def _new_request(store: Store, **overrides: object) -> int:

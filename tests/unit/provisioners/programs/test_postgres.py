@@ -18,7 +18,7 @@ from provisioners.programs.postgres import (
     declare,
 )
 from provisioners.settings import RunnerSettings
-from tests.unit.provisioners.programs.conftest import RecordingMocks
+from tests.support.pulumi_mocks import RecordingMocks
 
 ADMIN = "postgresql://admin:s3cret@db.internal:6432/postgres"
 

@@ -14,7 +14,7 @@ from provisioners.errors import InvalidParameters, ProgramUnavailable
 from provisioners.programs import PROGRAMS
 from provisioners.programs.service import FILE_TYPE, REPOSITORY_TYPE, declare, repository_path, service_files
 from provisioners.settings import RunnerSettings
-from tests.unit.provisioners.programs.conftest import RecordingMocks
+from tests.support.pulumi_mocks import RecordingMocks
 
 
 def settings(git_root: Path | None = Path("/srv/git")) -> RunnerSettings:

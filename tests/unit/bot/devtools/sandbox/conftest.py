@@ -4,7 +4,6 @@ page sees and does, through the real bot over HTTP."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,13 @@ from bot.clock import ManualClock
 from bot.devtools.sandbox.api import SandboxApi
 from bot.devtools.sandbox.config import SandboxOptions
 from bot.devtools.sandbox.runtime import Sandbox
-
-MONDAY_10_BERLIN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+from tests.support.clock import MONDAY_MORNING
 
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     options = SandboxOptions(
-        data_dir=tmp_path / "data", port=0, postgres=False, clock=ManualClock(MONDAY_10_BERLIN)
+        data_dir=tmp_path / "data", port=0, postgres=False, clock=ManualClock(MONDAY_MORNING)
     )
     with Sandbox(options) as started:
         yield started

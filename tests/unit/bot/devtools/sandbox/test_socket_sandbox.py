@@ -7,12 +7,12 @@ from pathlib import Path
 from bot.clock import ManualClock
 from bot.devtools.sandbox.config import SandboxOptions
 from bot.devtools.sandbox.runtime import Sandbox
-from tests.unit.bot.devtools.sandbox.conftest import MONDAY_10_BERLIN
+from tests.support.clock import MONDAY_MORNING
 
 
 def test_a_socket_sandbox_answers_commands_over_its_socket_mode_link(tmp_path: Path) -> None:
     options = SandboxOptions(
-        data_dir=tmp_path / "data", port=0, postgres=False, clock=ManualClock(MONDAY_10_BERLIN), socket=True
+        data_dir=tmp_path / "data", port=0, postgres=False, clock=ManualClock(MONDAY_MORNING), socket=True
     )
     with Sandbox(options) as sandbox:
         assert sandbox.web is not None and sandbox.slack is not None

@@ -15,7 +15,7 @@ from bot.metrics import build_report
 from bot.metrics.chart import render_chart
 from bot.metrics.slack import StatsPoster
 from tests.support.databases import store_on
-from tests.unit.bot.metrics.history import CONFIG_TEAMS, WINDOW, history
+from tests.support.metrics_history import CONFIG_TEAMS, WINDOW, history
 
 DIFF = "--- a/main.tf\n+++ b/main.tf\n+ resource postgres billing\n"
 

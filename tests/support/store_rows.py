@@ -1,4 +1,4 @@
-"""Request rows for the store's own tests."""
+"""Request rows for the store's own tests (audit, repository)."""
 
 from __future__ import annotations
 

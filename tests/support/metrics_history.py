@@ -1,4 +1,5 @@
-"""A hand-built history with known answers (worked out by hand in the comments of test_report.py).
+"""A hand-built metrics history with known answers (worked out by hand in the comments of
+tests/unit/bot/metrics/test_report.py); the metrics, feedback and emulator file tests share it.
 
 Window under test: [T0, T0 + 28 days), T0 a Monday. Offsets are from T0.
 """
