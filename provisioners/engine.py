@@ -18,7 +18,6 @@ from pathlib import Path
 from pulumi import automation as auto
 from pulumi.automation import errors as auto_errors
 
-import provisioners
 from provisioners.errors import EngineError, EngineUnavailable, ProvisionerError, StackBusy, StackNotFound
 from provisioners.providers.failure import user_message
 from provisioners.settings import PULUMI_VERSION, RunnerSettings, pulumi_cache_bin_dir
@@ -74,7 +73,9 @@ def engine_env(settings: RunnerSettings, bin_dir: Path, extra: dict[str, str]) -
     cache = pulumi_cache_bin_dir()
     if cache != bin_dir and (cache / "pulumi-resource-pulumi-python").exists():
         dirs.append(str(cache))  # a `pulumi` from PATH may lack the dynamic-provider shim beside it
-    source_root = str(Path(provisioners.__file__).resolve().parent.parent)
+    # The folder above provisioners/ (found from this file, not by importing the package, which
+    # loads the runner and so this module): provider processes import provisioners.providers.
+    source_root = str(Path(__file__).resolve().parent.parent)
     python_path = os.pathsep.join(p for p in (source_root, os.environ.get("PYTHONPATH", "")) if p)
     return {
         "PULUMI_BACKEND_URL": settings.backend(),

@@ -1,15 +1,11 @@
-"""The `platformbot` command line (typer). Each sub-command lives in its own module here."""
+"""The `platformbot` command line (typer). Each sub-command lives in its own module here and
+registers itself on the root app (bot/cli/root.py)."""
 
 from __future__ import annotations
 
-import typer
+from bot.cli.root import app
 
-# No locals in tracebacks: they could hold a DSN or a token.
-app = typer.Typer(
-    no_args_is_help=True,
-    help="platformbot: golden paths as a product, from Slack.",
-    pretty_exceptions_show_locals=False,
-)
+__all__ = ["app", "main"]
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli import app
+from bot.cli.root import app
 
 if TYPE_CHECKING:
     from bot.devtools.sandbox.runtime import Sandbox

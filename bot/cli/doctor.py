@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from bot.cli import app
+from bot.cli.root import app
 
 
 @dataclass(frozen=True)

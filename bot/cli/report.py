@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli import app
+from bot.cli.root import app
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.cli import app
+from bot.cli.root import app
 
 if TYPE_CHECKING:
     from intents import Catalog, Intent

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import app
+from bot.cli.root import app
 
 
 def configure_logging(level: str) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import app
+from bot.cli.root import app
 from bot.cli.serve import configure_logging
 
 
