@@ -109,6 +109,8 @@ class RequestRow(SQLModel, table=True):
     superseded_by: int | None = Field(default=None, nullable=True)
     # The live resource the request was decided on (rulebook `resource`): None for a new one.
     resource: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
+    # Bumped by every take of a stack lease for this request (see StackLockRow.fencing_token).
+    fencing_token: int = 0
 
 
 class ResourceRow(SQLModel, table=True):
@@ -202,15 +204,19 @@ class AuditEventRow(SQLModel, table=True):
 
 
 class StackLockRow(SQLModel, table=True):
-    """At most one apply per stack: the primary key is the stack name."""
+    """At most one operation per stack across the fleet: a lease (the primary key is the stack name).
+
+    Bound to no host or pid: `owner` is a token random per process, `expires_at` is pushed on by
+    the running step's heartbeat, and an expired lease is taken over by whoever asks next. The
+    `fencing_token` is the holder request's counter at the take; the step's state writes check it,
+    so an attempt that lost its lease writes nothing.
+    """
 
     __tablename__ = "stack_locks"
 
     stack_name: str = Field(primary_key=True)
     request_id: int = Field(foreign_key="requests.id")
-    hostname: str
-    pid: int
-    # Random per process: tells a restarted bot (same host, and in a container often the same pid)
-    # from the one that took the lock.
-    process_token: str
+    owner: str
+    fencing_token: int = 1
     acquired_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
