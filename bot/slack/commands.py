@@ -2,7 +2,9 @@
 
 Bolt sends the HTTP response as soon as `ack()` is called and keeps running the listener on its
 executor, so the ack always comes first and within Slack's 3 seconds; previews and applies go
-further, to the workflow's background worker.
+further, to the workflow's background worker. The commands that only read (help, catalog, status,
+list, rulebook) answer from bot/slack/reading.py; this module dispatches and answers those that
+change something.
 """
 
 from __future__ import annotations
@@ -13,32 +15,23 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.slack import present
-from bot.slack import request_views as views
+from bot.slack import present, reading
 from bot.slack.modals import request_modal
 from bot.slack.render import render_blocks, render_text
 from bot.slack.services import Handler, Section, SlackServices, user_errors
 from intents import (
     ApproveCommand,
     CancelCommand,
-    CatalogCommand,
     DestroyCommand,
-    HelpCommand,
     IntentError,
-    ListCommand,
     ProblemCode,
     RejectCommand,
     RequestCommand,
-    RulebookCommand,
-    StatusCommand,
     TransferCommand,
     build_form,
     parse_command,
 )
 from intents.intent import format_value
-
-MAX_LISTED = 15
-RULES_SHOWN = 40
 
 
 def register(app: App, services: SlackServices) -> None:
@@ -154,100 +147,6 @@ def _request(
         respond(text=received, response_type="ephemeral")
 
 
-def _help(services: SlackServices, cmd: HelpCommand, user: str, ack: Ack, *_: Any) -> None:
-    ack(
-        response_type="ephemeral",
-        blocks=render_blocks("help", commands=services.commands.help_rows(), paths=services.catalog.names),
-        text="platformbot help",
-    )
-
-
-def _catalog(services: SlackServices, cmd: CatalogCommand, user: str, ack: Ack, *_: Any) -> None:
-    if cmd.path is None:
-        paths = [
-            {
-                "name": p.name,
-                "aliases": list(p.aliases),
-                "description": p.description,
-                "owner": p.owner,
-                "environments": list(p.environments),
-                "unavailable": services.unavailable.get(p.name),
-            }
-            for p in services.catalog.paths
-        ]
-        ack(response_type="ephemeral", blocks=render_blocks("catalog", paths=paths), text="Golden paths")
-        return
-    golden = services.catalog.resolve(cmd.path)
-    form = build_form(services.catalog, golden.name)
-    parameters = [
-        {
-            "name": f.key,
-            "kind": f.type.value + (" list" if f.multiple and f.type.value != "list" else ""),
-            "required": f.required,
-            "default": ",".join(f.default) if isinstance(f.default, tuple) else f.default,
-            "help": f.help,
-            "constraint": f.expected,
-        }
-        for f in form.fields
-    ]
-    example = " ".join([golden.name] + [f"{f.key}=…" for f in form.fields if f.required])
-    view = {
-        "name": golden.name,
-        "description": golden.description,
-        "owner": golden.owner,
-        "environments": list(golden.environments),
-        "unavailable": services.unavailable.get(golden.name),
-        "parameters": parameters,
-        "example": example,
-    }
-    ack(response_type="ephemeral", blocks=render_blocks("catalog_path", path=view), text=golden.name)
-
-
-def _status(
-    services: SlackServices,
-    cmd: StatusCommand,
-    user: str,
-    ack: Ack,
-    respond: Respond,
-    command: Any,
-    client: WebClient,
-) -> None:
-    # users.info (the reader's time zone) is a Web API call: ack first, answer through response_url.
-    ack()
-    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
-        status = services.workflow.status(cmd.request_id)
-        zone = services.time_zones.zone(client, user)
-        respond(
-            response_type="ephemeral",
-            blocks=render_blocks("status", request=views.request_view(status.request, tz=zone)),
-            text=status.request.id,
-        )
-
-
-def _list(
-    services: SlackServices,
-    cmd: ListCommand,
-    user: str,
-    ack: Ack,
-    respond: Respond,
-    command: Any,
-    client: WebClient,
-) -> None:
-    # `pending` asks Slack who is in which approver group: ack first, answer through response_url.
-    ack()
-    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
-        if cmd.scope == "pending":
-            requests, title = services.workflow.pending_approvals_for(user), "Waiting for your approval"
-        else:
-            requests = services.workflow.list_for(user, cmd.scope, limit=MAX_LISTED + 1)
-            title = "Your requests" if cmd.scope == "mine" else "All requests"
-        zone = services.time_zones.zone(client, user)
-        shown = [views.request_view(r, tz=zone) for r in requests[:MAX_LISTED]]
-        more = max(len(requests) - MAX_LISTED, 0)
-        blocks = render_blocks("request_list", title=title, requests=shown, more=more)
-        respond(blocks=blocks, text=title, response_type="ephemeral")
-
-
 def _cancel(
     services: SlackServices, cmd: CancelCommand, user: str, ack: Ack, respond: Respond, *_: Any
 ) -> None:
@@ -325,41 +224,6 @@ def _transfer(
         respond(text=outcome.message, response_type="ephemeral")
 
 
-def _rulebook(services: SlackServices, cmd: RulebookCommand, user: str, ack: Ack, *_: Any) -> None:
-    book = services.rulebook
-    rules = list(book.rules)
-    if cmd.rule_id is not None:
-        rule = book.rule(cmd.rule_id)
-        if rule is None:
-            ids = [r.id for r in rules[:RULES_SHOWN]]
-            ack(
-                response_type="ephemeral",
-                text=render_text("replies/no_rule", rule_id=cmd.rule_id[:80], ids=ids),
-            )
-            return
-        rules = [rule]
-    shown = [
-        {
-            "id": r.id,
-            "stage": r.stage.value,
-            "effect": r.effect.value + (f" {r.approval.count}×{r.approval.group}" if r.approval else ""),
-            "description": r.description,
-            "condition": r.condition.strip(),
-            "remediation": r.remediation,
-        }
-        for r in rules[:RULES_SHOWN]
-    ]
-    blocks = render_blocks(
-        "rules",
-        name=book.name,
-        version=book.version[:12],
-        rules=shown,
-        detail=cmd.rule_id is not None,
-        more=max(len(rules) - RULES_SHOWN, 0),
-    )
-    ack(response_type="ephemeral", blocks=blocks, text="Rulebook")
-
-
 # What `help` lists for the core commands, with the handler that answers each; the features add
 # theirs when they register (bot/drift, bot/feedback, bot/metrics).
 _CORE: list[tuple[str, str, str, Handler, Section]] = [
@@ -370,13 +234,19 @@ _CORE: list[tuple[str, str, str, Handler, Section]] = [
         _request,
         Section.REQUESTS,
     ),
-    ("catalog", "catalog [path]", "the golden paths and their parameters", _catalog, Section.REQUESTS),
-    ("status", "status <PB-n>", "where a request stands", _status, Section.REQUESTS),
+    (
+        "catalog",
+        "catalog [path]",
+        "the golden paths and their parameters",
+        reading.answer_catalog,
+        Section.REQUESTS,
+    ),
+    ("status", "status <PB-n>", "where a request stands", reading.answer_status, Section.REQUESTS),
     (
         "list",
         "list [mine|pending|all]",
         "your requests, approvals waiting for you, or everything open",
-        _list,
+        reading.answer_list,
         Section.REQUESTS,
     ),
     ("cancel", "cancel <PB-n>", "cancel a request before it is applied", _cancel, Section.REQUESTS),
@@ -412,8 +282,8 @@ _CORE: list[tuple[str, str, str, Handler, Section]] = [
         "rulebook",
         "rulebook [rule-id]",
         "the rules every request is checked against",
-        _rulebook,
+        reading.answer_rulebook,
         Section.REFERENCE,
     ),
-    ("help", "help", "this message", _help, Section.REFERENCE),
+    ("help", "help", "this message", reading.answer_help, Section.REFERENCE),
 ]
