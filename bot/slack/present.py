@@ -13,24 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 from bot.slack.render import Trusted, code, code_block, escape_mrkdwn
-from bot.slack.request_views import moment
-from bot.workflow import Request, RequestState
+from bot.slack.request_views import STATE_LABELS, moment
+from bot.workflow import Request
 from provisioners.plan import Plan
 from rulebook import Decision, Effect, Verdict
 
-STATE_LABELS = {
-    RequestState.EVALUATED: "planning",
-    RequestState.PLANNED: "planned",
-    RequestState.AWAITING_APPROVAL: "awaiting approval",
-    RequestState.APPROVED: "approved",
-    RequestState.APPLYING: "applying",
-    RequestState.SUCCEEDED: "succeeded",
-    RequestState.FAILED: "failed",
-    RequestState.DENIED: "denied",
-    RequestState.REJECTED: "rejected",
-    RequestState.EXPIRED: "expired",
-    RequestState.CANCELLED: "cancelled",
-}
+# State labels live once, in request_views (STATE_LABELS), which the status and list views read too.
 VERDICT_LABELS = {
     Verdict.ALLOW: (":large_green_circle:", "allowed"),
     Verdict.WARN: (":large_yellow_circle:", "allowed, with warnings"),
