@@ -16,6 +16,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.slack import present, reading
+from bot.slack.answer_later import acked
 from bot.slack.modals import request_modal
 from bot.slack.render import render_blocks, render_text
 from bot.slack.services import Handler, Section, SlackServices, user_errors
@@ -138,8 +139,7 @@ def _request(
     shown = intent.describe(redact=golden.secret_keys if golden else ())
     received = render_text("replies/received", intent_text=shown, channel=present.channel_link(channel))
     # One answer: "received" once the request is stored, or why it was not (never both).
-    ack()
-    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+    with acked(ack, respond):
         # Slack re-sends the same trigger_id on a retry: the workflow stores it as a dedupe key.
         services.workflow.submit(
             intent, services.actor(user), channel, dedupe_key=str(command.get("trigger_id") or "") or None
@@ -150,8 +150,7 @@ def _request(
 def _cancel(
     services: SlackServices, cmd: CancelCommand, user: str, ack: Ack, respond: Respond, *_: Any
 ) -> None:
-    ack()
-    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+    with acked(ack, respond):
         outcome = services.workflow.cancel(cmd.request_id, user)
         text = outcome.message or render_text(
             "replies/cancel_done", request_id=outcome.request.id, changed=outcome.changed
@@ -170,8 +169,7 @@ def _destroy(
 ) -> None:
     channel = services.config.channels.requests
     # One answer: the destroy is asked for, or the reason it cannot be (never both).
-    ack()
-    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+    with acked(ack, respond):
         services.workflow.request_destroy(
             cmd.request_id,
             services.actor(user),
@@ -188,8 +186,7 @@ def _approve(
     services: SlackServices, cmd: ApproveCommand, user: str, ack: Ack, respond: Respond, *_: Any
 ) -> None:
     # Membership may ask Slack (usergroups.users.list): ack first, answer through response_url.
-    ack()
-    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+    with acked(ack, respond):
         request = services.workflow.get(cmd.request_id)
         # The plan shown now is the one approved: a later re-plan voids it, as for the button.
         result = services.workflow.approve(request.id, user, request.plan_hash or "")
@@ -204,8 +201,7 @@ def _approve(
 def _reject(
     services: SlackServices, cmd: RejectCommand, user: str, ack: Ack, respond: Respond, *_: Any
 ) -> None:
-    ack()
-    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+    with acked(ack, respond):
         result = services.workflow.reject(cmd.request_id, user, cmd.reason)
         text = (
             result.message
@@ -218,8 +214,7 @@ def _reject(
 def _transfer(
     services: SlackServices, cmd: TransferCommand, user: str, ack: Ack, respond: Respond, *_: Any
 ) -> None:
-    ack()
-    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+    with acked(ack, respond):
         outcome = services.workflow.transfer(cmd.request_id, cmd.team, user)
         respond(text=outcome.message, response_type="ephemeral")
 

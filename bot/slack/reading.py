@@ -10,8 +10,9 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.slack import request_views as views
+from bot.slack.answer_later import acked
 from bot.slack.render import render_blocks, render_text
-from bot.slack.services import SlackServices, user_errors
+from bot.slack.services import SlackServices
 from intents import CatalogCommand, HelpCommand, ListCommand, RulebookCommand, StatusCommand, build_form
 
 MAX_LISTED = 15
@@ -77,8 +78,7 @@ def answer_status(
     client: WebClient,
 ) -> None:
     # users.info (the reader's time zone) is a Web API call: ack first, answer through response_url.
-    ack()
-    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+    with acked(ack, respond):
         status = services.workflow.status(cmd.request_id)
         zone = services.time_zones.zone(client, user)
         respond(
@@ -98,8 +98,7 @@ def answer_list(
     client: WebClient,
 ) -> None:
     # `pending` asks Slack who is in which approver group: ack first, answer through response_url.
-    ack()
-    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+    with acked(ack, respond):
         if cmd.scope == "pending":
             requests, title = services.workflow.pending_approvals_for(user), "Waiting for your approval"
         else:
