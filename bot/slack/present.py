@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from bot.slack.render import Trusted, code, code_block, escape_mrkdwn
@@ -54,17 +53,6 @@ def link(url: str, label: str) -> Trusted:
 # One time format in channel messages: a Slack date token (each reader sees their own zone) with
 # the UTC time as its fallback, the same as the thread root and the approval asks.
 when = moment
-
-
-def duration(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
 
 
 def request_view(request: Request, permalink: str | None = None) -> dict[str, Any]:
