@@ -151,6 +151,22 @@ class Runner:
                 self._stacks.pop(name, None)
         return DestroyResult(stack=name, summary=_counts(result.summary))
 
+    def unlock(self, intent: Intent) -> None:
+        """Clear what a dead attempt left on the stack before its step runs again: the update lock
+        (`pulumi cancel`; on a local backend, which cannot cancel, its lock files) and the creates
+        it had begun (a refresh that drops pending creates). Then `up` converges from the truth."""
+        program, _, name = self._prepare(intent)
+        with _hold(self.settings.state_dir, name, self.settings.busy_wait_seconds):
+            try:
+                self._on_stack(program, name, True, lambda s: s.cancel())
+            except (auto.CommandError, StackNotFound):
+                log.info("pulumi cancel of %s: nothing to cancel, or the backend cannot", name)
+            for lock in (self.settings.state_dir / ".pulumi" / "locks").rglob("*.json"):
+                if lock.parent.name == name.rsplit("/", 1)[-1]:
+                    lock.unlink(missing_ok=True)
+            with translated("refresh", name):
+                self._on_stack(program, name, True, lambda s: s.refresh(clear_pending_creates=True))
+
     def drift(self, intent: Intent) -> DriftReport:
         program, fn, name = self._prepare(intent)
         collector = self._collector(program, name)

@@ -252,9 +252,8 @@ class SlackNotifier:
         self._posts.refresh_root(request)
 
     def recovered_after_crash(self, request: Request) -> None:
-        self._posts.notice(request, ":warning:", "recovered")
-        self._posts.dm(request.requester, request, ":warning:", "recovered")
-        self._decided(request)
+        # The apply resumed (it is still running): the thread says so; the outcome follows as usual.
+        self._posts.notice(request, ":arrows_counterclockwise:", "resumed")
 
     def _decided(self, request: Request) -> None:
         """A request that no longer waits: asks lose their buttons, status and root say how it ended."""

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.store import RequestRow, Store, repository
 from bot.workflow import ownership, rows
 from bot.workflow import transitions as T
-from bot.workflow.locks import StackLocks
+from bot.workflow.locks import Lease, StackLocks, fenced
 from bot.workflow.model import BOT_ACTOR, Request, RequestState, Step, format_request_id
 from bot.workflow.planner import Previewer, enter_decision, tell_decision, user_message
 from bot.workflow.plans import plan_change, plan_facts
@@ -40,6 +40,7 @@ class _Started:
     request: Request
     run_id: int
     kind: str  # "up" or "destroy"
+    lease: Lease | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,11 @@ class _NewProgress:
             return
         self._last = event
         self._notifier.progress(self._request, event)
+
+
+class StackStillLeased(Exception):
+    """The request is `applying` and another live process holds its stack's lease: the step runs
+    there. A Temporal retry waits and asks again; the lease expires if that process is dead."""
 
 
 class Applier:
@@ -103,6 +109,8 @@ class Applier:
         row = rows.read(self._store, request_id)
         number = row.id
         assert number is not None
+        if row.state == RequestState.APPLYING:
+            return self.resume(number)
         if row.state != RequestState.APPROVED:
             return Request.from_row(row)
         row, taken = self._locks.take(number, {RequestState.APPROVED}, Step.APPLY)
@@ -140,16 +148,60 @@ class Applier:
             return self._fail(started, exc)
         return self._finish(started, applied)
 
+    def resume(self, number: int) -> Request:
+        """An apply whose process died: take its stack's lease over once it expired, clear the dead
+        attempt's Pulumi lock, refresh, and run the operation again (it converges). The thread is
+        told it resumed; only when resuming fails does the request end `failed`, with the reason."""
+        row, lease = self._locks.take_lease(number, {RequestState.APPLYING}, None)
+        if lease is None:
+            with self._store.read() as session:
+                holder = repository.get_lock(session, row.stack_name)
+                elsewhere = holder is not None and holder.owner != self._process.token
+            if row.state == RequestState.APPLYING and elsewhere:
+                raise StackStillLeased(format_request_id(number))
+            return Request.from_row(row)
+        try:
+            return self._resume_leased(number, lease)
+        finally:
+            self._locks.release(row.stack_name, number)
+
+    def _resume_leased(self, number: int, lease: Lease) -> Request:
+        at = self._clock.now()
+        with self._store.write() as session:
+            row = rows.locked(session, number)
+            if row.state != RequestState.APPLYING or not fenced(session, lease):
+                return Request.from_row(row)
+            repository.fail_running_runs(session, number, at, "interrupted: the process running it stopped")
+            kind = "destroy" if row.action == "destroy" else "up"
+            run_id = repository.start_run(session, self._process.run(number, kind, at))
+            T.record(
+                session, row, "request.resumed", actor=BOT_ACTOR, at=at, detail={"fencing_token": lease.token}
+            )
+        started = _Started(Request.from_row(row), run_id, kind, lease)
+        self._notifier.recovered_after_crash(started.request)
+        intent = Intent.model_validate(row.intent)
+        try:
+            unlock = getattr(self._runner, "unlock", None)
+            if unlock is not None:
+                unlock(intent)
+            applied = self._run(started, intent)
+        except Exception as exc:
+            return self._fail(started, exc)
+        return self._finish(started, applied)
+
     def _start(self, number: int) -> _Started | Request:
         """approved -> applying, and the run; the request as it is when it moved on meanwhile."""
         at = self._clock.now()
         with self._store.write() as session:
             row = rows.locked(session, number)
+            lease = self._locks.current(row.stack_name, number)
+            if not fenced(session, lease):
+                return Request.from_row(row)
             if not T.transition(session, row, T.APPLY_STARTED, actor=BOT_ACTOR, at=at, apply_started_at=at):
                 return Request.from_row(row)
             kind = "destroy" if row.action == "destroy" else "up"
             run_id = repository.start_run(session, self._process.run(number, kind, at))
-        return _Started(Request.from_row(row), run_id, kind)
+        return _Started(Request.from_row(row), run_id, kind, lease)
 
     def _run(self, started: _Started, intent: Intent) -> _Applied:
         progress = _NewProgress(self._notifier, started.request)
@@ -163,8 +215,11 @@ class Applier:
         log.exception("%s of %s failed", started.kind, started.request.id)
         at = self._clock.now()
         with self._store.write() as session:
-            repository.finish_run(session, started.run_id, at, "failed", error=message)
             row = rows.locked(session, started.request.number)
+            if not fenced(session, started.lease):
+                log.warning("%s lost its stack lease: its failure is not written", started.request.id)
+                return Request.from_row(row)
+            repository.finish_run(session, started.run_id, at, "failed", error=message)
             T.transition(session, row, T.APPLY_FAILED, actor=BOT_ACTOR, at=at, error=message, finished_at=at)
         request = rows.snapshot(self._store, started.request.number)
         self._notifier.failed(request, message)
@@ -174,6 +229,9 @@ class Applier:
         number = started.request.number
         at = self._clock.now()
         with self._store.write() as session:
+            if not fenced(session, started.lease):
+                log.warning("%s lost its stack lease: its outcome is not written", started.request.id)
+                return Request.from_row(rows.locked(session, number))
             repository.finish_run(
                 session,
                 started.run_id,

@@ -1,22 +1,76 @@
-"""One engine operation per stack at a time, across threads, processes and hosts: a row in
-`stack_locks` (primary key: the stack name) held while a request previews or applies.
+"""One engine operation per stack across the fleet: a lease row in `stack_locks` (primary key:
+the stack name) held while a request previews or applies. Nothing in it names a host or a pid.
+
+The lease expires unless renewed: while a step holds it, a heartbeat thread of this process
+pushes the expiry on every `renew_every`. A process that dies stops renewing, and the next take
+after the expiry takes the lease over (recovery, another bot, another Temporal worker). Each take
+bumps the request's fencing token; the step's state writes check it (`fenced`), so an attempt
+that lost its lease writes nothing.
 
 A request that finds its stack busy keeps its state (evaluated or approved), is told who holds
-the stack, and is started again when the holder lets go.
+the stack, and is started again, oldest first, when the holder lets go.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Set
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session
 
 from bot.clock import Clock
-from bot.store import RequestRow, StackLockRow, Store, repository
+from bot.store import RequestRow, Store, leases, repository
 from bot.workflow import rows
 from bot.workflow import transitions as T
 from bot.workflow.model import BOT_ACTOR, LockHolder, Request, RequestState, Step, format_request_id
 from bot.workflow.ports import Schedule, WorkflowPolicy
 from bot.workflow.rows import Process
 from bot.workflow.safe_notifier import SafeNotifier
+
+log = logging.getLogger("bot.workflow.locks")
+
+
+@dataclass(frozen=True)
+class LeaseTimes:
+    """How long a lease lives unrenewed, and how often the running step renews it (a third of it:
+    two renewals may be late before anyone may take the stack over)."""
+
+    duration: timedelta = timedelta(seconds=30)
+    renew_every: timedelta = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class Lease:
+    stack_name: str
+    request_id: int
+    token: int
+
+
+class _Heartbeat:
+    """Renews one lease on a thread until stopped, or until the lease turns out to be lost."""
+
+    def __init__(self, locks: StackLocks, lease: Lease) -> None:
+        self._locks = locks
+        self.lease = lease
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{lease.stack_name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._locks.times.renew_every.total_seconds()):
+            if not self._locks.renew(self.lease):
+                log.warning(
+                    "lease of %s for request %s was lost", self.lease.stack_name, self.lease.request_id
+                )
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
 
 
 class StackLocks:
@@ -29,6 +83,7 @@ class StackLocks:
         policy: WorkflowPolicy,
         process: Process,
         schedule: Schedule,
+        times: LeaseTimes | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -36,45 +91,73 @@ class StackLocks:
         self._policy = policy
         self._process = process
         self._schedule = schedule
+        self.times = times or LeaseTimes()
+        self._beats: dict[tuple[str, int], _Heartbeat] = {}
+        self._guard = threading.Lock()
 
     def take(self, number: int, eligible: Set[RequestState], retry: Step) -> tuple[RequestRow, bool]:
-        """Lock the request's stack if the request is still in an `eligible` state.
+        """Lease the request's stack if the request is still in an `eligible` state.
 
-        `retry`: the step to schedule again when the lock was let go of between trying and looking.
+        `retry`: the step to schedule again when the lease was let go of between trying and looking.
         """
+        row, lease = self.take_lease(number, eligible, retry)
+        return row, lease is not None
+
+    def take_lease(
+        self, number: int, eligible: Set[RequestState], retry: Step | None
+    ) -> tuple[RequestRow, Lease | None]:
+        """As `take`, and the lease itself (its fencing token); its heartbeat runs until `release`."""
         at = self._clock.now()
         with self._store.write() as session:
             row = rows.locked(session, number)
             if row.state not in eligible:
-                return row, False
-            taken = repository.try_lock_stack(
-                session,
-                StackLockRow(
-                    stack_name=row.stack_name,
-                    request_id=number,
-                    hostname=self._process.hostname,
-                    pid=self._process.pid,
-                    process_token=self._process.token,
-                    acquired_at=at,
-                ),
+                return row, None
+            taken = leases.take(
+                session, row.stack_name, number, self._process.token, at, at + self.times.duration
             )
             holder = None if taken else repository.get_lock(session, row.stack_name)
             busy = holder is not None and holder.request_id != number
             if busy:
                 assert holder is not None
-                detail = {"holder": format_request_id(holder.request_id), "hostname": holder.hostname}
+                detail = {
+                    "holder": format_request_id(holder.request_id),
+                    "until": holder.expires_at.isoformat(),
+                }
                 T.record(session, row, "stack.busy", actor=BOT_ACTOR, at=at, detail=detail)
         if busy and holder is not None:
             self._notifier.stack_busy(Request.from_row(row), LockHolder.from_row(holder))
-        elif not taken and holder is None:
+        elif taken is None and holder is None and retry is not None:
             self._schedule(retry, format_request_id(number))  # let go of in between: try again
-        # Otherwise this request already holds the lock: its operation is running on another thread.
-        return row, taken
+        if taken is None:
+            # Otherwise this request already holds the lease: its step runs on another thread or host.
+            return row, None
+        lease = Lease(row.stack_name, number, taken.fencing_token)
+        with self._guard:
+            self._beats[(row.stack_name, number)] = _Heartbeat(self, lease)
+        return row, lease
+
+    def current(self, stack_name: str, number: int) -> Lease | None:
+        """The lease this process holds for the request, if any (its token fences the step's writes)."""
+        with self._guard:
+            beat = self._beats.get((stack_name, number))
+        return None if beat is None else beat.lease
+
+    def renew(self, lease: Lease) -> bool:
+        until = self._clock.now() + self.times.duration
+        with self._store.write() as session:
+            return leases.renew(session, lease.stack_name, lease.request_id, lease.token, until)
 
     def release(self, stack_name: str, number: int) -> None:
-        """Let go of the stack and start the oldest request that waits for it."""
+        """Let go of the stack (only the lease this process holds) and start the oldest waiting request."""
+        with self._guard:
+            beat = self._beats.pop((stack_name, number), None)
+        if beat is not None:
+            beat.stop()
         with self._store.write() as session:
-            repository.release_lock(session, stack_name, number)
+            leases.release(session, stack_name, number, None if beat is None else beat.lease.token)
+        self.start_next(stack_name)
+
+    def start_next(self, stack_name: str) -> None:
         with self._store.read() as session:
             waiting = repository.requests_in_states(
                 session, {RequestState.EVALUATED, RequestState.APPROVED}, stack_name=stack_name
@@ -84,3 +167,10 @@ class StackLocks:
             if step is not None:
                 self._schedule(step, format_request_id(row.id or 0))
                 return
+
+
+def fenced(session: Session, lease: Lease | None) -> bool:
+    """In a write transaction: may the attempt holding `lease` still write? (No lease: not fenced.)"""
+    if lease is None:
+        return True
+    return leases.holds(session, lease.stack_name, lease.request_id, lease.token)

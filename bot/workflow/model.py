@@ -173,17 +173,18 @@ class Request:
 
 @dataclass(frozen=True)
 class LockHolder:
-    """Who holds a stack's apply lock."""
+    """Who holds a stack's lease: the request, the holding process's random token, the fencing token."""
 
     stack_name: str
     request_id: str
-    hostname: str
-    pid: int
+    owner: str
+    fencing_token: int
     acquired_at: datetime
 
     @classmethod
     def from_row(cls, row: StackLockRow) -> LockHolder:
-        return cls(row.stack_name, format_request_id(row.request_id), row.hostname, row.pid, row.acquired_at)
+        number = format_request_id(row.request_id)
+        return cls(row.stack_name, number, row.owner, row.fencing_token, row.acquired_at)
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,30 @@
-"""After a crash: fail the applies a dead process left behind, free its locks, resume queued work."""
+"""After a crash: resume the applies a dead process left behind, start queued work.
+
+Nothing here looks at hosts or pids. An apply left `applying` is resumed when its stack's lease
+has expired (the process that held it stopped renewing): the applier takes the lease over, clears
+the dead attempt's Pulumi lock and runs the operation again. A live lease is left alone: its holder
+runs, here or elsewhere, and when it dies its lease expires and the next start-up (or a Temporal
+retry) resumes it.
+"""
 
 from __future__ import annotations
 
-import os
+import logging
+import threading
+from collections.abc import Callable
 
 from bot.clock import Clock
-from bot.store import StackLockRow, Store, repository
-from bot.workflow import rows
+from bot.store import Store, repository
 from bot.workflow import transitions as T
-from bot.workflow.model import BOT_ACTOR, Request, RequestState, format_request_id
+from bot.workflow.model import Request, RequestState, Step, format_request_id
 from bot.workflow.ports import Schedule, WorkflowPolicy
 from bot.workflow.rows import Process
 from bot.workflow.safe_notifier import SafeNotifier
 
-RESTART_MESSAGE = "The bot restarted during the apply; nothing was lost: re-run with `{hint}`."
+log = logging.getLogger("bot.workflow.recovery")
+# After a live lease's expiry, a little more before looking again: its holder's last renewal may
+# be in flight.
+_SLACK_SECONDS = 1.0
 
 
 class Recovery:
@@ -26,6 +37,7 @@ class Recovery:
         policy: WorkflowPolicy,
         process: Process,
         schedule: Schedule,
+        resume: Callable[[int], Request] | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -33,83 +45,56 @@ class Recovery:
         self._policy = policy
         self._process = process
         self._schedule = schedule
+        self._resume_apply = resume
 
     def recover_after_restart(self) -> list[Request]:
-        """Run at start: fail applies a dead process left `applying`, and free the locks it held.
+        """Run at start: resume every apply whose lease expired (or is gone); returns those resumed.
 
-        A lock is orphaned when it was taken on this host by another process that is gone (or by
-        an earlier process with our pid, as after a container restart). Locks of other hosts are
-        left alone: from here nobody can tell whether that process still runs.
-        """
+        The resume runs here, before the bot takes traffic; without a `resume` it is handed to the
+        executor as an APPLY step (which resumes an `applying` request)."""
         at = self._clock.now()
         with self._store.read() as session:
             applying = repository.requests_in_states(session, {RequestState.APPLYING})
-            locks = {lock.stack_name: lock for lock in repository.all_locks(session)}
-        recovered = []
+            locks = {
+                lock.stack_name: (lock.request_id, lock.expires_at) for lock in repository.all_locks(session)
+            }
+        resumed = []
         for row in applying:
             assert row.id is not None
             lock = locks.get(row.stack_name)
-            held = lock if lock is not None and lock.request_id == row.id else None
-            if held is not None and not self._orphaned(held):
+            if lock is not None and lock[1] > at:
+                # A live holder: look again once its lease would have run out. When it is alive it
+                # will have renewed (nothing happens); when it died, the apply resumes then.
+                self._look_again(row.id, (lock[1] - at).total_seconds() + _SLACK_SECONDS)
                 continue
-            hint = (
-                f"/platform destroy {format_request_id(row.target_request_id)}"
-                if row.action == "destroy" and row.target_request_id is not None
-                else f"/platform request {row.intent_text}"
-            )
-            message = RESTART_MESSAGE.format(hint=hint)
-            with self._store.write() as session:
-                locked = rows.locked(session, row.id)
-                moved = T.transition(
-                    session,
-                    locked,
-                    T.RECOVERED_AFTER_CRASH,
-                    actor=BOT_ACTOR,
-                    at=at,
-                    detail={"lock": None if held is None else {"hostname": held.hostname, "pid": held.pid}},
-                    error=message,
-                    finished_at=at,
-                )
-                if moved:
-                    repository.fail_running_runs(session, row.id, at, "the bot restarted")
-                    repository.release_lock(session, row.stack_name, row.id)
-            if moved:
-                request = rows.snapshot(self._store, row.id)
-                self._notifier.recovered_after_crash(request)
-                recovered.append(request)
-        for lock in locks.values():
-            if self._orphaned(lock):
-                with self._store.write() as session:
-                    if repository.release_lock(session, lock.stack_name, lock.request_id):
-                        repository.fail_running_runs(session, lock.request_id, at, "the bot restarted")
-                        holder = rows.locked(session, lock.request_id)
-                        detail = {"stack": lock.stack_name, "hostname": lock.hostname, "pid": lock.pid}
-                        T.record(session, holder, "stack_lock.cleared", actor=BOT_ACTOR, at=at, detail=detail)
+            if self._resume_apply is not None:
+                resumed.append(self._resume_apply(row.id))
+            else:
+                self._schedule(Step.APPLY, format_request_id(row.id))
         self._resume()
-        return recovered
+        return resumed
+
+    def _look_again(self, number: int, after: float) -> None:
+        if self._resume_apply is None:
+            return
+        resume = self._resume_apply
+
+        def run() -> None:
+            try:
+                resume(number)
+            except Exception:  # noqa: BLE001 - a timer thread has nobody to raise to
+                log.info("request %s: not resumed (its lease is still held)", number, exc_info=True)
+
+        timer = threading.Timer(after, run)
+        timer.daemon = True
+        timer.start()
 
     def _resume(self) -> None:
         """Work that was queued in memory when the process died: plan what waits for a plan, apply
-        what may apply. Both are idempotent and locked, so a second live bot doing the same is harmless."""
+        what may apply. Both are idempotent and leased, so a second live bot doing the same is harmless."""
         with self._store.read() as session:
             pending = repository.requests_in_states(session, {RequestState.EVALUATED, RequestState.APPROVED})
         for row in pending:
             step = T.next_step(row, auto_apply_when_allowed=self._policy.auto_apply_when_allowed)
             if step is not None:
                 self._schedule(step, format_request_id(row.id or 0))
-
-    def _orphaned(self, lock: StackLockRow) -> bool:
-        process = self._process
-        if lock.hostname != process.hostname or lock.process_token == process.token:
-            return False
-        return lock.pid == process.pid or not _pid_alive(lock.pid)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True

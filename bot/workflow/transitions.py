@@ -51,7 +51,7 @@ APPLY_STARTED = _t("apply_started", {S.APPROVED}, S.APPLYING)
 SUCCEEDED = _t("succeeded", {S.APPLYING}, S.SUCCEEDED)
 APPLY_FAILED = _t("failed", {S.APPLYING}, S.FAILED)
 PREVIEW_FAILED = _t("preview_failed", {S.EVALUATED, S.APPROVED}, S.FAILED)
-RECOVERED_AFTER_CRASH = _t("recovered_after_crash", {S.APPLYING}, S.FAILED)
+# (No transition for a crash: an interrupted apply stays `applying` and is resumed.)
 
 CANCELLABLE = CANCELLED.sources
 

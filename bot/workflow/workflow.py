@@ -134,7 +134,13 @@ class Workflow:
             store=store, directory=directory, clock=clock, notifier=safe, admins=policy.admins
         )
         self._recovery = Recovery(
-            store=store, clock=clock, notifier=safe, policy=policy, process=process, schedule=schedule
+            store=store,
+            clock=clock,
+            notifier=safe,
+            policy=policy,
+            process=process,
+            schedule=schedule,
+            resume=self._applier.resume,
         )
         self._queries = RequestQueries(store=store, clock=clock, directory=directory)
         if worker is not None:

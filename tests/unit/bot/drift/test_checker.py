@@ -166,10 +166,9 @@ def test_a_stack_that_an_apply_holds_is_left_for_the_next_sweep(
             StackLockRow(
                 stack_name=held.stack_name,
                 request_id=held.number,
-                hostname="h",
-                pid=1,
-                process_token="t",
+                owner="t",
                 acquired_at=clock.now(),
+                expires_at=clock.now() + timedelta(seconds=30),
             ),
         )
     scripted.answers[engine_busy.stack_name] = StackBusy(engine_busy.stack_name)

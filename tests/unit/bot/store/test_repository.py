@@ -156,14 +156,13 @@ def test_an_unknown_state_is_refused_by_the_database(store: Store) -> None:
         repository.compare_and_set(session, number, {"evaluated"}, "teleported", T0)
 
 
-def _lock(number: int, pid: int = 100) -> StackLockRow:
+def _lock(number: int) -> StackLockRow:
     return StackLockRow(
         stack_name=f"stack-{number}",
         request_id=number,
-        hostname="host-a",
-        pid=pid,
-        process_token="tok",
+        owner="tok",
         acquired_at=T0,
+        expires_at=T0 + timedelta(seconds=30),
     )
 
 
@@ -196,7 +195,7 @@ def test_two_threads_racing_for_a_stack_lock_exactly_one_wins(store: Store) -> N
 
     def take() -> bool:
         with store.write() as session:
-            return repository.try_lock_stack(session, _lock(number, pid=threading.get_ident() % 100_000))
+            return repository.try_lock_stack(session, _lock(number))
 
     assert sorted(_race(2, take)) == [False, True]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -277,9 +278,6 @@ def test_after_a_restart_a_request_waiting_for_its_stack_goes_ahead(
     directory: object,
     clock: object,
 ) -> None:
-    import subprocess
-    import sys
-
     from bot.store import StackLockRow
 
     worker = ThreadPool(max_workers=2)
@@ -288,16 +286,15 @@ def test_after_a_restart_a_request_waiting_for_its_stack_goes_ahead(
         # Seeded without an executor, which would start a plan of its own.
         holder = seed(make_workflow(store, clock=clock, **parts), catalog, "applying", name="billing")
         wf = make_workflow(store, clock=clock, worker=ThreadExecutor(worker), **parts)
-        dead = subprocess.Popen([sys.executable, "-c", "pass"])
-        dead.wait()
+        now = clock.now()  # type: ignore[attr-defined]
         with store.write() as session:
+            # The lease of a process that crashed: live for one more second, then nobody renews it.
             lock = StackLockRow(
                 stack_name=holder.stack_name,
                 request_id=holder.number,
-                hostname="bot-host",
-                pid=dead.pid,
-                process_token="crashed-process",
-                acquired_at=clock.now(),  # type: ignore[attr-defined]
+                owner="crashed-process",
+                acquired_at=now,
+                expires_at=now + timedelta(seconds=1),
             )
             assert repository.try_lock_stack(session, lock)
         waiting = wf.submit(service_intent(catalog, env="prod", name="billing"), DEV, "C")
@@ -306,8 +303,10 @@ def test_after_a_restart_a_request_waiting_for_its_stack_goes_ahead(
         ((busy_request, busy_holder),) = notifier.of("stack_busy")
         assert busy_request.id == waiting.id and busy_holder.request_id == holder.id
 
+        clock.advance(timedelta(seconds=2))  # type: ignore[attr-defined]
         assert [r.id for r in wf.recover_after_restart()] == [holder.id]
         worker.drain(120)
+        assert wf.get(holder.id).state is RequestState.SUCCEEDED
         assert wf.get(waiting.id).state is RequestState.AWAITING_APPROVAL
         assert worker.failures == []
     finally:
