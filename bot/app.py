@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig, ConfigError, Settings, load_app_config, read_or_create_secret
+from bot.cost import load_price_book
 from bot.drift.checker import DriftChecker
 from bot.drift.feature import Drift
 from bot.http_server import HttpServer, wsgi_app_for
@@ -108,6 +109,8 @@ def create_app(
 
     catalog = load_catalog(config.catalog_path)
     rulebook = load_rulebook(config.rulebook_path, known_groups=set(config.groups))
+    # A broken price book stops the bot here, with file and line, like the catalog (issue 14).
+    load_price_book(config.prices_path, known_paths=[p.name for p in catalog.paths])
     runner_settings = runner_settings_for(settings, config)
     runner = Runner(runner_settings, program_for_path={p.name: p.program for p in catalog.paths})
     store = Store.from_url(settings.database_url or default_database_url(data_dir))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -121,6 +122,14 @@ class Feedback(_Strict):
     csat_delay_hours: int = 24
 
 
+class TeamBudget(_Strict):
+    """What a team's resources are charged to (issue 14): its cost centre and monthly budget."""
+
+    cost_centre: str | None = None
+    monthly_budget: Decimal | None = Field(default=None, ge=0)
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+
+
 class AppConfig(_Strict):
     channels: Channels
     groups: dict[str, ApproverGroup] = Field(default_factory=dict)
@@ -130,6 +139,9 @@ class AppConfig(_Strict):
     admins: tuple[str, ...] = Field(default=(), description="Platform admins: may cancel any request")
     rulebook_path: Path = MANIFESTS / "rulebook.yaml"
     catalog_path: Path = MANIFESTS / "catalog.yaml"
+    prices_path: Path = MANIFESTS / "prices.yaml"
+    # team -> cost centre and budget; the team names are those of `teams`.
+    budgets: dict[str, TeamBudget] = Field(default_factory=dict)
     timezone: str = "UTC"
     approval_ttl_hours: float = 72
     reminder_every_hours: float = 4
@@ -208,6 +220,7 @@ def _anchor_paths(config: AppConfig, base: Path) -> AppConfig:
         update={
             "rulebook_path": anchor(config.rulebook_path),
             "catalog_path": anchor(config.catalog_path),
+            "prices_path": anchor(config.prices_path),
             "pulumi": pulumi,
         }
     )

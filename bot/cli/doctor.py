@@ -72,6 +72,23 @@ def _config() -> Check:
     return Check("config", True, f"{path}: {len(catalog.paths)} golden paths, {len(book.rules)} rules")
 
 
+def _prices() -> Check:
+    from bot.config import ConfigError, Settings, load_app_config
+    from bot.cost.doctor import price_check
+    from intents import CatalogError, load_catalog
+
+    path = Settings().platformbot_config
+    if path is None:
+        return Check("price book", False, "skipped: PLATFORMBOT_CONFIG is not set", required=False)
+    try:
+        config = load_app_config(path)
+        catalog = load_catalog(config.catalog_path)
+    except (ConfigError, CatalogError):
+        return Check("price book", False, "skipped: the config does not load", required=False)
+    ok, detail = price_check(config.prices_path, [p.name for p in catalog.paths])
+    return Check("price book", ok, detail, required=False)
+
+
 def _environment(name: str, required: bool = True, hint: str = "") -> Check:
     present = bool(os.environ.get(name))
     return Check(name, present, "set" if present else f"not set{hint}", required=required)
@@ -112,6 +129,7 @@ CHECKS: list[Callable[[], Check]] = [
         "PLATFORMBOT_POSTGRES_ADMIN_DSN", required=False, hint=" (postgres-database unavailable)"
     ),
     _config,
+    _prices,
     _slack,
 ]
 

@@ -98,6 +98,7 @@ def test_every_manifest_file_is_covered_by_a_test() -> None:
         "config.example.yaml",
         "catalog.yaml",
         "rulebook.yaml",
+        "prices.yaml",  # tests/unit/bot/cost/test_loader.py
         "rulebook-tests",
         "deploy",
     }

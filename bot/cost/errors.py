@@ -1,0 +1,23 @@
+"""Errors of the cost package.
+
+A price book that cannot be loaded stops the bot at start; estimating never raises (a resource
+that cannot be priced is listed as unpriced, never counted as 0)::
+
+    CostError                 base
+    └── PriceBookError        the price book is unreadable, not YAML, or breaks its schema;
+                              `.problems` lists every located Problem (file, line, column, reason)
+"""
+
+from __future__ import annotations
+
+from rulebook.errors import Problem
+
+
+class CostError(Exception):
+    """Base of every error raised by bot.cost."""
+
+
+class PriceBookError(CostError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems) or "the price book cannot be loaded")
