@@ -68,7 +68,8 @@ def estimate_plan(plan: Plan, path: str, pricing: Pricing) -> Estimate:
     for change in plan.changes:
         cost = _cost(change, path, pricing)
         if cost is None:
-            unpriced.append(change.address)
+            # Named as a reviewer reads the plan: short type and name, not the raw URN.
+            unpriced.append(f"{change.short_type} {change.name}")
         else:
             resources.append(cost)
     return Estimate(

@@ -49,7 +49,8 @@ def test_a_price_is_picked_by_the_value_of_its_input() -> None:
 def test_usage_adds_quantity_times_unit_price_to_the_flat_price() -> None:
     text = GOOD.replace(
         "      by: size\n      prices: {small: 15, large: 120}\n",
-        "      monthly: 4\n      usage: [{name: CI minutes, quantity: 1500, unit: minute, unit_price: 0.008}]\n",
+        "      monthly: 4\n"
+        "      usage: [{name: CI minutes, quantity: 1500, unit: minute, unit_price: 0.008}]\n",
     )
 
     pricing = BookPricing(parse_price_book(text))
