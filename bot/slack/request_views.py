@@ -159,6 +159,9 @@ def ask_outcome(request: Request) -> str:
     """How an approval ask of this request ended, or "" while it still waits for approvals."""
     if request.state is RequestState.REJECTED:
         return with_mentions(request.error or "Rejected.")
+    if request.state is RequestState.CANCELLED and request.superseded_by:
+        # Ended by a later request on the same resource: say which one to look at instead.
+        return f"Superseded by {request.superseded_by}."
     return ASK_OUTCOMES.get(request.state, "")
 
 

@@ -25,6 +25,7 @@ from bot.workflow.plans import plan_facts
 from bot.workflow.ports import Rulebook, Runner, WorkflowPolicy
 from bot.workflow.rows import Process
 from bot.workflow.safe_notifier import SafeNotifier
+from bot.workflow.superseding import Superseding, supersede_older
 from intents.intent import Intent
 from provisioners.errors import ProvisionerError
 from provisioners.plan import Plan
@@ -165,6 +166,14 @@ class Planner:
             state = enter_decision(
                 session, row, decision, at, replanned=False, resource=resource, policy=self._policy
             )
+            # A request that goes on (not denied) supersedes the older open ones on its stack.
+            outcome = (
+                supersede_older(session, row, at, admins=self._policy.admins)
+                if state in (RequestState.AWAITING_APPROVAL, RequestState.APPROVED)
+                else Superseding()
+            )
+        for older in outcome.superseded:
+            self._notifier.cancelled(rows.snapshot(self._store, older), row.requester)
         request = rows.snapshot(self._store, number)
         tell_decision(self._notifier, request, plan, decision, state)
         return request, plan

@@ -15,7 +15,12 @@ After every step the trust invariants must hold:
    than the requester who may give it;
 6. the `resources` table is exactly the live resources, with their owners;
 7. separation of duties: an approved request was signed by as many different people as its
-   quorums add up to (one person in two required groups counts for one of them).
+   quorums add up to (one person in two required groups counts for one of them);
+8. a later request on the same resource supersedes the earlier one from the inside: once a request
+   is planned and waits (or is approved), no older open request on its stack by the same requester,
+   a teammate of that requester, or (for an admin) anyone is still open; a superseded request's root
+   says superseded;
+9. no request applies a plan decided on an older state of its resource than the live one.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.errors import WorkflowError
+from bot.slack import request_views as views
 from bot.store import ResourceRow, Store
 from bot.workflow import Request, RequestState, Workflow, WorkflowPolicy
 from intents import DEFAULT_CATALOG_PATH, Intent, load_catalog
@@ -53,6 +59,7 @@ RECORDS = {
     "request.destroyed",
     "resource.transferred",
     "request.plan_changed",
+    "request.also_open",
     "stack.busy",
     "stack.lock_cleared",
 }
@@ -124,6 +131,8 @@ class TrustMachine(RuleBasedStateMachine):
         self.seen_calls = 0
         self.last_snapshot: dict[str, Request] = {}
         self.succeeded: set[str] = set()
+        # The request that last changed each live stack (the model's resources.request_id).
+        self.last_change: dict[str, str] = {}
 
     def teardown(self) -> None:
         if hasattr(self, "store"):
@@ -243,6 +252,16 @@ class TrustMachine(RuleBasedStateMachine):
                 assert request.requester in owners or approvers & (owners - {request.requester}), (
                     f"{request.id} by {request.requester} changed {operation.stack} owned by {owners}"
                 )
+            # The plan applied was decided on the resource as it is now, not before a later change.
+            decided_on = request.resource.request_id if request.resource else None
+            assert decided_on == self.last_change.get(operation.stack), (
+                f"{request.id} applied a plan decided on {decided_on}, the resource was last changed "
+                f"by {self.last_change.get(operation.stack)}"
+            )
+            if operation.kind == "destroy":
+                self.last_change.pop(operation.stack, None)
+            else:
+                self.last_change[operation.stack] = request.id
             if operation.kind == "destroy":
                 self.owners.pop(operation.stack, None)
             elif operation.stack not in self.owners:
@@ -301,6 +320,40 @@ class TrustMachine(RuleBasedStateMachine):
                 stored.destroyed_by,
                 stored.superseded_by,
             ), f"{request_id}: the thread was last told {shown.state}, stored {stored.state}"
+
+    @invariant()
+    def an_insiders_later_request_supersedes_the_earlier_one(self) -> None:
+        if not hasattr(self, "workflow"):
+            return
+        requests = [self.workflow.get(r) for r in self.requests]
+        waiting = (RequestState.AWAITING_APPROVAL, RequestState.APPROVED)
+        still_open = (*waiting, RequestState.EVALUATED, RequestState.PLANNED)
+        for newer in requests:
+            if newer.state not in waiting or newer.planned_at is None:
+                continue
+            for older in requests:
+                if older.number >= newer.number or older.stack_name != newer.stack_name:
+                    continue
+                insider = newer.requester in (older.requester, "U_ADMIN") or (
+                    newer.requester_team is not None and newer.requester_team == older.requester_team
+                )
+                if insider:
+                    event("a later request on the same resource by an insider")
+                    assert older.state not in still_open, (
+                        f"{older.id} is still {older.state} after {newer.id} on the same stack"
+                    )
+        for request in requests:
+            if request.state is RequestState.CANCELLED and request.superseded_by:
+                event("a request was superseded")
+                # The last snapshot the notifier got (read here: invariants run in any order).
+                shown = next(
+                    a
+                    for _, args in reversed(self.notifier.calls)
+                    for a in args
+                    if isinstance(a, Request) and a.id == request.id
+                )
+                assert "superseded" in str(views.root_blocks(shown)), f"{request.id}'s root hides it"
+                assert views.ask_outcome(shown) == f"Superseded by {request.superseded_by}."
 
     @invariant()
     def no_request_is_stuck(self) -> None:
