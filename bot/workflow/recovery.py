@@ -48,7 +48,8 @@ class Recovery:
         self._resume_apply = resume
 
     def recover_after_restart(self) -> list[Request]:
-        """Run at start: resume every apply whose lease expired (or is gone); returns those resumed.
+        """Run at start: resume every apply whose lease expired (or is gone); returns those resumed
+        (or handed to the executor to resume).
 
         The resume runs here, before the bot takes traffic; without a `resume` it is handed to the
         executor as an APPLY step (which resumes an `applying` request)."""
@@ -71,17 +72,20 @@ class Recovery:
                 resumed.append(self._resume_apply(row.id))
             else:
                 self._schedule(Step.APPLY, format_request_id(row.id))
+                resumed.append(Request.from_row(row))
         self._resume()
         return resumed
 
     def _look_again(self, number: int, after: float) -> None:
-        if self._resume_apply is None:
-            return
         resume = self._resume_apply
+        schedule = self._schedule
 
         def run() -> None:
             try:
-                resume(number)
+                if resume is not None:
+                    resume(number)
+                else:
+                    schedule(Step.APPLY, format_request_id(number))
             except Exception:  # noqa: BLE001 - a timer thread has nobody to raise to
                 log.info("request %s: not resumed (its lease is still held)", number, exc_info=True)
 

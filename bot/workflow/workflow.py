@@ -140,7 +140,8 @@ class Workflow:
             policy=policy,
             process=process,
             schedule=schedule,
-            resume=self._applier.resume,
+            # With an executor the resume is its APPLY step (on a Temporal worker, not this replica).
+            resume=self._applier.resume if worker is None else None,
         )
         self._queries = RequestQueries(store=store, clock=clock, directory=directory)
         if worker is not None:

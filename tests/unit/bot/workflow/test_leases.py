@@ -110,7 +110,7 @@ def test_a_stale_holder_writes_nothing_after_its_lease_was_taken_over(
 ) -> None:
     stale_runner, stale_notifier = _StopsInUp(), RecordingNotifier()
     parts: dict[str, Any] = dict(rulebook=rulebook, catalog=catalog, directory=directory, clock=clock)
-    stale = make_workflow(store, runner=stale_runner, notifier=stale_notifier, **parts)
+    stale = make_workflow(store, runner=stale_runner, notifier=stale_notifier, **parts)  # type: ignore[arg-type]
     intent = service_intent(catalog)
     request = seed(stale, catalog, "approved", plan=stale_runner.preview(intent))
     thread = threading.Thread(target=stale.apply, args=(request.id,))
@@ -120,7 +120,7 @@ def test_a_stale_holder_writes_nothing_after_its_lease_was_taken_over(
     # The stale process stops renewing; after the expiry another process resumes the apply.
     clock.advance(timedelta(minutes=2))
     fresh_notifier = RecordingNotifier()
-    fresh = make_workflow(store, runner=FakeRunner(), notifier=fresh_notifier, **parts)
+    fresh = make_workflow(store, runner=FakeRunner(), notifier=fresh_notifier, **parts)  # type: ignore[arg-type]
     assert fresh.apply(request.id).state is RequestState.SUCCEEDED
     assert [args[0].id for args in fresh_notifier.of("recovered_after_crash")] == [request.id]
 
