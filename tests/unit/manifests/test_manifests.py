@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -109,25 +110,57 @@ def test_every_manifest_file_is_covered_by_a_test() -> None:
     assert Path(MANIFESTS / "rulebook-tests").is_dir()
 
 
+def _deploy_docs() -> list[dict[str, Any]]:
+    return list(yaml.safe_load_all((MANIFESTS / "deploy" / "kubernetes.yaml").read_text()))
+
+
+def _deployment(docs: list[dict[str, Any]], role: str) -> dict[str, Any]:
+    return next(
+        d for d in docs if d["kind"] == "Deployment" and d["spec"]["selector"]["matchLabels"]["role"] == role
+    )
+
+
 def test_deploy_manifests_run_the_serve_command_with_the_settings_the_bot_reads() -> None:
     from bot.config import AppConfig, Settings
 
-    docs = list(yaml.safe_load_all((MANIFESTS / "deploy" / "kubernetes.yaml").read_text()))
-    config_map = next(d for d in docs if d["kind"] == "ConfigMap")
-    # A StatefulSet keeps the pod's hostname across restarts: start-up recovery relies on it.
-    deployment = next(d for d in docs if d["kind"] == "StatefulSet")
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
-    names = {e["name"] for e in container["env"]}
+    docs = _deploy_docs()
+    config_secret = next(d for d in docs if d["kind"] == "Secret")
     known = {name.upper() for name in Settings.model_fields} | {
         "PULUMI_CONFIG_PASSPHRASE",
         "PLATFORMBOT_POSTGRES_ADMIN_DSN",
     }
-
-    assert container["args"][:2] == ["platformbot", "serve"]
-    assert names <= known, f"env names the bot does not read: {sorted(names - known)}"
-    AppConfig.model_validate(yaml.safe_load(config_map["data"]["config.yaml"]))
+    for role, command in (("bot", ["platformbot", "serve"]), ("worker", ["platformbot", "worker"])):
+        (container,) = _deployment(docs, role)["spec"]["template"]["spec"]["containers"]
+        names = {e["name"] for e in container["env"]}
+        assert container["args"][:2] == command
+        assert names <= known, f"env names the bot does not read: {sorted(names - known)}"
+    config = AppConfig.model_validate(yaml.safe_load(config_secret["stringData"]["config.yaml"]))
+    assert config.executor == "temporal" and config.pulumi.backend_url is not None
     unit = (MANIFESTS / "deploy" / "platformbot.service").read_text()
     assert "platformbot serve" in unit and "PLATFORMBOT_CONFIG=" in unit
+
+
+def test_deploy_manifests_run_three_ready_checked_replicas_that_no_disruption_takes_below_two() -> None:
+    from bot.config import ServerSettings
+
+    docs = _deploy_docs()
+    bot = _deployment(docs, "bot")
+    pod = bot["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    budget = next(d for d in docs if d["kind"] == "PodDisruptionBudget")
+    service = next(d for d in docs if d["kind"] == "Service")
+
+    # Nothing is bound to a hostname any more, so no StatefulSet.
+    assert not [d for d in docs if d["kind"] == "StatefulSet"]
+    assert bot["spec"]["replicas"] == 3
+    assert _deployment(docs, "worker")["spec"]["replicas"] >= 1
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert budget["spec"]["selector"]["matchLabels"] == pod["metadata"]["labels"]
+    assert budget["spec"]["minAvailable"] < bot["spec"]["replicas"]
+    assert service["spec"]["selector"] == pod["metadata"]["labels"]
+    # Kubernetes must wait longer than the bot's own shutdown grace before it kills the pod.
+    assert pod["spec"]["terminationGracePeriodSeconds"] > ServerSettings().shutdown_grace_seconds
 
 
 def test_the_slash_command_escapes_mentions_so_picked_people_arrive_as_ids() -> None:
