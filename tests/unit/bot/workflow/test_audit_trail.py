@@ -20,7 +20,7 @@ TABLE = [value for value in vars(T).values() if isinstance(value, T.Transition)]
 
 
 def test_the_table_is_walked_whole() -> None:
-    assert len(TABLE) >= 14  # every transition the module declares is checked below (a crash is no longer one)
+    assert len(TABLE) >= 14  # every transition the module declares is checked below
 
 
 @pytest.mark.parametrize(
