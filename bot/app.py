@@ -68,8 +68,8 @@ class PlatformBot:
     _servers: list[HttpServer] = field(default_factory=list)
 
     def start(self) -> None:
-        """Start-up recovery first: a request a dead process left `applying` is failed and its
-        requester told before anything new can take its stack."""
+        """Start-up recovery first: an apply a dead process left `applying` is resumed (or handed to
+        the executor) before anything new can take its stack."""
         recovered = self.workflow.recover_after_restart()
         if recovered:
             log.warning("recovered %d request(s) interrupted by a restart", len(recovered))

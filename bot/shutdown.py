@@ -6,7 +6,7 @@
    `server.shutdown_grace_seconds` to finish.
 3. Requesters whose request is left waiting are told it will continue after the restart.
 4. The rest of the bot closes. Whatever still runs past the grace is left to start-up recovery,
-   which fails an interrupted apply and tells its requester (bot/workflow/recovery.py).
+   which resumes an interrupted apply and tells its thread (bot/workflow/recovery.py).
 
 Every wait has a deadline, so a stop takes at most the two graces plus a few seconds.
 """
