@@ -259,7 +259,7 @@ def test_requests_for_one_stack_take_turns(
 
 @pytest.mark.xfail(
     strict=False,
-    reason="fails after other tests in the module (the resumed holder stays applying), passes alone: unexplained",
+    reason="fails after other tests of the module (resumed holder stays applying); passes alone",
 )
 def test_after_a_restart_a_request_waiting_for_its_stack_goes_ahead(
     store: Store,
