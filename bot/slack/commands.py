@@ -17,10 +17,9 @@ from slack_sdk import WebClient
 
 from bot.approvals import ApprovalResult, RejectionResult
 from bot.slack import present, reading
-from bot.slack.answer_later import acked
 from bot.slack.modals import request_modal
 from bot.slack.render import render_blocks, render_text
-from bot.slack.services import Handler, Section, SlackServices, user_errors
+from bot.slack.services import Handler, Section, SlackServices, acked, user_errors
 from intents import (
     ApproveCommand,
     CancelCommand,

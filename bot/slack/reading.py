@@ -10,9 +10,8 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.slack import request_views as views
-from bot.slack.answer_later import acked
 from bot.slack.render import render_blocks, render_text
-from bot.slack.services import SlackServices
+from bot.slack.services import SlackServices, acked
 from intents import CatalogCommand, HelpCommand, ListCommand, RulebookCommand, StatusCommand, build_form
 
 MAX_LISTED = 15

@@ -79,8 +79,7 @@ class CommandRegistry:
             command: dict[str, Any],
             client: WebClient,
         ) -> None:
-            ack()
-            with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+            with acked(ack, respond):
                 run(cmd, user, respond, command)
 
         self.add(kind, usage, summary, handler)
@@ -137,3 +136,12 @@ def user_errors(tell: Callable[[str], Any]) -> Iterator[None]:
         ref = uuid.uuid4().hex[:8]
         log.exception("listener failed (ref %s)", ref)
         tell(render_text("replies/generic_error", ref=ref))
+
+
+@contextmanager
+def acked(ack: Ack, respond: Respond) -> Iterator[None]:
+    """How a `/platform` command that does slow work answers: ack at once (Slack wants it within
+    3 s), then run the body under `user_errors`, a refusal or failure told through the response_url."""
+    ack()
+    with user_errors(lambda message: respond(text=message, response_type="ephemeral")):
+        yield

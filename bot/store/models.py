@@ -17,6 +17,7 @@ from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from bot.clock import as_utc
+from bot.store.checks import one_of
 from bot.store.states import RequestState
 
 # The CHECK constraint on requests.state, in the order the migrations spell it.
@@ -24,10 +25,6 @@ REQUEST_STATES = tuple(state.value for state in RequestState)
 ACTIONS = ("apply", "destroy")
 RUN_KINDS = ("preview", "preview_destroy", "up", "destroy")
 RUN_OUTCOMES = ("running", "succeeded", "failed")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -53,8 +50,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 class RequestRow(SQLModel, table=True):
     __tablename__ = "requests"
     __table_args__ = (
-        CheckConstraint(_in("state", REQUEST_STATES), name="ck_requests_state"),
-        CheckConstraint(_in("action", ACTIONS), name="ck_requests_action"),
+        CheckConstraint(one_of("state", REQUEST_STATES), name="ck_requests_state"),
+        CheckConstraint(one_of("action", ACTIONS), name="ck_requests_action"),
         UniqueConstraint("dedupe_key", name="uq_requests_dedupe_key"),
         Index("ix_requests_state", "state"),
         Index("ix_requests_requester", "requester"),
@@ -163,8 +160,8 @@ class RunRow(SQLModel, table=True):
 
     __tablename__ = "runs"
     __table_args__ = (
-        CheckConstraint(_in("kind", RUN_KINDS), name="ck_runs_kind"),
-        CheckConstraint(_in("outcome", RUN_OUTCOMES), name="ck_runs_outcome"),
+        CheckConstraint(one_of("kind", RUN_KINDS), name="ck_runs_kind"),
+        CheckConstraint(one_of("outcome", RUN_OUTCOMES), name="ck_runs_outcome"),
         Index("ix_runs_request_id", "request_id"),
     )
 
