@@ -140,6 +140,9 @@ class AppConfig(_Strict):
     rulebook_path: Path = MANIFESTS / "rulebook.yaml"
     catalog_path: Path = MANIFESTS / "catalog.yaml"
     prices_path: Path = MANIFESTS / "prices.yaml"
+    # Folders of golden-path packages not installed in the venv (provisioners.discovery): each
+    # package in one that defines GOLDEN_PATH is a golden path, beside the entry-point ones.
+    golden_path_dirs: tuple[Path, ...] = ()
     # team -> cost centre and budget; the team names are those of `teams`.
     budgets: dict[str, TeamBudget] = Field(default_factory=dict)
     timezone: str = "UTC"
@@ -221,6 +224,7 @@ def _anchor_paths(config: AppConfig, base: Path) -> AppConfig:
             "rulebook_path": anchor(config.rulebook_path),
             "catalog_path": anchor(config.catalog_path),
             "prices_path": anchor(config.prices_path),
+            "golden_path_dirs": tuple((base / p).resolve() for p in config.golden_path_dirs),
             "pulumi": pulumi,
         }
     )
