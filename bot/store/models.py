@@ -10,10 +10,11 @@ migrations/versions that creates it, and the metadata test will tell if the two 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
-from sqlalchemy.types import DateTime, TypeDecorator
+from sqlalchemy.types import DateTime, String, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from bot.clock import as_utc
@@ -45,6 +46,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else as_utc(value)
+
+
+class Money(TypeDecorator[Decimal]):
+    """Decimal amounts as text on every backend: SQLite has no decimal type, and a float would not
+    add up to the price book's cents."""
+
+    impl = String()
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Decimal | None:
+        return None if value is None else Decimal(value)
 
 
 class RequestRow(SQLModel, table=True):
@@ -108,6 +123,13 @@ class RequestRow(SQLModel, table=True):
     resource: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
     # Bumped by every take of a stack lease for this request (see StackLockRow.fencing_token).
     fencing_token: int = 0
+    # The cost estimate of the current plan (bot.cost): the stack's monthly run-rate once this
+    # request is applied (what a team's committed spend sums), bound to `cost_plan_hash`; `cost`
+    # holds the estimate and the budget use it was decided on. All null: no estimate, never 0.
+    cost_monthly: Decimal | None = Field(default=None, sa_type=Money, nullable=True)
+    cost_currency: str | None = Field(default=None, nullable=True)
+    cost_plan_hash: str | None = Field(default=None, nullable=True)
+    cost: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
 
 
 class ResourceRow(SQLModel, table=True):

@@ -324,3 +324,30 @@ def mark_destroyed(session: Session, stack_name: str, by: int, at: datetime) -> 
             .values(destroyed_at=at, destroyed_by=by, updated_at=at)
         )
     return numbers
+
+
+# Cost -----------------------------------------------------------------------------------------
+
+
+def live_resources_with_cost(
+    session: Session, *, team: str | None = None
+) -> Sequence[tuple[ResourceRow, RequestRow]]:
+    """Every live resource (of `team`, when given) with the request that last changed it: that
+    request's estimate is the resource's monthly run-rate now (earlier requests on the stack were
+    folded into it), so a resized database is counted once, at its new price."""
+    statement = select(ResourceRow, RequestRow).join(
+        RequestRow, col(RequestRow.id) == col(ResourceRow.request_id)
+    )
+    if team is not None:
+        statement = statement.where(col(ResourceRow.owner_team) == team)
+    found = session.exec(statement.order_by(col(ResourceRow.stack_name))).all()
+    return [(resource, request) for resource, request in found]
+
+
+def live_change(session: Session, stack_name: str) -> tuple[bool, RequestRow | None]:
+    """(whether `stack_name` is live, the request that last changed it): a new estimate on the
+    stack adds its delta to that request's run-rate."""
+    live = session.get(ResourceRow, stack_name)
+    if live is None:
+        return False, None
+    return True, session.get(RequestRow, live.request_id)
