@@ -86,6 +86,30 @@ class TemporalSettings(_Strict):
     worker_concurrency: int = Field(default=4, ge=1, description="Steps one worker runs at once")
 
 
+class LeaseSettings(_Strict):
+    """The stack lease (bot/workflow/locks.py): one operation per stack across the fleet. A lease
+    not renewed for `ttl_seconds` may be taken over (its holder is taken for dead); the running
+    step renews it every `renew_seconds`. Shorter: a dead process's apply resumes sooner; too
+    short for the database's latency and a live step loses its stack."""
+
+    ttl_seconds: float = Field(default=30.0, gt=0)
+    renew_seconds: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _renewed_before_it_runs_out(self) -> LeaseSettings:
+        if self.renew_seconds >= self.ttl_seconds:
+            raise ValueError("leases.renew_seconds must be less than leases.ttl_seconds")
+        return self
+
+    @property
+    def ttl(self) -> timedelta:
+        return timedelta(seconds=self.ttl_seconds)
+
+    @property
+    def renew_every(self) -> timedelta:
+        return timedelta(seconds=self.renew_seconds)
+
+
 class ServerSettings(_Strict):
     """The HTTP server of `platformbot serve` and `dev` (waitress; the names are waitress's own).
 
@@ -155,6 +179,7 @@ class AppConfig(_Strict):
     # Who runs plans and applies: this process's threads, or Temporal workers (bot/temporal).
     executor: Literal["inprocess", "temporal"] = "inprocess"
     temporal: TemporalSettings = TemporalSettings()
+    leases: LeaseSettings = LeaseSettings()
     schedules: Schedules = Schedules()
     feedback: Feedback = Feedback()
     server: ServerSettings = ServerSettings()
