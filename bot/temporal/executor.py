@@ -27,6 +27,9 @@ class StepOptions:
     task_queue: str = "platformbot"
     heartbeat_timeout_seconds: float = 30.0
     max_attempts: int = 5
+    # The stack lease (bot.workflow.locks.LeaseTimes): a retried step waits out a dead worker's.
+    lease_ttl_seconds: float = 30.0
+    lease_renew_seconds: float = 10.0
 
 
 class TemporalExecutor:
