@@ -2,7 +2,9 @@
 checks for drift and destroys them (side effects live here; see errors.py for what can go wrong).
 
 Public API: Runner, RunnerSettings, Plan, ResourceChange, DriftReport, ApplyResult, DestroyResult,
-Progress, StackInfo, PROGRAMS (provisioners.programs) and the errors in provisioners.errors.
+Progress, StackInfo, PROGRAMS (provisioners.programs), the golden-path API (GoldenPath,
+LoadedPath, Registry, discover: provisioners.golden_path and provisioners.discovery) and the errors
+in provisioners.errors.
 
 The names are loaded on first use: the engine's dynamic-provider processes import
 `provisioners.providers.*` for every operation, and must not pay for the runner, the
@@ -15,15 +17,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from provisioners.discovery import Registry, discover
     from provisioners.errors import (
+        DuplicateGoldenPath,
         EngineError,
         EngineUnavailable,
+        GoldenPathError,
         InvalidParameters,
         ProgramUnavailable,
         ProvisionerError,
         StackBusy,
         StackNotFound,
     )
+    from provisioners.golden_path import GoldenPath, LoadedPath
     from provisioners.plan import (
         ApplyResult,
         DestroyResult,
@@ -38,6 +44,12 @@ if TYPE_CHECKING:
     from provisioners.settings import PULUMI_VERSION, RunnerSettings
 
 _WHERE = {
+    "Registry": "provisioners.discovery",
+    "discover": "provisioners.discovery",
+    "DuplicateGoldenPath": "provisioners.errors",
+    "GoldenPathError": "provisioners.errors",
+    "GoldenPath": "provisioners.golden_path",
+    "LoadedPath": "provisioners.golden_path",
     "EngineError": "provisioners.errors",
     "EngineUnavailable": "provisioners.errors",
     "InvalidParameters": "provisioners.errors",
@@ -63,9 +75,13 @@ __all__ = [
     "ApplyResult",
     "DestroyResult",
     "DriftReport",
+    "DuplicateGoldenPath",
     "EngineError",
     "EngineUnavailable",
+    "GoldenPath",
+    "GoldenPathError",
     "GoldenPathProgram",
+    "LoadedPath",
     "InvalidParameters",
     "PROGRAMS",
     "PULUMI_VERSION",
@@ -73,12 +89,14 @@ __all__ = [
     "ProgramUnavailable",
     "Progress",
     "ProvisionerError",
+    "Registry",
     "ResourceChange",
     "Runner",
     "RunnerSettings",
     "StackBusy",
     "StackInfo",
     "StackNotFound",
+    "discover",
 ]
 
 

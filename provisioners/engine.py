@@ -76,7 +76,11 @@ def engine_env(settings: RunnerSettings, bin_dir: Path, extra: dict[str, str]) -
     # The folder above provisioners/ (found from this file, not by importing the package, which
     # loads the runner and so this module): provider processes import provisioners.providers.
     source_root = str(Path(__file__).resolve().parent.parent)
-    python_path = os.pathsep.join(p for p in (source_root, os.environ.get("PYTHONPATH", "")) if p)
+    # A program's own PYTHONPATH (a golden path from a folder) is added to ours, not put instead.
+    extra = dict(extra)
+    own = extra.pop("PYTHONPATH", "")
+    parts = (own, source_root, os.environ.get("PYTHONPATH", ""))
+    python_path = os.pathsep.join(p for p in parts if p)
     return {
         "PULUMI_BACKEND_URL": settings.backend(),
         "PULUMI_CONFIG_PASSPHRASE": settings.passphrase.get_secret_value(),

@@ -8,6 +8,8 @@ stderr goes to the log, never into `.message`.
     ├── InvalidParameters            the intent has values this program cannot use (bad identifier, ...)
     ├── ProgramUnavailable           no program for the golden path, or its configuration is missing
     │                                (no admin DSN for postgres-database, no git root for service)
+    ├── GoldenPathError              a golden-path package cannot be loaded: package, file, line, reason
+    │   └── DuplicateGoldenPath      two sources declare one name; both are named
     ├── StackBusy                    another operation on the same stack is running (here or elsewhere)
     ├── StackNotFound                drift/destroy of a stack that was never created
     └── EngineError                  a Pulumi operation failed; `.operation`, `.stack`
@@ -31,6 +33,27 @@ class InvalidParameters(ProvisionerError):
 
 class ProgramUnavailable(ProvisionerError):
     """The golden path has no program here, or the program's configuration is missing."""
+
+
+class GoldenPathError(ProvisionerError):
+    """A golden path cannot be loaded, so the bot must not start. For the operator, not a user."""
+
+    def __init__(self, package: str, file: str, line: int | None, reason: str) -> None:
+        at = f"{file}:{line}" if line else file
+        super().__init__(f"golden path from {package}: {at}: {reason}")
+        self.package = package
+        self.file = file
+        self.line = line
+        self.reason = reason
+
+
+class DuplicateGoldenPath(GoldenPathError):
+    """Two sources declare a golden path (or alias) with one name; the message names both."""
+
+    def __init__(self, name: str, package: str, file: str, line: int | None, other: str) -> None:
+        super().__init__(package, file, line, f"golden path `{name}` is also declared by {other}")
+        self.name = name
+        self.other = other
 
 
 class StackBusy(ProvisionerError):

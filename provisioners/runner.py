@@ -131,8 +131,10 @@ class Runner:
                 True,
                 lambda s: s.up(program=fn, on_event=collector, refresh=self.settings.refresh),
             )
-        outputs = {k: v.value for k, v in result.outputs.items() if not v.secret}
-        secrets = {k: v.value for k, v in result.outputs.items() if v.secret}
+        # A declared secret output stays secret even if the program forgot Output.secret.
+        hidden = {k for k, v in result.outputs.items() if v.secret or k in program.secret_outputs}
+        outputs = {k: v.value for k, v in result.outputs.items() if k not in hidden}
+        secrets = {k: v.value for k, v in result.outputs.items() if k in hidden}
         return ApplyResult(
             stack=name, outputs=outputs, secret_outputs=secrets, summary=_counts(result.summary)
         )

@@ -24,6 +24,8 @@ class GoldenPathProgram:
     program's types in dependency order (plans are shown in that order); `stateful_types` are
     those whose delete or replace loses data, which the rulebook's approval rules rely on.
     `engine_env` adds environment for the engine and its provider processes (e.g. the admin DSN).
+    `secret_outputs` name outputs that are secret whatever the program marks: the runner never
+    returns them among the plain outputs (they go to the owning team by DM only).
     """
 
     name: str
@@ -32,3 +34,4 @@ class GoldenPathProgram:
     resource_types: tuple[str, ...]
     stateful_types: frozenset[str]
     engine_env: Callable[[RunnerSettings], dict[str, str]] = field(default=_no_env)
+    secret_outputs: frozenset[str] = frozenset()

@@ -144,4 +144,5 @@ PROGRAM = GoldenPathProgram(
     resource_types=(ROLE_TYPE, DATABASE_TYPE),
     stateful_types=frozenset({ROLE_TYPE, DATABASE_TYPE}),
     engine_env=engine_env,
+    secret_outputs=frozenset({"dsn"}),
 )
