@@ -33,6 +33,7 @@ from bot.store import Store, default_database_url
 from bot.store.messages import MessageRefs
 from bot.temporal.wiring import Execution, build_execution
 from bot.workflow import ThreadPool, Workflow, WorkflowPolicy
+from bot.workflow.locks import LeaseTimes
 from intents import Catalog, load_catalog
 from provisioners import Runner, RunnerSettings
 from rulebook import Rulebook, load_rulebook
@@ -147,6 +148,7 @@ def create_app(
             admins=frozenset(config.admins),
         ),
         worker=execution.executor,
+        leases=LeaseTimes(config.leases.ttl, config.leases.renew_every),
     )
     notifier.read_approvers_with(lambda request_id: _approvers(workflow, request_id))
     services = SlackServices(

@@ -32,6 +32,8 @@ def build_execution(config: AppConfig, pool: ThreadPool) -> Execution:
         task_queue=settings.task_queue,
         heartbeat_timeout_seconds=settings.heartbeat_timeout_seconds,
         max_attempts=settings.max_attempts,
+        lease_ttl_seconds=config.leases.ttl_seconds,
+        lease_renew_seconds=config.leases.renew_seconds,
     )
     executor = TemporalExecutor(connection, options)
     return Execution(executor, executor, connection)

@@ -28,7 +28,7 @@ from bot.clock import Clock, SystemClock
 from bot.store import Store
 from bot.workflow.applier import Applier
 from bot.workflow.approving import Approvals
-from bot.workflow.locks import StackLocks
+from bot.workflow.locks import LeaseTimes, StackLocks
 from bot.workflow.model import Outcome, Request, RequestStatus, Step
 from bot.workflow.planner import Planner, Previewer
 from bot.workflow.ports import Directory, Executor, Notifier, Rulebook, Runner, WorkflowPolicy
@@ -77,6 +77,7 @@ class Workflow:
         worker: Executor | None = None,
         hostname: str | None = None,
         pid: int | None = None,
+        leases: LeaseTimes | None = None,
     ) -> None:
         """`worker`: where follow-up work goes (plan after submit, apply after the last approval,
         the next request waiting for a stack). Without one nothing is scheduled and the caller drives
@@ -92,7 +93,13 @@ class Workflow:
         safe = SafeNotifier(notifier)
         schedule = worker.submit if worker is not None else _nowhere
         locks = StackLocks(
-            store=store, clock=clock, notifier=safe, policy=policy, process=process, schedule=schedule
+            store=store,
+            clock=clock,
+            notifier=safe,
+            policy=policy,
+            process=process,
+            schedule=schedule,
+            times=leases,
         )
         previewer = Previewer(store=store, runner=runner, clock=clock, notifier=safe, process=process)
         self._applier = Applier(

@@ -81,6 +81,8 @@ def test_a_worker_killed_mid_apply_is_resumed_by_another_worker(
             "task_queue": unique_task_queue("resume"),
             "heartbeat_timeout_seconds": 5,
         },
+        # The dead worker's lease runs out sooner than the default 30 s: the resume waits less.
+        "leases": {"ttl_seconds": 12, "renew_seconds": 4},
     }
     config_path = tmp_path / "config.yaml"
     config_path.write_text(yaml.safe_dump(config))

@@ -32,12 +32,17 @@ def test_executor_temporal_connects_to_the_configured_server_and_task_queue() ->
     server = dev_server()
     temporal = TemporalSettings(address=server.address, task_queue="wired-queue", heartbeat_timeout_seconds=7)
     pool = ThreadPool(max_workers=1)
-    execution = build_execution(_config(executor="temporal", temporal=temporal), pool)
+    execution = build_execution(
+        _config(executor="temporal", temporal=temporal, leases={"ttl_seconds": 20, "renew_seconds": 5}), pool
+    )
     try:
         assert isinstance(execution.executor, TemporalExecutor)
         assert execution.temporal is execution.executor
         assert execution.executor.options.task_queue == "wired-queue"
         assert execution.executor.options.heartbeat_timeout_seconds == 7
+        # A retried step waits out a dead worker's lease of the configured length.
+        assert execution.executor.options.lease_ttl_seconds == 20
+        assert execution.executor.options.lease_renew_seconds == 5
         execution.executor.drain(10)  # asks the server: nothing open on that queue
     finally:
         execution.close()

@@ -131,3 +131,31 @@ def test_a_stale_holder_writes_nothing_after_its_lease_was_taken_over(
     assert events.count("request.succeeded") == 1 and "request.resumed" in events
     with store.read() as session:
         assert repository.get_lock(session, request.stack_name) is None
+
+
+def test_a_workflow_leases_its_stacks_for_the_times_it_was_given(
+    store: Store, rulebook: Rulebook, catalog: Catalog, directory: StaticDirectory, clock: ManualClock
+) -> None:
+    runner = _StopsInUp()
+    workflow = Workflow(
+        store=store,
+        rulebook=rulebook,
+        catalog=catalog,
+        runner=runner,
+        notifier=RecordingNotifier(),
+        directory=directory,
+        clock=clock,
+        leases=LeaseTimes(duration=timedelta(seconds=12), renew_every=timedelta(seconds=600)),
+    )
+    request = seed(workflow, catalog, "approved", plan=runner.preview(service_intent(catalog)))
+    thread = threading.Thread(target=workflow.apply, args=(request.id,))
+    thread.start()
+    try:
+        assert runner.inside.wait(30)
+        with store.read() as session:
+            lock = repository.get_lock(session, request.stack_name)
+        assert lock is not None and lock.expires_at - lock.acquired_at == timedelta(seconds=12)
+    finally:
+        runner.go_on.set()
+        thread.join(30)
+    assert workflow.get(request.id).state is RequestState.SUCCEEDED
