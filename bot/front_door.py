@@ -180,21 +180,6 @@ class _DropAll(logging.Filter):
         return False
 
 
-class _WithoutBody(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and record.msg.startswith("Unhandled request ("):
-            # Bolt's line carries the whole payload; say only that nothing listens for it.
-            record.msg, record.args = "Unhandled request (no listener matches; payload not logged)", ()
-        return True
-
-
-def quiet_bolt_unhandled_log(app_logger: logging.Logger) -> None:
-    """Bolt logs a request no listener matches (a stale or forged action id) with its whole
-    payload at WARNING through the app's logger; keep the line, drop the payload."""
-    if not any(isinstance(f, _WithoutBody) for f in app_logger.filters):
-        app_logger.addFilter(_WithoutBody())
-
-
 def quiet_bolt_verification_log() -> None:
     """Bolt logs a refused request's whole body at INFO. The front door refuses first and logs a
     hash instead; this drops Bolt's line should it ever fire (a filter, so Bolt's own logger

@@ -27,7 +27,7 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
 from bot.config import ServerSettings
-from bot.front_door import FrontDoor, quiet_bolt_unhandled_log
+from bot.front_door import FrontDoor
 from bot.readiness import Readiness, readiness_for
 
 if TYPE_CHECKING:
@@ -54,7 +54,6 @@ def build_wsgi_app(
         signing_secret,
         max_body_bytes=settings.max_request_body_size,
     )
-    quiet_bolt_unhandled_log(bolt_app.logger)
     metrics = make_wsgi_app(registry)
 
     def route(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

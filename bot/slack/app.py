@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -13,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.slack import commands, interactions
+from bot.slack.fallback import register_fallback
 from bot.slack.services import SlackServices
 
 log = logging.getLogger("bot.slack")
@@ -42,14 +44,20 @@ def secret_safe_logger() -> logging.Logger:
 
 
 def build_bolt_app(client: WebClient, signing_secret: str, services: SlackServices) -> App:
+    # Bolt's own default (five threads), named, and shared with the fallback's ephemeral answers.
+    listener_executor = ThreadPoolExecutor(max_workers=5, thread_name_prefix="bolt-listener")
     app = App(
         client=client,
         signing_secret=signing_secret,
         # auth.test at start: a wrong token fails here, not at the first slash command.
         token_verification_enabled=True,
-        raise_error_for_unhandled_request=False,
+        # A request no listener takes (a stale or forged action id) goes to the fallback, which
+        # answers it, instead of Bolt's warning with the whole payload.
+        raise_error_for_unhandled_request=True,
+        listener_executor=listener_executor,
         logger=log,
     )
+    register_fallback(app, listener_executor)
     commands.register(app, services)
     interactions.register(app, services)
     return app
