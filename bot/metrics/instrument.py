@@ -12,7 +12,7 @@ from the database at scrape time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -178,6 +178,9 @@ class InstrumentedNotifier:
     def cancelled(self, request: Request, actor: str) -> None:
         self._count("cancelled", lambda: self._finished(request, "cancelled"))
         self._inner.cancelled(request, actor)
+
+    def also_open(self, request: Request, others: Sequence[str]) -> None:
+        self._inner.also_open(request, others)
 
     def stack_busy(self, request: Request, holder: LockHolder) -> None:
         self._count("stack_busy", self._m.stack_busy.inc)

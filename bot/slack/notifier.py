@@ -14,7 +14,7 @@ After every state change the root and the status are rendered again from the sna
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from typing import Any
 
 from slack_sdk import WebClient
@@ -114,7 +114,13 @@ class SlackNotifier:
         self._posts.refresh_root(request)
 
     def approvals_voided(self, request: Request, change: PlanChange) -> None:
-        self._approvals.close_asks(request, "The plan changed; the new plan is asked for separately.")
+        same_plan = change.old_hash == change.new_hash
+        self._approvals.close_asks(
+            request,
+            "The resource changed; the plan is asked for again separately."
+            if same_plan
+            else "The plan changed; the new plan is asked for separately.",
+        )
         # Earlier rounds' status messages stop waiting: their approvals no longer count.
         self._approvals.void_earlier_rounds(request, change)
         changes = "; ".join(change.lines()) or "the resource inputs"
@@ -237,8 +243,15 @@ class SlackNotifier:
         self._decided(request)
 
     def cancelled(self, request: Request, actor: str) -> None:
-        self._posts.notice(request, ":wastebasket:", "cancelled", actor=present.mention(actor))
+        if request.superseded_by:
+            by = Trusted(f"{request.superseded_by} by {present.mention(actor)}")
+            self._posts.notice(request, ":leftwards_arrow_with_hook:", "superseded", by=by)
+        else:
+            self._posts.notice(request, ":wastebasket:", "cancelled", actor=present.mention(actor))
         self._decided(request)
+
+    def also_open(self, request: Request, others: Sequence[str]) -> None:
+        self._posts.notice(request, ":eyes:", "also_open", stack=request.stack_name, others=", ".join(others))
 
     def stack_busy(self, request: Request, holder: LockHolder) -> None:
         self._posts.notice(

@@ -301,10 +301,10 @@ class Applier:
             row = rows.locked(session, number)
             if row.state != RequestState.APPROVED:
                 return RequestState(row.state)
-            if change.old_hash == change.new_hash:
-                reason = "the resource's owners changed since the approvals were given"
-            else:
+            if change.old_hash != change.new_hash:
                 reason = f"plan changed from {(change.old_hash or '')[:12]} to {change.new_hash[:12]}"
+            else:
+                reason = _facts_change(ownership.loaded(row.resource, intent), resource)
             voided = repository.void_approvals(session, number, row.approval_round, at, reason)
             state = enter_decision(
                 session,
@@ -346,3 +346,11 @@ def _changed(session: Session, row: RequestRow, at: datetime) -> list[int]:
         return []
     repository.update_request(session, superseded, at, superseded_by=row.id)
     return [superseded]
+
+
+def _facts_change(decided_on: ResourceFacts, now: ResourceFacts) -> str:
+    """Why approvals given on `decided_on` no longer hold, the plan being the same."""
+    owners = (decided_on.exists, decided_on.owner_team, decided_on.owner)
+    if owners != (now.exists, now.owner_team, now.owner):
+        return "the resource's owners changed since the approvals were given"
+    return f"the resource was changed by {now.request_id} since the approvals were given"

@@ -174,6 +174,9 @@ class Planner:
             )
         for older in outcome.superseded:
             self._notifier.cancelled(rows.snapshot(self._store, older), row.requester)
+        if outcome.also_open:
+            others = [format_request_id(n) for n in outcome.also_open]
+            self._notifier.also_open(rows.snapshot(self._store, number), others)
         request = rows.snapshot(self._store, number)
         tell_decision(self._notifier, request, plan, decision, state)
         return request, plan

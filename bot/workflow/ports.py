@@ -8,7 +8,7 @@ records calls.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Set
+from collections.abc import Callable, Collection, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -155,7 +155,13 @@ class Notifier(Protocol):
 
     def expired(self, request: Request) -> None: ...
 
-    def cancelled(self, request: Request, actor: str) -> None: ...
+    def cancelled(self, request: Request, actor: str) -> None:
+        """`request` was cancelled by `actor`, or superseded by `request.superseded_by` (asked by `actor`)."""
+        ...
+
+    def also_open(self, request: Request, others: Sequence[str]) -> None:
+        """`others` are open on `request`'s stack too, and `request`'s requester may not supersede them."""
+        ...
 
     def stack_busy(self, request: Request, holder: LockHolder) -> None:
         """`request` is approved but waits: `holder` is applying to the same stack."""

@@ -8,7 +8,7 @@ swallowed here, once, instead of at every call site.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from bot.workflow.model import LockHolder, PlanChange, Request, Transfer
@@ -75,6 +75,9 @@ class SafeNotifier:
 
     def cancelled(self, request: Request, actor: str) -> None:
         safely(log, self._notifier.cancelled, request, actor)
+
+    def also_open(self, request: Request, others: Sequence[str]) -> None:
+        safely(log, self._notifier.also_open, request, others)
 
     def stack_busy(self, request: Request, holder: LockHolder) -> None:
         safely(log, self._notifier.stack_busy, request, holder)

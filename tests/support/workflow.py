@@ -8,7 +8,7 @@ The fixtures here (rulebook, catalog, clock, notifier) are imported by name into
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Set
+from collections.abc import Collection, Sequence, Set
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +90,9 @@ class RecordingNotifier:
 
     def cancelled(self, request: Request, actor: str) -> None:
         self._record("cancelled", request, actor)
+
+    def also_open(self, request: Request, others: Sequence[str]) -> None:
+        self._record("also_open", request, tuple(others))
 
     def stack_busy(self, request: Request, holder: Any) -> None:
         self._record("stack_busy", request, holder)

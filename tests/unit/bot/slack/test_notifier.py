@@ -149,3 +149,31 @@ def test_a_voided_rounds_status_stops_waiting_and_the_new_round_gets_its_own(
     assert "waiting for 1 more" in statuses[1].all_text and "eeeeeeeeeeee" in statuses[1].all_text
     old_ask, new_ask = slack.messages("C0SECURITY")
     assert old_ask.find_element("approve") is None and new_ask.find_element("approve") is not None
+
+
+def test_a_superseded_request_says_which_request_replaced_it_not_that_someone_cancelled_it(
+    slack: SlackEmulator, client: WebClient, config: AppConfig
+) -> None:
+    notifier = SlackNotifier(client, config)
+    waiting = make_request(state=RequestState.AWAITING_APPROVAL, required_approvals={"security": 1})
+    waiting = replace(waiting, thread_ts=notifier.request_opened(waiting))
+
+    notifier.cancelled(replace(waiting, state=RequestState.CANCELLED, superseded_by="PB-9"), "U0DEV2")
+
+    notice = slack.thread("C0REQUESTS", waiting.thread_ts or "")[-1].all_text
+    assert f"{waiting.id} was superseded* by PB-9 by <@U0DEV2>" in notice
+    assert "cancelled" not in notice
+
+
+def test_a_request_beside_the_owners_open_one_is_told_which_is_open_and_what_happens_next(
+    slack: SlackEmulator, client: WebClient, config: AppConfig
+) -> None:
+    notifier = SlackNotifier(client, config)
+    outsiders = make_request(state=RequestState.AWAITING_APPROVAL, required_approvals={"security": 1})
+    outsiders = replace(outsiders, thread_ts=notifier.request_opened(outsiders))
+
+    notifier.also_open(outsiders, ["PB-3"])
+
+    notice = slack.thread("C0REQUESTS", outsiders.thread_ts or "")[-1].all_text
+    assert f"Also open on stack `{outsiders.stack_name}`:* PB-3." in notice
+    assert "decided again" in notice

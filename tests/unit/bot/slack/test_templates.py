@@ -280,6 +280,9 @@ def test_every_notice_renders_with_its_context(path: Path) -> None:
         "posted": 1,
         "resolved": 0,
         "busy": "service.search.dev",
+        # Superseding.
+        "by": Trusted("PB-9 by <@U0DEV2>"),
+        "others": "PB-3",
         # Withheld credentials.
         "name": Trusted("`billing`"),
         "owners": Trusted("payments (<@U0OWNER>)"),

@@ -80,6 +80,8 @@ def _notice_context(user: str) -> dict[str, Any]:
         "stack": "service.demo.dev",
         "holder": "PB-3",
         "waiting": "PB-8",
+        "by": Trusted("PB-9 by <@U0DEV2>"),
+        "others": "PB-3",
         "group": "security",
         "short_hash": "abcd",
         "needs": "1 from security",
