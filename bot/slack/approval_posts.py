@@ -73,7 +73,7 @@ class ApprovalPosts:
         )
         # A resource's owners are asked where the request is discussed: its thread.
         channel = spec.channel if spec else request.channel
-        thread_ts = request.thread_ts if owners or spec is None else None
+        thread_ts = self._posts.thread_of(request) if owners or spec is None else None
         posted = self._posts.client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, blocks=blocks, text=f"{request.id} needs approval"
         )
@@ -91,7 +91,7 @@ class ApprovalPosts:
         )
         self._posts.client.chat_postMessage(
             channel=spec.channel if spec else request.channel,
-            thread_ts=None if spec else request.thread_ts,
+            thread_ts=None if spec else self._posts.thread_of(request),
             blocks=render_blocks("notice", icon=Trusted(":bell:"), text=Trusted(text), context=None),
             text=f"{request.id} still needs approval",
         )

@@ -21,6 +21,8 @@ from bot.workflow import Request
 log = logging.getLogger(__name__)
 
 ROOT, ASK, STATUS, PROGRESS = "root", "ask", "status", "progress"
+# What chat.postMessage answers for a thread_ts whose parent no longer exists.
+LOST_THREAD = frozenset({"thread_not_found", "message_not_found"})
 
 
 class ThreadPosts:
@@ -50,10 +52,27 @@ class ThreadPosts:
             return
         self.update(channel, ts, views.root_blocks(request), views.root_text(request))
 
+    def thread_of(self, request: Request) -> str | None:
+        """The ts of the request's thread: the stored root (which a lost thread's re-post replaces)."""
+        root = self.refs.get(request.number, ROOT)
+        return root.ts if root is not None and root.channel == request.channel else request.thread_ts
+
     def reply(self, request: Request, blocks: list[dict[str, Any]], text: str) -> str:
-        response = self.client.chat_postMessage(
-            channel=request.channel, thread_ts=request.thread_ts, blocks=blocks, text=text
-        )
+        thread_ts = self.thread_of(request)
+        try:
+            response = self.client.chat_postMessage(
+                channel=request.channel, thread_ts=thread_ts, blocks=blocks, text=text
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") not in LOST_THREAD:
+                raise
+            # The root is gone (deleted in Slack, or a sandbox emulator that restarted): start the
+            # thread again from the stored state rather than lose this and every later notice.
+            log.warning("thread of %s is gone (%s): new root", request.id, exc.response.get("error"))
+            thread_ts = self.open_thread(request)
+            response = self.client.chat_postMessage(
+                channel=request.channel, thread_ts=thread_ts, blocks=blocks, text=text
+            )
         return str(response["ts"])
 
     def notice(self, target: Request, icon: str, kind: str, /, **context: Any) -> None:

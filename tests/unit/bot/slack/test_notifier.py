@@ -177,3 +177,21 @@ def test_a_request_beside_the_owners_open_one_is_told_which_is_open_and_what_hap
     notice = slack.thread("C0REQUESTS", outsiders.thread_ts or "")[-1].all_text
     assert f"Also open on stack `{outsiders.stack_name}`:* PB-3." in notice
     assert "decided again" in notice
+
+
+def test_a_notice_for_a_thread_whose_root_was_deleted_starts_the_thread_again(
+    slack: SlackEmulator, client: WebClient, config: AppConfig
+) -> None:
+    notifier = SlackNotifier(client, config)
+    waiting = make_request(state=RequestState.AWAITING_APPROVAL, required_approvals={"security": 1})
+    lost = notifier.request_opened(waiting)
+    waiting = replace(waiting, thread_ts=lost)
+    client.chat_delete(channel="C0REQUESTS", ts=lost)
+
+    notifier.cancelled(replace(waiting, state=RequestState.CANCELLED), "U0REQ")
+    notifier.cancelled(replace(waiting, state=RequestState.CANCELLED), "U0REQ")
+
+    (root,) = slack.messages("C0REQUESTS")
+    assert root.ts != lost and "state *cancelled*" in root.all_text
+    notices = [m for m in slack.thread("C0REQUESTS", root.ts) if "was cancelled" in m.all_text]
+    assert len(notices) == 2  # the second notice finds the new thread at once
