@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig, ConfigError, Settings, load_app_config, read_or_create_secret
-from bot.cost import load_price_book
+from bot.cost import BookPricing, load_price_book
 from bot.drift.checker import DriftChecker
 from bot.drift.feature import Drift
 from bot.http_server import HttpServer, wsgi_app_for
@@ -33,6 +33,7 @@ from bot.store import Store, default_database_url
 from bot.store.messages import MessageRefs
 from bot.temporal.wiring import Execution, build_execution
 from bot.workflow import ThreadPool, Workflow, WorkflowPolicy
+from bot.workflow.costing import Costing
 from bot.workflow.locks import LeaseTimes
 from intents import Catalog, load_catalog
 from provisioners import Runner, RunnerSettings
@@ -111,7 +112,7 @@ def create_app(
     catalog = load_catalog(config.catalog_path)
     rulebook = load_rulebook(config.rulebook_path, known_groups=set(config.groups))
     # A broken price book stops the bot here, with file and line, like the catalog (issue 14).
-    load_price_book(config.prices_path, known_paths=[p.name for p in catalog.paths])
+    prices = load_price_book(config.prices_path, known_paths=[p.name for p in catalog.paths])
     runner_settings = runner_settings_for(settings, config)
     runner = Runner(runner_settings, program_for_path={p.name: p.program for p in catalog.paths})
     store = Store.from_url(settings.database_url or default_database_url(data_dir))
@@ -149,6 +150,7 @@ def create_app(
         ),
         worker=execution.executor,
         leases=LeaseTimes(config.leases.ttl, config.leases.renew_every),
+        costing=Costing(store=store, pricing=BookPricing(prices), budgets=config.budgets),
     )
     notifier.read_approvers_with(lambda request_id: _approvers(workflow, request_id))
     services = SlackServices(

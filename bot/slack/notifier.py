@@ -79,7 +79,8 @@ class SlackNotifier:
 
     def plan_ready(self, request: Request, plan: Plan, decision: Decision) -> None:
         shown = present.plan_view(plan)
-        self._posts.reply(request, render_blocks("plan", plan=shown.context), f"Plan: {plan.summary_line()}")
+        blocks = render_blocks("plan", plan=shown.context, cost=views.cost_text(request))
+        self._posts.reply(request, blocks, f"Plan: {plan.summary_line()}")
         if shown.attachment is not None:
             self._client.files_upload_v2(
                 channel=request.channel,

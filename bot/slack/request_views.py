@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from bot.clock import as_utc, format_utc
+from bot.cost.present import cost_line
 from bot.slack.render import Trusted, code, escape_mrkdwn, literal, render_blocks
 from bot.workflow import Request, RequestState
 from bot.workflow.ownership import declared_team
@@ -182,7 +183,16 @@ def request_view(request: Request, permalink: str | None = None, tz: tzinfo | No
         "thread_link": thread,
         "error": request.error,
         "closed": is_closed(request),
+        "cost_line": cost_text(request),
     }
+
+
+def cost_text(request: Request) -> str:
+    """The estimate line of the request's current plan (thread and approval ask), or "" when it
+    has none: not planned yet, or a bot without a price book."""
+    if request.cost is None:
+        return ""
+    return cost_line(request.cost.estimate, request.cost.budget)
 
 
 def root_blocks(request: Request) -> list[dict[str, Any]]:

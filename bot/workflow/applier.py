@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.store import RequestRow, Store, repository
 from bot.workflow import ownership, rows
 from bot.workflow import transitions as T
+from bot.workflow.costing import Costing, cost_values
 from bot.workflow.locks import Lease, StackLocks, fenced
 from bot.workflow.model import BOT_ACTOR, Request, RequestState, Step, format_request_id
 from bot.workflow.planner import Previewer, enter_decision, tell_decision, user_message
@@ -87,6 +88,7 @@ class Applier:
         locks: StackLocks,
         previewer: Previewer,
         process: Process,
+        costing: Costing | None = None,
     ) -> None:
         self._store = store
         self._rulebook = rulebook
@@ -98,6 +100,7 @@ class Applier:
         self._locks = locks
         self._previewer = previewer
         self._process = process
+        self._costing = costing or Costing(store=store)
 
     def apply(self, request_id: str | int) -> Request:
         """Take the stack lock, re-preview, then apply (or go back for approvals if the plan changed).
@@ -289,6 +292,8 @@ class Applier:
         change = plan_change(old, plan)
         at = self._clock.now()
         resource = rows.resource_facts(self._store, row.stack_name, intent)
+        # The changed plan is estimated again: an estimate belongs to one plan hash.
+        costed = self._costing.estimate(row, plan, resource)
         decision = self._rulebook.evaluate(
             intent,
             Request.from_row(row).actor,
@@ -314,7 +319,12 @@ class Applier:
                 replanned=True,
                 resource=resource,
                 policy=self._policy,
-                values={"plan": plan.model_dump(mode="json"), "plan_hash": plan.plan_hash, "planned_at": at},
+                values={
+                    "plan": plan.model_dump(mode="json"),
+                    "plan_hash": plan.plan_hash,
+                    "planned_at": at,
+                    **cost_values(costed),
+                },
                 extra={"voided": voided, "old_hash": change.old_hash, "change": change.lines()},
             )
         request = rows.snapshot(self._store, number)

@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from bot.cost import Estimate
+from bot.cost.budgets import BudgetUse
 from bot.errors import RequestNotFound
 from bot.store import ApprovalRow, AuditEventRow, RequestRow, StackLockRow
 
@@ -64,6 +67,28 @@ class ResourceRef:
 
 
 @dataclass(frozen=True)
+class RequestCost:
+    """The estimate of the request's current plan and its team's budget use before it."""
+
+    estimate: Estimate
+    budget: BudgetUse | None
+    # The stack's monthly cost once the request is applied; None when not known.
+    monthly: Decimal | None
+
+    @classmethod
+    def from_row(cls, row: RequestRow) -> RequestCost | None:
+        """None without an estimate, or with one of an earlier plan (it belongs to that plan only)."""
+        if row.cost is None or row.plan_hash is None or row.cost_plan_hash != row.plan_hash:
+            return None
+        budget = row.cost.get("budget")
+        return cls(
+            estimate=Estimate.model_validate(row.cost["estimate"]),
+            budget=None if budget is None else BudgetUse.model_validate(budget),
+            monthly=row.cost_monthly,
+        )
+
+
+@dataclass(frozen=True)
 class Request:
     id: str
     number: int
@@ -104,6 +129,8 @@ class Request:
     requester_teams: tuple[str, ...] = ()
     # When the current approval round was asked for.
     approval_requested_at: datetime | None = None
+    # The cost estimate of the current plan (None: no estimate, or not planned yet).
+    cost: RequestCost | None = None
 
     @property
     def actor(self) -> Actor:
@@ -130,6 +157,7 @@ class Request:
             requester_groups=tuple(row.requester_groups),
             requester_teams=tuple(row.requester_teams or ()),
             approval_requested_at=row.approval_requested_at,
+            cost=RequestCost.from_row(row),
             channel=row.channel,
             thread_ts=row.thread_ts,
             action=row.action,

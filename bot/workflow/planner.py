@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.store import RequestRow, Store, repository
 from bot.workflow import ownership, rows
 from bot.workflow import transitions as T
+from bot.workflow.costing import Costing, cost_values
 from bot.workflow.locks import StackLocks
 from bot.workflow.model import BOT_ACTOR, Request, RequestState, Step, format_request_id
 from bot.workflow.plans import plan_facts
@@ -97,6 +98,7 @@ class Planner:
         locks: StackLocks,
         previewer: Previewer,
         apply_planned: ApplyPlanned,
+        costing: Costing | None = None,
     ) -> None:
         self._store = store
         self._rulebook = rulebook
@@ -106,6 +108,7 @@ class Planner:
         self._locks = locks
         self._previewer = previewer
         self._apply_planned = apply_planned
+        self._costing = costing or Costing(store=store)
 
     def plan(self, request_id: str | int) -> Request:
         """Preview under the stack lock, then the full decision: denied, awaiting approval, or
@@ -140,6 +143,8 @@ class Planner:
         at = self._clock.now()
         # The owners as they are now: another request may have created or changed the resource.
         resource = rows.resource_facts(self._store, row.stack_name, intent)
+        # Estimated on this plan: the estimate is stored bound to its hash, like the approvals.
+        costed = self._costing.estimate(row, plan, resource)
         decision = self._rulebook.evaluate(
             intent,
             Request.from_row(row).actor,
@@ -160,6 +165,7 @@ class Planner:
                 plan=plan.model_dump(mode="json"),
                 plan_hash=plan.plan_hash,
                 planned_at=at,
+                **cost_values(costed),
             )
             if not planned:
                 return Request.from_row(row), None

@@ -28,6 +28,7 @@ from bot.clock import Clock, SystemClock
 from bot.store import Store
 from bot.workflow.applier import Applier
 from bot.workflow.approving import Approvals
+from bot.workflow.costing import Costing
 from bot.workflow.locks import LeaseTimes, StackLocks
 from bot.workflow.model import Outcome, Request, RequestStatus, Step
 from bot.workflow.planner import Planner, Previewer
@@ -78,10 +79,12 @@ class Workflow:
         hostname: str | None = None,
         pid: int | None = None,
         leases: LeaseTimes | None = None,
+        costing: Costing | None = None,
     ) -> None:
         """`worker`: where follow-up work goes (plan after submit, apply after the last approval,
         the next request waiting for a stack). Without one nothing is scheduled and the caller drives
-        each step, which is what the unit tests do."""
+        each step, which is what the unit tests do. `costing`: the price book and budgets every plan
+        is estimated with; without it plans carry no estimate."""
         self.store = store
         self.clock = clock = clock or SystemClock()
         self.policy = policy = policy or WorkflowPolicy()
@@ -102,6 +105,7 @@ class Workflow:
             times=leases,
         )
         previewer = Previewer(store=store, runner=runner, clock=clock, notifier=safe, process=process)
+        costing = costing or Costing(store=store)
         self._applier = Applier(
             store=store,
             rulebook=rulebook,
@@ -113,6 +117,7 @@ class Workflow:
             locks=locks,
             previewer=previewer,
             process=process,
+            costing=costing,
         )
         self._planner = Planner(
             store=store,
@@ -123,6 +128,7 @@ class Workflow:
             locks=locks,
             previewer=previewer,
             apply_planned=self._applier.apply_locked,
+            costing=costing,
         )
         self._submissions = Submissions(
             store=store,

@@ -1,0 +1,83 @@
+"""The cost of a request's plan, as the planner stores it and the rulebook sees it (issue 14).
+
+`Costing` prices the plan (bot.cost.estimate_plan) and reads the budget use of the team the
+resource belongs to (its owner team, for a new one the team it will belong to). A request's stored
+run-rate is the stack's monthly cost once it is applied: the live run-rate plus the plan's delta,
+so a resize adds only its difference and a destroy brings the stack to 0. Without a pricing source
+(a workflow built without a price book) nothing is estimated and the plan shows no cost line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bot.cost import Estimate, Pricing, estimate_plan
+from bot.cost.budgets import BudgetUse, TeamLimits, budget_use, committed_spend
+from bot.store import RequestRow, Store, repository
+from provisioners.plan import Plan
+from rulebook import ResourceFacts
+
+
+@dataclass(frozen=True)
+class Costed:
+    """One plan's estimate, and the budget use of its team before it."""
+
+    estimate: Estimate
+    budget: BudgetUse | None
+    # The stack's monthly cost once applied; None when the live part of it has no estimate.
+    run_rate: Decimal | None
+
+    def values(self) -> dict[str, Any]:
+        """The request columns (bot.store.models.RequestRow.cost_*), written with the plan."""
+        return {
+            "cost_monthly": self.run_rate if self.estimate.priced else None,
+            "cost_currency": self.estimate.currency,
+            "cost_plan_hash": self.estimate.plan_hash,
+            "cost": {
+                "estimate": self.estimate.model_dump(mode="json"),
+                "budget": None if self.budget is None else self.budget.model_dump(mode="json"),
+            },
+        }
+
+
+# A plan left without an estimate writes these: an earlier plan's estimate must not stay behind.
+NO_COST_VALUES: dict[str, Any] = {
+    "cost_monthly": None,
+    "cost_currency": None,
+    "cost_plan_hash": None,
+    "cost": None,
+}
+
+
+class Costing:
+    def __init__(
+        self, *, store: Store, pricing: Pricing | None = None, budgets: Mapping[str, TeamLimits] | None = None
+    ) -> None:
+        self._store = store
+        self._pricing = pricing
+        self._budgets = budgets or {}
+
+    def estimate(self, row: RequestRow, plan: Plan, resource: ResourceFacts) -> Costed | None:
+        if self._pricing is None:
+            return None
+        estimate = estimate_plan(plan, row.path, self._pricing)
+        team = resource.owner_team or row.requester_team
+        with self._store.read() as session:
+            live, last = repository.live_change(session, row.stack_name)
+            team_rates = (
+                []
+                if team is None
+                else [q.cost_monthly for _r, q in repository.live_resources_with_cost(session, team=team)]
+            )
+        before = Decimal(0) if not live else (None if last is None else last.cost_monthly)
+        run_rate = None if before is None else max(before + estimate.monthly_delta, Decimal(0))
+        budget = budget_use(team, committed_spend(team_rates), self._budgets, self._pricing.currency)
+        return Costed(estimate=estimate, budget=budget, run_rate=run_rate)
+
+
+def cost_values(costed: Costed | None) -> dict[str, Any]:
+    """The request columns for a new plan: its estimate, or nulls (never an older plan's)."""
+    return NO_COST_VALUES if costed is None else costed.values()
