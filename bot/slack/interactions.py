@@ -89,7 +89,7 @@ def register(app: App, services: SlackServices) -> None:
             client.views_open(trigger_id=body["trigger_id"], view=request_modal(form))
 
     @app.view(REQUEST_FORM)
-    def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         state = _state_values(view)
         metadata = _json_object(view.get("private_metadata"))
         if metadata is None or not isinstance(metadata.get("path"), str) or not state:
@@ -115,7 +115,9 @@ def register(app: App, services: SlackServices) -> None:
             return
         ack()
         user = body["user"]["id"]
-        with user_errors(lambda message: None):
+        # The modal has closed and has no response_url: what goes wrong from here (a person the
+        # form names who is no person of the workspace, a store error) goes to the user by DM.
+        with user_errors(direct_message(client, user)):
             # A view_submission retry carries the same view id and hash: the dedupe key.
             dedupe = f"view:{view.get('id')}:{view.get('hash')}"
             workflow.submit(
