@@ -29,13 +29,23 @@ class ThreadPool:
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name)
         self._idle = threading.Condition()
         self._pending = 0
+        self._closed = False
         self.failures: list[BaseException] = []
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        """Run `fn(*args)` in the background. After `shutdown` it is refused, not raised: a
+        listener or a finishing step that submits during a SIGTERM gets a cancelled future and
+        one log line, and what the work was for stays in the database for start-up recovery."""
         with self._idle:
+            if self._closed:
+                return _refused(fn, args)
             self._pending += 1
         try:
             return self._executor.submit(self._run, fn, args)
+        except RuntimeError:
+            # Shut down between the check and here (or the interpreter is exiting): the same refusal.
+            self._done()
+            return _refused(fn, args)
         except BaseException:
             self._done()
             raise
@@ -44,8 +54,7 @@ class ThreadPool:
         try:
             return fn(*args)
         except BaseException as exc:
-            task = f"{getattr(fn, '__qualname__', fn)}({', '.join(map(str, args))})"
-            log.exception("background task %s failed", task)
+            log.exception("background task %s failed", _describe(fn, args))
             with self._idle:
                 self.failures.append(exc)
             raise
@@ -74,7 +83,22 @@ class ThreadPool:
                 self._idle.wait(left)
 
     def shutdown(self, wait: bool = True) -> None:
+        with self._idle:
+            self._closed = True
         self._executor.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def _describe(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
+    return f"{getattr(fn, '__qualname__', fn)}({', '.join(map(str, args))})"
+
+
+def _refused(fn: Callable[..., Any], args: tuple[Any, ...]) -> Future[Any]:
+    log.warning(
+        "not started %s: the worker pool is shut down; start-up recovery takes it up", _describe(fn, args)
+    )
+    future: Future[Any] = Future()
+    future.cancel()
+    return future
 
 
 class ThreadExecutor:

@@ -64,3 +64,39 @@ def test_an_executor_nobody_bound_refuses_steps_instead_of_dropping_them() -> No
         assert pool.pending == 0
     finally:
         pool.shutdown()
+
+
+def test_work_submitted_after_shutdown_is_refused_with_one_log_line_instead_of_raising(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pool = ThreadPool(max_workers=1)
+    pool.shutdown(wait=True)
+    ran: list[str] = []
+
+    with caplog.at_level(logging.DEBUG, logger="bot.workflow.threads"):
+        future = pool.submit(ran.append, "PB-7")
+
+    assert future.cancelled() and ran == [] and pool.pending == 0
+    lines = [r for r in caplog.records if r.name == "bot.workflow.threads"]
+    assert [r.getMessage() for r in lines] == [
+        "not started list.append(PB-7): the worker pool is shut down; start-up recovery takes it up"
+    ]
+    assert lines[0].exc_info is None
+    pool.drain(1)  # nothing is left pending for a drain to wait on
+
+
+def test_a_step_handed_to_the_executor_during_shutdown_is_left_for_recovery_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pool = ThreadPool(max_workers=1)
+    executor = ThreadExecutor(pool)
+    ran: list[tuple[Step, str]] = []
+    executor.bind(lambda step, request_id: ran.append((step, request_id)))
+    pool.shutdown(wait=False)
+
+    with caplog.at_level(logging.DEBUG, logger="bot.workflow.threads"):
+        executor.submit(Step.APPLY, "PB-8")
+
+    assert ran == []
+    assert [r.exc_info for r in caplog.records] == [None]
+    assert "PB-8" in caplog.text and "shut down" in caplog.text
