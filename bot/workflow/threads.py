@@ -41,7 +41,7 @@ class ThreadPool:
                 return _refused(fn, args)
             self._pending += 1
         try:
-            return self._executor.submit(self._run, fn, args)
+            future = self._executor.submit(self._run, fn, args)
         except RuntimeError:
             # Shut down between the check and here (or the interpreter is exiting): the same refusal.
             self._done()
@@ -49,6 +49,13 @@ class ThreadPool:
         except BaseException:
             self._done()
             raise
+        # Queued work that `shutdown(wait=False)` cancels never runs `_run`: count it done here.
+        future.add_done_callback(self._cancelled)
+        return future
+
+    def _cancelled(self, future: Future[Any]) -> None:
+        if future.cancelled():
+            self._done()
 
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         try:

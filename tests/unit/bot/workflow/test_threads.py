@@ -100,3 +100,17 @@ def test_a_step_handed_to_the_executor_during_shutdown_is_left_for_recovery_with
     assert ran == []
     assert [r.exc_info for r in caplog.records] == [None]
     assert "PB-8" in caplog.text and "shut down" in caplog.text
+
+
+def test_queued_work_that_shutdown_cancels_is_no_longer_pending() -> None:
+    pool = ThreadPool(max_workers=1)
+    release = threading.Event()
+    ran: list[str] = []
+    pool.submit(release.wait, 10)
+    queued = pool.submit(ran.append, "PB-9")
+
+    pool.shutdown(wait=False)
+    release.set()
+
+    pool.drain(5)
+    assert queued.cancelled() and ran == [] and pool.pending == 0
