@@ -50,7 +50,14 @@ _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
 
 
+# Echoed text stands between backticks (a code span), which Slack cannot escape: a backtick in it
+# would end the span early and turn the rest of the message into markup. A look-alike keeps it.
+_BACKTICK_LOOKALIKE = "\u02cb"
+
+
 def shorten(text: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """Text the user typed, as an answer echoes it: at most `limit` characters, no backtick."""
+    text = text.replace("`", _BACKTICK_LOOKALIKE)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

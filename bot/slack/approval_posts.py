@@ -28,7 +28,7 @@ def is_owners_group(group: str) -> bool:
 def voided_outcome(request: Request, change: PlanChange) -> str:
     """What the status box of a voided round says, true to what happened next."""
     if change.old_hash == change.new_hash:
-        why = "the resource's owners changed"
+        why = "the resource changed (its owners, or another request applied to it)"
     else:
         why = f"the plan changed to {change.new_hash[:12]}"
     if request.state is RequestState.AWAITING_APPROVAL:
@@ -62,7 +62,7 @@ class ApprovalPosts:
             "approval_request",
             request=view,
             need={
-                "group": group,
+                "group": views.group_label(group),
                 "count": count,
                 "members": Trusted(self.mentions(group)) if owners else "",
             },
@@ -82,7 +82,8 @@ class ApprovalPosts:
     def remind(self, request: Request, group: str, missing: int) -> None:
         owners = is_owners_group(group)
         spec = None if owners else self._config.groups.get(group)
-        needs = f"{missing} from {group}" + (f" ({self.mentions(group)})" if owners else "")
+        mentioned = f" ({self.mentions(group)})" if owners else ""
+        needs = f"{missing} from {views.group_label(group)}{mentioned}"
         text = render_text(
             "notices/reminder",
             request=views.request_view(request),

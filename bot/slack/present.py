@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.slack.render import Trusted, code, code_block, escape_mrkdwn
-from bot.slack.request_views import STATE_LABELS, moment
+from bot.slack.request_views import STATE_LABELS, group_label, moment
 from bot.workflow import Request
 from provisioners.plan import Plan
 from rulebook import Decision, Effect, Verdict
@@ -70,7 +70,7 @@ def request_view(request: Request, permalink: str | None = None) -> dict[str, An
 
 
 def approvals_label(decision: Decision) -> str:
-    return ", ".join(f"{need.count} from {need.group}" for need in decision.approvals)
+    return ", ".join(f"{need.count} from {group_label(need.group)}" for need in decision.approvals)
 
 
 def verdict_view(decision: Decision) -> dict[str, Any]:
@@ -189,7 +189,7 @@ def approval_groups_view(
         given = list(approvers.get(group, ()))
         rows.append(
             {
-                "name": group,
+                "name": group_label(group),
                 "have": min(len(given), need),
                 "need": need,
                 "approvers": Trusted(", ".join(f"<@{u}>" for u in given)) if given else None,

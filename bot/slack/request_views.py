@@ -16,7 +16,8 @@ from bot.clock import as_utc, format_utc
 from bot.cost.present import cost_line
 from bot.slack.render import Trusted, code, escape_mrkdwn, literal, render_blocks
 from bot.workflow import Request, RequestState
-from bot.workflow.ownership import declared_team
+from bot.workflow.ownership import OWNER_GROUP, TEAM_GROUP, declared_team
+from rulebook import OWNING_TEAM
 
 _ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{1,20})&gt;")
 
@@ -125,12 +126,22 @@ def ownership_line(request: Request, *, always: bool = False) -> Trusted | None:
     return Trusted(f"{verb} {built}{name}, owned by {owners_label(request)}")
 
 
+def group_label(group: str) -> str:
+    """An approver group as people read it: `team:payments` is team payments, `owner:U…` the
+    resource's owner, a rule's `owning-team` (not resolved yet) the owning team."""
+    if group.startswith(TEAM_GROUP):
+        return f"team {group.removeprefix(TEAM_GROUP)}"
+    if group.startswith(OWNER_GROUP):
+        return "its owner"
+    return "the owning team" if group == OWNING_TEAM else group
+
+
 def state_line(request: Request) -> Trusted:
     """The state as the root shows it: what happened last, and to whom it belongs now."""
     label = f"*{STATE_LABELS[request.state]}*"
     if request.state is RequestState.AWAITING_APPROVAL and request.required_approvals:
         needs = ", ".join(
-            f"{n} from {escape_mrkdwn(g)}" for g, n in sorted(request.required_approvals.items())
+            f"{n} from {escape_mrkdwn(group_label(g))}" for g, n in sorted(request.required_approvals.items())
         )
         label += f" ({needs})"
     elif request.state is RequestState.SUCCEEDED:

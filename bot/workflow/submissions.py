@@ -29,11 +29,12 @@ class UnknownPeople(WorkflowError):
 
     def __init__(self, user_ids: list[str]) -> None:
         self.user_ids = tuple(user_ids)
-        listed = ", ".join(f"`{u}`" for u in user_ids)
+        # Mentions, so Slack shows the names; the ids were validated as user ids by the parser.
+        listed = ", ".join(f"<@{u}>" for u in user_ids)
         verb = "is not a person" if len(user_ids) == 1 else "are not people"
         super().__init__(
-            f"{listed} {verb} in this workspace. Nothing was stored: mention each person with @ "
-            "(or pick them in the form) and send it again."
+            f"{listed} {verb} in this workspace (an app or bot, a deactivated account, or no one). "
+            "Nothing was stored: mention each person with @ (or pick them in the form) and send it again."
         )
 
 

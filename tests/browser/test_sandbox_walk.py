@@ -153,7 +153,7 @@ def test_dana_asking_for_the_same_database_is_told_it_is_payments_and_needs_its_
     owned = f"changes {created}'s {NAME}, owned by payments (@Riley Requester)"
     expect(root).to_contain_text(owned, timeout=APPLY_TIMEOUT)
     expect(root).to_contain_text(
-        "state awaiting approval (1 from security, 1 from team:payments)", timeout=APPLY_TIMEOUT
+        "state awaiting approval (1 from security, 1 from team payments)", timeout=APPLY_TIMEOUT
     )
 
     root.locator("[data-testid=thread-summary]").click()
@@ -162,10 +162,10 @@ def test_dana_asking_for_the_same_database_is_told_it_is_payments_and_needs_its_
     expect(thread).to_contain_text(
         f"exists ({created}) and belongs to team payments: the owners must approve"
     )
-    expect(thread).to_contain_text("team:payments: 0/1")
+    expect(thread).to_contain_text("team payments: 0/1")
     expect(thread).to_contain_text("security: 0/1")
     owners_ask = thread.locator(
-        "[data-testid=message]", has_text=f"{request_id} needs 1 approval from team:payments"
+        "[data-testid=message]", has_text=f"{request_id} needs 1 approval from team payments"
     )
     expect(owners_ask).to_contain_text(owned)
     expect(owners_ask).to_contain_text("Requested by @Dana Developer")
@@ -185,14 +185,14 @@ def test_dana_cannot_approve_her_own_takeover(page: Page, sandbox: Sandbox) -> N
     open_page(page, sandbox, "#user=U0DEV2&channel=C0REQUESTS")
     thread = _open_thread(page, request_id)
     owners_ask = thread.locator(
-        "[data-testid=message]", has_text=f"{request_id} needs 1 approval from team:payments"
+        "[data-testid=message]", has_text=f"{request_id} needs 1 approval from team payments"
     )
 
     answer = _approve(page, owners_ask, request_id)
 
     expect(answer).not_to_contain_text("is recorded")
     expect(answer).to_contain_text("You can't approve your own request.")
-    expect(thread).to_contain_text("team:payments: 0/1")
+    expect(thread).to_contain_text("team payments: 0/1")
     expect(thread).not_to_contain_text("approved by @Dana Developer")
 
 
@@ -207,7 +207,7 @@ def test_security_alone_does_not_apply_another_teams_database(page: Page, sandbo
 
     thread = _open_thread(page, request_id)
     expect(thread).to_contain_text("security: 1/1 — approved by @Sam Sentinel")
-    expect(thread).to_contain_text("team:payments: 0/1")
+    expect(thread).to_contain_text("team payments: 0/1")
     expect(thread).to_contain_text("waiting for 1 more")
     assert _workflow(sandbox).get(request_id).state.value == "awaiting_approval"
     expect(thread).not_to_contain_text(f"{request_id} succeeded")
@@ -220,13 +220,13 @@ def test_a_second_security_approver_cannot_stand_in_for_the_owners(page: Page, s
     open_page(page, sandbox, "#user=U0SEC2&channel=C0REQUESTS")
     thread = _open_thread(page, request_id)
     owners_ask = thread.locator(
-        "[data-testid=message]", has_text=f"{request_id} needs 1 approval from team:payments"
+        "[data-testid=message]", has_text=f"{request_id} needs 1 approval from team payments"
     )
 
     answer = _approve(page, owners_ask, request_id)
 
     expect(answer).not_to_contain_text("is recorded")
-    expect(thread).to_contain_text("team:payments: 0/1")
+    expect(thread).to_contain_text("team payments: 0/1")
     expect(thread).not_to_contain_text("approved by @Sky Shield")
     assert _workflow(sandbox).get(request_id).state.value == "awaiting_approval"
     walk["sky_answer"] = answer.inner_text()
@@ -239,7 +239,7 @@ def test_after_riley_approves_the_credentials_go_to_riley_not_to_dana(page: Page
     open_page(page, sandbox, "#user=U0REQ&channel=C0REQUESTS")
     thread = _open_thread(page, request_id)
     owners_ask = thread.locator(
-        "[data-testid=message]", has_text=f"{request_id} needs 1 approval from team:payments"
+        "[data-testid=message]", has_text=f"{request_id} needs 1 approval from team payments"
     )
 
     expect(_approve(page, owners_ask, request_id)).to_contain_text(
@@ -248,7 +248,7 @@ def test_after_riley_approves_the_credentials_go_to_riley_not_to_dana(page: Page
 
     expect(thread).to_contain_text(f"{request_id} succeeded", timeout=APPLY_TIMEOUT)
     expect(thread.locator("[data-testid=message]").first).to_contain_text("state succeeded")
-    expect(thread).to_contain_text("team:payments: 1/1 — approved by @Riley Requester")
+    expect(thread).to_contain_text("team payments: 1/1 — approved by @Riley Requester")
     expect(thread).to_contain_text("security: 1/1 — approved by @Sam Sentinel")
     expect(thread).not_to_contain_text("waiting for")
     expect(thread).to_contain_text("dsn sent to @Riley Requester by direct message only.")
@@ -338,7 +338,7 @@ def test_dana_naming_herself_owner_of_paymentss_service_in_the_form_is_routed_to
     )
     root.locator("[data-testid=thread-summary]").click()
     thread = page.locator(THREAD)
-    expect(thread).to_contain_text("team:payments: 0/1", timeout=APPLY_TIMEOUT)
+    expect(thread).to_contain_text("team payments: 0/1", timeout=APPLY_TIMEOUT)
     expect(thread).to_contain_text(
         f"exists ({created}) and belongs to team payments: the owners must approve"
     )
@@ -353,7 +353,7 @@ def test_when_riley_rejects_the_takeover_the_thread_stops_waiting(page: Page, sa
     open_page(page, sandbox, "#user=U0REQ&channel=C0REQUESTS")
     thread = _open_thread(page, request_id)
     owners_ask = thread.locator(
-        "[data-testid=message]", has_text=f"{request_id} needs 1 approval from team:payments"
+        "[data-testid=message]", has_text=f"{request_id} needs 1 approval from team payments"
     )
     owners_ask.locator("[data-action-id=reject]").click()
     modal = page.locator("[data-testid=modal]")

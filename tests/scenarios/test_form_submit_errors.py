@@ -27,7 +27,7 @@ def test_a_form_naming_a_bot_as_owner_is_refused_by_dm_and_nothing_is_stored(sce
 
     assert response.status == 200 and form.closed
     dm = scenario.wait_for(lambda: scenario.dm_text("U0REQ") or None)
-    assert "`U0BOT` is not a person in this workspace" in dm and "Nothing was stored" in dm
+    assert "<@U0BOT> is not a person in this workspace" in dm and "Nothing was stored" in dm
     assert "Traceback" not in dm
     scenario.settle()
     assert scenario.stored() == 0

@@ -133,7 +133,7 @@ def test_another_teams_change_is_asked_of_the_owners_in_the_thread(scenario: Sce
     owned = f"changes {built.id}'s `journal`, owned by payments (<@U0REQ>)"
     assert owned in thread[0].all_text
     ask = next(m for m in thread if m.find_element("approve"))
-    assert "team:payments" in ask.all_text and "<@U0DEV2>" in ask.all_text and "<@U0REQ>" in ask.all_text
+    assert "team payments" in ask.all_text and "<@U0DEV2>" in ask.all_text and "<@U0REQ>" in ask.all_text
     assert owned in ask.all_text
 
     scenario.driver.click(ask, "approve", user="U0DEV2")

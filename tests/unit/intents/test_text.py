@@ -169,3 +169,8 @@ def test_mentions_separated_only_by_spaces_read_as_a_list() -> None:
     ]
     # Only after a key=value: a bare mention followed by another stays two words.
     assert [t.value for t in tokenize("<@U1> <@U2>")] == ["<@U1>", "<@U2>"]
+
+
+def test_an_echoed_value_cannot_end_the_code_span_it_is_shown_in() -> None:
+    echoed = shorten("`x`*bold*")
+    assert "`" not in echoed and echoed == "\u02cbx\u02cb*bold*"

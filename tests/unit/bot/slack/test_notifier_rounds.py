@@ -37,7 +37,8 @@ def test_an_approved_round_voided_by_a_re_decision_no_longer_says_approved(
 
     (status,) = _statuses(slack, waiting.thread_ts or "")
     assert "Approved" not in status and "waiting" not in status
-    assert "Voided: the resource's owners changed; the new decision needs no approvals." in status
+    voided = "Voided: the resource changed (its owners, or another request applied to it); the new"
+    assert f"{voided} decision needs no approvals." in status
 
 
 def test_a_transfer_is_announced_in_the_thread_and_the_previous_owner_is_told(

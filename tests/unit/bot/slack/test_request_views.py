@@ -108,3 +108,16 @@ def test_lead_time_counts_from_the_ask_not_from_the_apply() -> None:
 
     assert views.duration(views.lead_time(request) or timedelta()) == "5.9 s"
     assert views.duration(timedelta(minutes=5)) == "5 min"
+
+
+@pytest.mark.parametrize(
+    ("group", "label"),
+    [
+        ("team:payments", "team payments"),
+        ("owner:U0RILEY", "its owner"),
+        ("owning-team", "the owning team"),
+        ("security", "security"),
+    ],
+)
+def test_approver_groups_are_named_as_people_read_them(group: str, label: str) -> None:
+    assert views.group_label(group) == label

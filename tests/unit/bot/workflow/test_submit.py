@@ -111,10 +111,10 @@ def test_owners_who_are_no_people_of_the_workspace_are_all_named_and_nothing_is_
     with pytest.raises(UnknownPeople) as refused:
         workflow.submit(intent, DEV, "C_REQUESTS")
     assert refused.value.user_ids == ("U0GONE", "U0NOPE")  # the intent keeps owners sorted
-    assert refused.value.message.startswith("`U0GONE`, `U0NOPE` are not people in this workspace.")
+    assert refused.value.message.startswith("<@U0GONE>, <@U0NOPE> are not people in this workspace (")
     assert workflow.list_for(DEV.user_id, "all") == []
     assert notifier.calls == []
-    with pytest.raises(UnknownPeople, match=r"^`U0NOPE` is not a person in this workspace\."):
+    with pytest.raises(UnknownPeople, match=r"^<@U0NOPE> is not a person in this workspace \("):
         workflow.submit(service_intent(catalog, owners="U0NOPE"), DEV, "C_REQUESTS")
     # Real people pass.
     assert workflow.submit(service_intent(catalog, owners="U0REAL"), DEV, "C_REQUESTS").state is (
