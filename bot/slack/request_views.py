@@ -192,7 +192,7 @@ def request_view(request: Request, permalink: str | None = None, tz: tzinfo | No
         "ask_ownership": ownership_line(request, always=True),
         "created_label": moment(request.created_at, tz),
         "thread_link": thread,
-        "error": request.error,
+        "error": Trusted(with_mentions(request.error)) if request.error else None,
         "closed": is_closed(request),
         "cost_line": cost_text(request),
     }

@@ -177,7 +177,8 @@ class Approvals:
                 return Outcome(Request.from_row(row), changed=False, message=f"{name} was already cancelled.")
             if row.state not in T.CANCELLABLE:
                 raise InvalidTransition(name, row.state.replace("_", " "), "cancelled")
-            error = f"Cancelled by <@{actor}>."
+            # "head: detail", so the thread can show the mention and nothing typed (see with_mentions).
+            error = f"Cancelled by <@{actor}>: nothing was deployed."
             if not T.transition(session, row, T.CANCELLED, actor=actor, at=at, error=error, finished_at=at):
                 return Outcome(Request.from_row(row), changed=False, message=f"{name} changed meanwhile.")
         request = rows.snapshot(self._store, number)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.slack import request_views as views
+from bot.slack.render import render_blocks
 from bot.workflow import RequestState
 from bot.workflow.model import ResourceRef
 from tests.support.request_snapshots import AT, make_request
@@ -121,3 +122,18 @@ def test_lead_time_counts_from_the_ask_not_from_the_apply() -> None:
 )
 def test_approver_groups_are_named_as_people_read_them(group: str, label: str) -> None:
     assert views.group_label(group) == label
+
+
+def test_the_status_of_a_cancelled_request_mentions_who_cancelled_it_and_keeps_typed_text_literal() -> None:
+    cancelled = make_request(
+        state=RequestState.CANCELLED, error="Cancelled by <@U0REQ>: nothing was deployed."
+    )
+    (section,) = [
+        b for b in render_blocks("status", request=views.request_view(cancelled)) if b["type"] == "section"
+    ][:1]
+    assert "Cancelled by <@U0REQ>: nothing was deployed." in section["text"]["text"]
+    typed = make_request(state=RequestState.CANCELLED, error="Cancelled by <@U0REQ>: <!here>")
+    (section,) = [
+        b for b in render_blocks("status", request=views.request_view(typed)) if b["type"] == "section"
+    ][:1]
+    assert "<!here>" not in section["text"]["text"]
