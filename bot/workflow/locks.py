@@ -17,7 +17,7 @@ import logging
 import threading
 from collections.abc import Set
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -112,10 +112,18 @@ class StackLocks:
             row = rows.locked(session, number)
             if row.state not in eligible:
                 return row, None
-            taken = leases.take(
-                session, row.stack_name, number, self._process.token, at, at + self.times.duration
+            # A dead process's apply on this stack goes first: it is the older request, and its Pulumi
+            # lock and half-made resources are on the stack until it is resumed. This request is
+            # started again when that resume lets go (`start_next`).
+            interrupted = _interrupted_apply(session, row.stack_name, row, at)
+            taken = (
+                None
+                if interrupted is not None
+                else leases.take(
+                    session, row.stack_name, number, self._process.token, at, at + self.times.duration
+                )
             )
-            holder = None if taken else repository.get_lock(session, row.stack_name)
+            holder = None if taken or interrupted else repository.get_lock(session, row.stack_name)
             busy = holder is not None and holder.request_id != number
             if busy:
                 assert holder is not None
@@ -124,6 +132,10 @@ class StackLocks:
                     "until": holder.expires_at.isoformat(),
                 }
                 T.record(session, row, "stack.busy", actor=BOT_ACTOR, at=at, detail=detail)
+        if interrupted is not None:
+            log.info("%s waits: %s is resumed first", format_request_id(number), interrupted)
+            self._schedule(Step.APPLY, interrupted)
+            return row, None
         if busy and holder is not None:
             self._notifier.stack_busy(Request.from_row(row), LockHolder.from_row(holder))
         elif taken is None and holder is None and retry is not None:
@@ -158,15 +170,36 @@ class StackLocks:
         self.start_next(stack_name)
 
     def start_next(self, stack_name: str) -> None:
+        """Start what waits for the stack: an apply a dead process left (it resumes), else the
+        oldest waiting request."""
+        at = self._clock.now()
         with self._store.read() as session:
+            interrupted = _interrupted_apply(session, stack_name, None, at)
             waiting = repository.requests_in_states(
                 session, {RequestState.EVALUATED, RequestState.APPROVED}, stack_name=stack_name
             )
+        if interrupted is not None:
+            self._schedule(Step.APPLY, interrupted)
+            return
         for row in waiting:
             step = T.next_step(row, auto_apply_when_allowed=self._policy.auto_apply_when_allowed)
             if step is not None:
                 self._schedule(step, format_request_id(row.id or 0))
                 return
+
+
+def _interrupted_apply(session: Session, stack: str, row: RequestRow | None, at: datetime) -> str | None:
+    """Another request of the stack left `applying` with no live lease on the stack: its process
+    died mid-apply and nobody resumes it yet. (A live lease: its holder runs, or dies and expires.)
+    An applying `row` gives way only to an older one, so two of them never wait for each other."""
+    lock = repository.get_lock(session, stack)
+    if lock is not None and lock.expires_at > at:
+        return None
+    for other in repository.requests_in_states(session, {RequestState.APPLYING}, stack_name=stack):
+        mine, theirs = (row.id or 0) if row is not None else 0, other.id or 0
+        if row is None or (theirs != mine and (row.state != RequestState.APPLYING or theirs < mine)):
+            return format_request_id(theirs)
+    return None
 
 
 def fenced(session: Session, lease: Lease | None) -> bool:

@@ -257,10 +257,6 @@ def test_requests_for_one_stack_take_turns(
         worker.shutdown()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="fails after other tests of the module (resumed holder stays applying); passes alone",
-)
 def test_after_a_restart_a_request_waiting_for_its_stack_goes_ahead(
     store: Store,
     catalog: Catalog,

@@ -159,3 +159,73 @@ def test_a_workflow_leases_its_stacks_for_the_times_it_was_given(
         runner.go_on.set()
         thread.join(30)
     assert workflow.get(request.id).state is RequestState.SUCCEEDED
+
+
+def _crashed_lease(workflow: Workflow, clock: ManualClock, holder: Any, live_for: timedelta) -> None:
+    from bot.store import StackLockRow
+
+    with workflow.store.write() as session:
+        lease = StackLockRow(
+            stack_name=holder.stack_name,
+            request_id=holder.number,
+            owner="crashed-process",
+            acquired_at=clock.now(),
+            expires_at=clock.now() + live_for,
+        )
+        assert repository.try_lock_stack(session, lease)
+
+
+def test_an_apply_a_dead_process_left_is_resumed_before_a_waiting_request_takes_its_stack(
+    workflow: Workflow, catalog: Catalog, clock: ManualClock
+) -> None:
+    holder = seed(workflow, catalog, "applying", name="billing")
+    waiting = seed(workflow, catalog, "approved", name="billing")
+    _crashed_lease(workflow, clock, holder, timedelta(seconds=1))
+    clock.advance(timedelta(seconds=2))
+    scheduled: list[tuple[Step, str]] = []
+    locks = _locks(workflow.store, clock, "process-a", scheduled)
+
+    # The waiting request would take the expired lease; the interrupted apply is resumed first.
+    assert locks.take_lease(waiting.number, {RequestState.APPROVED}, Step.APPLY)[1] is None
+    assert scheduled == [(Step.APPLY, holder.id)]
+    with workflow.store.read() as session:
+        lock = repository.get_lock(session, holder.stack_name)
+        assert lock is not None and lock.owner == "crashed-process"
+
+    _, resumed = locks.take_lease(holder.number, APPLYING_ONLY, None)
+    assert resumed is not None
+    with workflow.store.write() as session:
+        repository.compare_and_set(session, holder.number, {"applying"}, "succeeded", clock.now())
+    locks.release(holder.stack_name, holder.number)
+    assert scheduled == [(Step.APPLY, holder.id), (Step.APPLY, waiting.id)]
+
+
+def test_a_stack_let_go_of_resumes_an_apply_left_applying_before_the_waiting_requests(
+    workflow: Workflow, catalog: Catalog, clock: ManualClock
+) -> None:
+    holder = seed(workflow, catalog, "approved", name="billing")
+    scheduled: list[tuple[Step, str]] = []
+    locks = _locks(workflow.store, clock, "process-a", scheduled)
+    _, lease = locks.take_lease(holder.number, {RequestState.APPROVED}, Step.APPLY)
+    assert lease is not None
+    # Left applying while the stack was held (its own lease lost): nobody holds its stack for it now.
+    interrupted = seed(workflow, catalog, "applying", name="billing")
+    seed(workflow, catalog, "approved", name="billing")
+    with workflow.store.write() as session:
+        repository.compare_and_set(session, holder.number, {"approved"}, "succeeded", clock.now())
+    locks.release(holder.stack_name, holder.number)
+    assert scheduled == [(Step.APPLY, interrupted.id)]
+
+
+def test_of_two_applies_left_on_one_stack_the_older_resumes_and_the_newer_waits_for_it(
+    workflow: Workflow, catalog: Catalog, clock: ManualClock
+) -> None:
+    older = seed(workflow, catalog, "applying", name="billing")
+    newer = seed(workflow, catalog, "applying", name="billing")
+    scheduled: list[tuple[Step, str]] = []
+    locks = _locks(workflow.store, clock, "process-a", scheduled)
+    assert locks.take_lease(newer.number, APPLYING_ONLY, None)[1] is None
+    assert scheduled == [(Step.APPLY, older.id)]
+    _, lease = locks.take_lease(older.number, APPLYING_ONLY, None)
+    assert lease is not None
+    locks.release(older.stack_name, older.number)
