@@ -21,14 +21,18 @@ help:
 
 setup: $(STAMPS)/python $(STAMPS)/system $(PULUMI_BIN_FILE) $(TEMPORAL_BIN_FILE)
 
-$(STAMPS)/python: pyproject.toml
+# Golden paths shipped as packages in this repository, installed as a platform team's would be.
+PATH_PACKAGES := provisioners/paths/redis_cache
+
+$(STAMPS)/python: pyproject.toml $(addsuffix /pyproject.toml,$(PATH_PACKAGES))
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q $(addprefix -e ,$(PATH_PACKAGES))
 	@mkdir -p $(STAMPS) && touch $@
 
-# Debian packages the real parts need: a PostgreSQL server (tests start their own
-# clusters) and Chromium for the browser test. Installed only when missing.
+# Debian packages the real parts need: a PostgreSQL server and redis-server (tests start their own
+# servers) and Chromium for the browser test. Installed only when missing.
 $(STAMPS)/system: scripts/install-system.sh
 	bash scripts/install-system.sh
 	@mkdir -p $(STAMPS) && touch $@

@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 # The CLI version scripts/install-pulumi.sh builds; it must match the `pulumi` Python package pin.
 PULUMI_VERSION = "v3.259.0"
@@ -53,6 +53,9 @@ class RunnerSettings(BaseModel):
     # How long a preview, apply or destroy waits for another operation of this process on the same
     # stack (a drift check) before giving up with StackBusy; drift checks never wait.
     busy_wait_seconds: float = 120.0
+    # Settings of golden paths from packages, by path name (`redis-cache: {admin_url: ...}`): the
+    # runner cannot know their keys, and they often hold credentials, so every value is secret.
+    path_settings: dict[str, dict[str, SecretStr]] = Field(default_factory=dict)
     default_branch: str = "main"
     git_author_name: str = "platformbot"
     git_author_email: str = "platformbot@localhost"
@@ -65,3 +68,8 @@ class RunnerSettings(BaseModel):
 
     def resolved_pulumi_bin_dir(self) -> Path | None:
         return self.pulumi_bin_dir or discover_pulumi_bin_dir()
+
+    def path_setting(self, path: str, key: str) -> str | None:
+        """One setting of a golden path from a package, or None when it is not configured."""
+        value = self.path_settings.get(path, {}).get(key)
+        return None if value is None else value.get_secret_value()
