@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 from bot.temporal.executor import TemporalExecutor
 from bot.temporal.workflows import ACTIVITY, NOT_RETRIED, StepJob
 from bot.workflow.applier import StackStillLeased
+from bot.workflow.locks import LeasedElsewhere
 from bot.workflow.model import Request, RequestState, Step
 
 log = logging.getLogger(__name__)
@@ -67,12 +68,12 @@ class StepActivities:
             self._until_unleased(Step.APPLY, request_id, deadline)
 
     def _until_unleased(self, step: Step, request_id: str, deadline: float) -> object:
-        """Run the step; an apply whose stack is still leased by the attempt that stopped (on a
-        worker Temporal gave up on) is asked again until that lease expired and it resumes here."""
+        """Run the step; a step whose stack is still leased by the attempt that stopped (on a
+        worker Temporal gave up on) is asked again until that lease expired and it goes on here."""
         while True:
             try:
                 return self._executor.run_step(step, request_id)
-            except StackStillLeased:
+            except (StackStillLeased, LeasedElsewhere):
                 if time.monotonic() > deadline:
                     # Retryable: Temporal asks again later; the lease expires if its holder is dead.
                     raise ApplicationError(f"{step} of {request_id}: stack still leased") from None

@@ -33,6 +33,11 @@ from bot.workflow.safe_notifier import SafeNotifier
 log = logging.getLogger("bot.workflow.locks")
 
 
+class LeasedElsewhere(Exception):
+    """The request's own step holds its stack in another process, with a live lease: that step
+    runs there, or its process died and the lease runs out. A Temporal retry waits and asks again."""
+
+
 @dataclass(frozen=True)
 class LeaseTimes:
     """How long a lease lives unrenewed, and how often the running step renews it (a third of it:
@@ -106,7 +111,10 @@ class StackLocks:
     def take_lease(
         self, number: int, eligible: Set[RequestState], retry: Step | None
     ) -> tuple[RequestRow, Lease | None]:
-        """As `take`, and the lease itself (its fencing token); its heartbeat runs until `release`."""
+        """As `take`, and the lease itself (its fencing token); its heartbeat runs until `release`.
+
+        Raises LeasedElsewhere when a step of this request holds the stack in another process
+        (with a `retry`: a step that would otherwise be lost if that process died)."""
         at = self._clock.now()
         with self._store.write() as session:
             row = rows.locked(session, number)
@@ -138,6 +146,9 @@ class StackLocks:
             return row, None
         if busy and holder is not None:
             self._notifier.stack_busy(Request.from_row(row), LockHolder.from_row(holder))
+        elif holder is not None and holder.owner != self._process.token and retry is not None:
+            # Not busy, and not done either: nobody would start this step again if that process died.
+            raise LeasedElsewhere(f"{format_request_id(number)}: its {retry} holds the stack elsewhere")
         elif taken is None and holder is None and retry is not None:
             self._schedule(retry, format_request_id(number))  # let go of in between: try again
         if taken is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime
 
 from bot.clock import Clock
 from bot.store import Store, repository
@@ -66,18 +67,18 @@ class Recovery:
             if lock is not None and lock[1] > at:
                 # A live holder: look again once its lease would have run out. When it is alive it
                 # will have renewed (nothing happens); when it died, the apply resumes then.
-                self._look_again(row.id, (lock[1] - at).total_seconds() + _SLACK_SECONDS)
+                self._look_again(Step.APPLY, row.id, (lock[1] - at).total_seconds() + _SLACK_SECONDS)
                 continue
             if self._resume_apply is not None:
                 resumed.append(self._resume_apply(row.id))
             else:
                 self._schedule(Step.APPLY, format_request_id(row.id))
                 resumed.append(Request.from_row(row))
-        self._resume()
+        self._resume(locks, at)
         return resumed
 
-    def _look_again(self, number: int, after: float) -> None:
-        resume = self._resume_apply
+    def _look_again(self, step: Step, number: int, after: float) -> None:
+        resume = self._resume_apply if step is Step.APPLY else None
         schedule = self._schedule
 
         def run() -> None:
@@ -85,7 +86,7 @@ class Recovery:
                 if resume is not None:
                     resume(number)
                 else:
-                    schedule(Step.APPLY, format_request_id(number))
+                    schedule(step, format_request_id(number))
             except Exception:  # noqa: BLE001 - a timer thread has nobody to raise to
                 log.info("request %s: not resumed (its lease is still held)", number, exc_info=True)
 
@@ -93,12 +94,19 @@ class Recovery:
         timer.daemon = True
         timer.start()
 
-    def _resume(self) -> None:
+    def _resume(self, locks: dict[str, tuple[int, datetime]], at: datetime) -> None:
         """Work that was queued in memory when the process died: plan what waits for a plan, apply
-        what may apply. Both are idempotent and leased, so a second live bot doing the same is harmless."""
+        what may apply. Both are idempotent and leased, so a second live bot doing the same is harmless.
+        A step of the request itself holding its stack (a dead process's plan, or a live one's) is
+        looked at again once that lease would have run out: started now, it would find it held."""
         with self._store.read() as session:
             pending = repository.requests_in_states(session, {RequestState.EVALUATED, RequestState.APPROVED})
         for row in pending:
             step = T.next_step(row, auto_apply_when_allowed=self._policy.auto_apply_when_allowed)
-            if step is not None:
+            if step is None:
+                continue
+            lock = locks.get(row.stack_name)
+            if lock is not None and lock[0] == row.id and lock[1] > at:
+                self._look_again(step, row.id, (lock[1] - at).total_seconds() + _SLACK_SECONDS)
+            else:
                 self._schedule(step, format_request_id(row.id or 0))

@@ -8,10 +8,12 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.clock import ManualClock
 from bot.store import Store, repository
 from bot.workflow import RequestState, Step
-from bot.workflow.locks import LeaseTimes, StackLocks, fenced
+from bot.workflow.locks import LeasedElsewhere, LeaseTimes, StackLocks, fenced
 from bot.workflow.rows import Process
 from bot.workflow.safe_notifier import SafeNotifier
 from bot.workflow.workflow import Workflow, WorkflowPolicy
@@ -229,3 +231,20 @@ def test_of_two_applies_left_on_one_stack_the_older_resumes_and_the_newer_waits_
     _, lease = locks.take_lease(older.number, APPLYING_ONLY, None)
     assert lease is not None
     locks.release(older.stack_name, older.number)
+
+
+def test_a_step_finding_its_own_request_leased_by_another_process_is_told_so_until_the_lease_runs_out(
+    workflow: Workflow, catalog: Catalog, clock: ManualClock
+) -> None:
+    request = seed(workflow, catalog, "approved")
+    # The apply step of this very request took the stack in a process that died (or still runs).
+    _crashed_lease(workflow, clock, request, timedelta(seconds=30))
+    scheduled: list[tuple[Step, str]] = []
+    locks = _locks(workflow.store, clock, "process-a", scheduled)
+    # Said, not swallowed: returning quietly would drop the step if that process is dead.
+    with pytest.raises(LeasedElsewhere):
+        locks.take_lease(request.number, {RequestState.APPROVED}, Step.APPLY)
+    clock.advance(timedelta(seconds=31))
+    _, lease = locks.take_lease(request.number, {RequestState.APPROVED}, Step.APPLY)
+    assert lease is not None and scheduled == []
+    locks.release(request.stack_name, request.number)

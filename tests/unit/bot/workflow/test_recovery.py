@@ -3,12 +3,13 @@ service path runs locally); a live lease is left alone wherever its holder runs.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import ManualClock
 from bot.store import StackLockRow, Store, repository
-from bot.workflow import Request, RequestState, Workflow
+from bot.workflow import Request, RequestState, Step, Workflow
 from intents import Catalog
 from provisioners import Runner, RunnerSettings
 from rulebook import Rulebook
@@ -161,3 +162,52 @@ def test_a_preview_that_fails_fails_the_request_with_a_user_safe_message(
     with workflow.store.read() as session:
         (run,) = repository.runs_for(session, request.number)
     assert (run.kind, run.outcome, run.error) == ("preview", "failed", failed.error)
+
+
+class _Recorded:
+    """An executor that only notes what it is given (and when): the test looks at the hand-over."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[Step, str]] = []
+        self.given = threading.Event()
+
+    def bind(self, run: object) -> None:
+        pass
+
+    def submit(self, step: Step, request_id: str) -> None:
+        self.steps.append((step, request_id))
+        self.given.set()
+
+    def drain(self, timeout: float = 30.0) -> None:
+        pass
+
+
+def test_a_step_whose_own_lease_a_dead_process_holds_is_started_once_that_lease_ran_out(
+    workflow: Workflow,
+    store: Store,
+    rulebook: Rulebook,
+    catalog: Catalog,
+    runner: Runner,
+    notifier: RecordingNotifier,
+    directory: StaticDirectory,
+    clock: ManualClock,
+) -> None:
+    request = seed(workflow, catalog, "approved")
+    # Its apply step had just taken the stack when that process died: one second of lease is left.
+    _hold(workflow, request, live_for=1)
+    executor = _Recorded()
+    restarted = make_workflow(
+        store,
+        rulebook=rulebook,
+        catalog=catalog,
+        runner=runner,
+        notifier=notifier,
+        directory=directory,
+        clock=clock,
+        worker=executor,
+    )
+    assert restarted.recover_after_restart() == []
+    # Started now, the step would find the lease held and stop; it is started when it ran out.
+    assert executor.steps == []
+    assert executor.given.wait(10)
+    assert executor.steps == [(Step.APPLY, request.id)]
