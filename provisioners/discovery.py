@@ -127,7 +127,7 @@ def _from_entry_point(entry_point: metadata.EntryPoint) -> LoadedPath:
     dist = entry_point.dist
     package = dist.name if dist is not None else entry_point.value
     version = dist.version if dist is not None else "unknown"
-    source = f"package {package} {version}"
+    source = f"package {package}"
     try:
         value = entry_point.load()
     except Exception as exc:  # any error in someone else's import: located, then the bot stops

@@ -61,7 +61,7 @@ class GoldenPath:
 class LoadedPath:
     """A discovered golden path with its checked catalog entry and where it came from.
 
-    `source` says how it was found, for people: `package platformbot-redis-cache 0.1.0`,
+    `source` says how it was found, for people: `package platformbot-redis-cache`,
     `folder /srv/paths`, `built in`. `version` is the distribution's version, or the package's
     `__version__` for a folder, or platformbot's own for the shipped paths.
     """

@@ -11,7 +11,16 @@ database. Load once, evaluate many times::
 from __future__ import annotations
 
 from rulebook.book import Rulebook
-from rulebook.context import NO_RESOURCE, Action, Actor, ChangeFacts, PlanFacts, ResourceFacts
+from rulebook.context import (
+    NO_RESOURCE,
+    Action,
+    Actor,
+    BudgetFacts,
+    ChangeFacts,
+    CostFacts,
+    PlanFacts,
+    ResourceFacts,
+)
 from rulebook.errors import Problem, RulebookError, RulebookLoadError, RuleTestError
 from rulebook.loader import DEFAULT_RULEBOOK_PATH, load_rulebook, parse_rulebook
 from rulebook.models import (
@@ -36,7 +45,9 @@ __all__ = [
     "Actor",
     "ApprovalNeed",
     "ApprovalSpec",
+    "BudgetFacts",
     "ChangeFacts",
+    "CostFacts",
     "Decision",
     "Effect",
     "PlanFacts",

@@ -15,7 +15,16 @@ from typing import Any
 import cel
 
 from rulebook import cel_source
-from rulebook.engine import KNOWN_FUNCTIONS, NAMESPACES, ROOTS, TYPE_NAMES, compile_source, is_operator, regex
+from rulebook.engine import (
+    KNOWN_FUNCTIONS,
+    NAMESPACES,
+    PLAN_ROOTS,
+    ROOTS,
+    TYPE_NAMES,
+    compile_source,
+    is_operator,
+    regex,
+)
 from rulebook.errors import Problem
 from rulebook.located import Located
 from rulebook.models import OWNING_TEAM, Effect, Rule, Stage
@@ -119,8 +128,8 @@ class _SourceChecker:
             if name not in ROOTS:
                 roots = ", ".join(sorted(ROOTS))
                 self._add(path, where, f"unknown name {name!r} (a condition can use: {roots})")
-            elif name == "plan" and self.stage is Stage.INTENT:
-                self._add(path, where, "`plan` is only known at the plan stage (set `stage: plan`)")
+            elif name in PLAN_ROOTS and self.stage is Stage.INTENT:
+                self._add(path, where, f"`{name}` is only known at the plan stage (set `stage: plan`)")
         for name in program.functions():
             if not is_operator(name) and name not in KNOWN_FUNCTIONS:
                 self._add(path, base + cel_source.find_name(source, name), f"unknown function {name!r}")

@@ -32,11 +32,27 @@ Every condition is evaluated against these top-level variables::
                    op is Pulumi's: create, update, delete, replace, create-replacement,
                    delete-replaced, same, ...
       .counts      map op -> int; create, update, delete, replace and same are always present
+    cost     only at the plan stage: the plan's monthly cost estimate (the price book)
+      .priced      bool     false when nothing is known (no prices for the golden path, or no
+                            price book): then monthly and delta are 0, never a guess
+      .monthly     double or null   the resource's monthly cost once applied (null: the live part
+                                    of it has no estimate)
+      .delta       double   what the request adds a month (negative for a saving, a destroy)
+      .currency    string   e.g. "EUR" ("" when not priced)
+      .unpriced    list of strings  resources the price book cannot price ("GitRepository repo")
+    budget   only at the plan stage: the budget of the team the resource belongs to, before it
+      .team        string or null   the owner team (for a new resource: the team it will belong to)
+      .limit       double or null   its monthly budget (null: the team has none)
+      .committed   double   what its live resources cost a month now
+      .remaining   double or null   limit - committed
+      .cost_centre string or null
     vars     the rulebook's own `vars:` section (lists of teams, allow-lists, patterns, hours)
 
 A field that is missing (`intent.params.size` on a `service`) or a type mismatch makes the rule
 fail and the request be denied (fail closed): guard with `has(intent.params.size)` or with an
 `intent.path == "postgres-database" && ...` test first, since `false && <error>` is false in CEL.
+Money is a double in CEL: compare `budget.committed + cost.delta > budget.limit` after
+`budget.limit != null`.
 """
 
 from __future__ import annotations
@@ -100,13 +116,39 @@ class ResourceFacts(BaseModel):
 NO_RESOURCE = ResourceFacts()
 
 
+class CostFacts(BaseModel):
+    """The plan's monthly cost estimate. The default is "nothing known" (`priced` false)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    priced: bool = False
+    monthly: float | None = 0.0
+    delta: float = 0.0
+    currency: str = ""
+    unpriced: tuple[str, ...] = ()
+
+
+class BudgetFacts(BaseModel):
+    """The budget of the team the resource belongs to, before the request."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    team: str | None = None
+    limit: float | None = None
+    committed: float = 0.0
+    cost_centre: str | None = None
+
+
 class PlanFacts(BaseModel):
-    """The plan as the policy sees it. Empty `counts` are counted from `changes`."""
+    """The plan as the policy sees it. Empty `counts` are counted from `changes`. `cost` and
+    `budget` are known with the plan (they become the top-level `cost` and `budget`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     changes: tuple[ChangeFacts, ...] = ()
     counts: dict[str, int] = Field(default_factory=dict)
+    cost: CostFacts = CostFacts()
+    budget: BudgetFacts = BudgetFacts()
 
 
 def localize(moment: datetime, zone: tzinfo) -> datetime:
@@ -160,6 +202,15 @@ def plan_facts(plan: PlanFacts) -> dict[str, Any]:
     return {"changes": changes, "counts": counts}
 
 
+def cost_facts(cost: CostFacts) -> dict[str, Any]:
+    return {**cost.model_dump(), "unpriced": list(cost.unpriced)}
+
+
+def budget_facts(budget: BudgetFacts) -> dict[str, Any]:
+    remaining = None if budget.limit is None else budget.limit - budget.committed
+    return {**budget.model_dump(), "remaining": remaining}
+
+
 def build_context(
     intent: Intent,
     actor: Actor,
@@ -179,4 +230,6 @@ def build_context(
         "action": action,
         "resource": resource_facts(resource),
         "plan": None if plan is None else plan_facts(plan),
+        "cost": None if plan is None else cost_facts(plan.cost),
+        "budget": None if plan is None else budget_facts(plan.budget),
     }

@@ -6,6 +6,9 @@ It sits below the sub-commands so they import it from here, not from the package
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 # No locals in tracebacks: they could hold a DSN or a token.
@@ -14,3 +17,19 @@ app = typer.Typer(
     help="platformbot: golden paths as a product, from Slack.",
     pretty_exceptions_show_locals=False,
 )
+
+paths_app = typer.Typer(no_args_is_help=True, help="The golden paths: shipped, installed packages, folders.")
+app.add_typer(paths_app, name="paths")
+
+
+@paths_app.command("list")
+def paths_list(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", envvar="PLATFORMBOT_CONFIG", help="Bot config (for its golden_path_dirs)."),
+    ] = None,
+) -> None:
+    """Every golden path with where it came from and its version; a broken one names file and line."""
+    from bot.cli.golden_paths import list_paths
+
+    raise typer.Exit(list_paths(config))

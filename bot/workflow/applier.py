@@ -299,7 +299,7 @@ class Applier:
             Request.from_row(row).actor,
             at,
             action=rows.action_of(row),
-            plan=plan_facts(plan),
+            plan=plan_facts(plan, costed),
             resource=resource,
         )
         with self._store.write() as session:

@@ -18,7 +18,7 @@ from bot.cost import Estimate, Pricing, estimate_plan
 from bot.cost.budgets import BudgetUse, TeamLimits, budget_use, committed_spend
 from bot.store import RequestRow, Store, repository
 from provisioners.plan import Plan
-from rulebook import ResourceFacts
+from rulebook import BudgetFacts, CostFacts, ResourceFacts
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,31 @@ class Costed:
     budget: BudgetUse | None
     # The stack's monthly cost once applied; None when the live part of it has no estimate.
     run_rate: Decimal | None
+
+    def cost_facts(self) -> CostFacts:
+        """The rulebook's `cost`; a golden path without prices is `priced: false`, not 0."""
+        estimate = self.estimate
+        if not estimate.priced:
+            return CostFacts(currency=estimate.currency)
+        return CostFacts(
+            priced=True,
+            monthly=None if self.run_rate is None else float(self.run_rate),
+            delta=float(estimate.monthly_delta),
+            currency=estimate.currency,
+            unpriced=estimate.unpriced,
+        )
+
+    def budget_facts(self) -> BudgetFacts:
+        """The rulebook's `budget`: of the team the resource belongs to, before this request."""
+        budget = self.budget
+        if budget is None:
+            return BudgetFacts()
+        return BudgetFacts(
+            team=budget.team,
+            limit=None if budget.monthly_limit is None else float(budget.monthly_limit),
+            committed=float(budget.committed),
+            cost_centre=budget.cost_centre,
+        )
 
     def values(self) -> dict[str, Any]:
         """The request columns (bot.store.models.RequestRow.cost_*), written with the plan."""

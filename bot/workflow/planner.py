@@ -150,7 +150,7 @@ class Planner:
             Request.from_row(row).actor,
             at,
             action=rows.action_of(row),
-            plan=plan_facts(plan),
+            plan=plan_facts(plan, costed),
             resource=resource,
         )
         with self._store.write() as session:

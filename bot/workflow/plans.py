@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from bot.workflow.costing import Costed
 from bot.workflow.model import PlanChange
 from provisioners.plan import Plan
 from rulebook import ChangeFacts, PlanFacts
 
 
-def plan_facts(plan: Plan) -> PlanFacts:
-    """The plan as the rulebook sees it; `keys` are the changed and the replace-causing keys."""
+def plan_facts(plan: Plan, costed: Costed | None = None) -> PlanFacts:
+    """The plan as the rulebook sees it; `keys` are the changed and the replace-causing keys.
+    `costed`: its estimate and the team's budget (the rulebook's `cost` and `budget`); without one
+    the rules see nothing priced."""
     changes = tuple(
         ChangeFacts(
             urn=c.urn,
@@ -19,7 +22,14 @@ def plan_facts(plan: Plan) -> PlanFacts:
         )
         for c in plan.changes
     )
-    return PlanFacts(changes=changes, counts=dict(plan.counts))
+    if costed is None:
+        return PlanFacts(changes=changes, counts=dict(plan.counts))
+    return PlanFacts(
+        changes=changes,
+        counts=dict(plan.counts),
+        cost=costed.cost_facts(),
+        budget=costed.budget_facts(),
+    )
 
 
 def plan_change(old: Plan | None, new: Plan) -> PlanChange:

@@ -39,6 +39,7 @@ def _config(pulumi_bin_dir: Path, temporal_address: str, task_queue: str) -> dic
         "groups": {
             "security": {"usergroup_id": "S0SECURITY", "channel": "C0SECURITY"},
             "oncall": {"user_ids": ["U0ONCALL"], "channel": "C0PLATFORM"},
+            "finance": {"user_ids": ["U0ONCALL"], "channel": "C0PLATFORM"},
         },
         "teams": {"payments": ["U0REQ", "U0DEV2"], "platform": ["U0SEC1", "U0SEC2", "U0ONCALL"]},
         "admins": ["U0ONCALL"],

@@ -33,6 +33,8 @@ def scenario_config(pulumi_bin_dir: Path) -> AppConfig:
         groups={
             "security": ApproverGroup(usergroup_id="S0SECURITY", channel="C0SECURITY"),
             "oncall": ApproverGroup(user_ids=("U0ONCALL",), channel="C0PLATFORM"),
+            # The default rulebook asks finance for a request over its team's budget.
+            "finance": ApproverGroup(user_ids=("U0ONCALL",), channel="C0PLATFORM"),
         },
         teams={"payments": ("U0REQ", "U0DEV2"), "platform": ("U0SEC1", "U0SEC2", "U0ONCALL")},
         admins=("U0ONCALL",),

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from bot.clock import Clock
-from bot.config import AppConfig, ApproverGroup, Channels, PulumiSettings, Settings
+from bot.config import AppConfig, ApproverGroup, Channels, PulumiSettings, Settings, TeamBudget
 from bot.devtools.slack_emulator import Workspace
 
 DEFAULT_PAGE_PORT = 8080
@@ -51,6 +52,13 @@ def sandbox_app_config(options: SandboxOptions) -> AppConfig:
         groups={
             "security": ApproverGroup(usergroup_id="S0SECURITY", channel=SECURITY_CHANNEL),
             "oncall": ApproverGroup(usergroup_id="S0ONCALL", channel=PLATFORM_CHANNEL),
+            # Over-budget requests (the rulebook's finance rule), asked in #platform.
+            "finance": ApproverGroup(usergroup_id="S0FINANCE", channel=PLATFORM_CHANNEL),
+        },
+        # Every plan shows its team's budget use: Riley's payments team has EUR 500 a month.
+        budgets={
+            "payments": TeamBudget(cost_centre="CC-4711", monthly_budget=Decimal(500)),
+            "search": TeamBudget(cost_centre="CC-2040", monthly_budget=Decimal(300)),
         },
         teams={
             "payments": ("U0REQ",),

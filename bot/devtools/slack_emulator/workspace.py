@@ -103,14 +103,16 @@ def default_workspace() -> Workspace:
             User("U0SEC2", "sky", "Sky Shield", "sky@example.com", team="security"),
             User("U0ONCALL", "olive", "Olive Oncall", "olive@example.com", team="platform"),
             User("U0DEV2", "dana", "Dana Developer", "dana@example.com", team="search"),
+            User("U0FIN", "frankie", "Frankie Finance", "frankie@example.com", team="finance"),
         ),
         channels=(
             Channel("C0REQUESTS", "platform-requests", members=everyone, topic="Ask the platform team"),
             Channel("C0SECURITY", "security-approvals", members=("U0BOT", "U0SEC1", "U0SEC2")),
-            Channel("C0PLATFORM", "platform", members=("U0BOT", "U0ONCALL")),
+            Channel("C0PLATFORM", "platform", members=("U0BOT", "U0ONCALL", "U0FIN")),
         ),
         usergroups=(
             UserGroup("S0SECURITY", "security", "Security approvers", ("U0SEC1", "U0SEC2")),
             UserGroup("S0ONCALL", "oncall", "Platform on-call", ("U0ONCALL",)),
+            UserGroup("S0FINANCE", "finance", "Finance approvers", ("U0FIN",)),
         ),
     )

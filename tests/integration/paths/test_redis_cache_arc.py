@@ -47,7 +47,7 @@ def as_user(arc: Arc, url: str | None = None) -> redis.Redis:
 def test_the_installed_package_is_discovered_through_its_entry_point() -> None:
     loaded = discover().find("redis-cache")
     assert loaded is not None
-    assert (loaded.source, loaded.version) == ("package platformbot-redis-cache 0.1.0", "0.1.0")
+    assert (loaded.source, loaded.version) == ("package platformbot-redis-cache", "0.1.0")
     assert loaded.path.secret_outputs == {"password", "url"}
     assert loaded.entry.parameters["size"].allowed == ("small", "medium", "large")
 

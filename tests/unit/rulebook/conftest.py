@@ -12,7 +12,7 @@ from rulebook import DEFAULT_RULEBOOK_PATH, Rulebook, load_rulebook, parse_ruleb
 
 @pytest.fixture(scope="session")
 def default_book() -> Rulebook:
-    return load_rulebook(DEFAULT_RULEBOOK_PATH, known_groups={"security", "oncall"})
+    return load_rulebook(DEFAULT_RULEBOOK_PATH, known_groups={"security", "oncall", "finance"})
 
 
 @pytest.fixture

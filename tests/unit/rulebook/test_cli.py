@@ -21,18 +21,18 @@ def run(*args: str) -> tuple[int, str]:
 def test_check_accepts_the_default_rulebook() -> None:
     code, out = run("check")
     assert code == 0
-    assert "platform-default 2025.1, 14 rules (11 intent, 3 plan), version" in out
+    assert "platform-default 2025.1, 16 rules (11 intent, 5 plan), version" in out
 
 
 def test_check_with_the_bots_groups() -> None:
-    code, out = run("check", "--groups", "security,oncall")
-    assert code == 0 and "approval groups checked against: oncall, security" in out
+    code, out = run("check", "--groups", "security,oncall,finance")
+    assert code == 0 and "approval groups checked against: finance, oncall, security" in out
     code, out = run("check", "--config", str(CONFIG))
-    assert code == 0 and "oncall, security" in out
+    assert code == 0 and "finance, oncall, security" in out
 
 
 def test_check_reports_unknown_groups_with_their_place() -> None:
-    code, out = run("check", str(DEFAULT_RULEBOOK_PATH), "--groups", "security")
+    code, out = run("check", str(DEFAULT_RULEBOOK_PATH), "--groups", "security,finance")
     assert code == 1
     assert f"{DEFAULT_RULEBOOK_PATH}:" in out and "unknown approval group 'oncall'" in out
     assert "1 problem(s)" in out

@@ -25,6 +25,8 @@ const ICONS = {
   rocket:
     '<path d="M14 2c-4.3.2-7.2 3.1-8.5 6.6l1.9 1.9C10.9 9.2 13.8 6.3 14 2z" fill="#c7ccd1" stroke="#8d8d8d" stroke-width=".6"/><circle cx="10.2" cy="5.8" r="1.3" fill="#1264a3"/><path d="M5.5 8.6L2.3 9.2l2.3-2.9zM7.4 10.5l-.6 3.2 2.9-2.3z" fill="#e01e5a"/><path d="M4.6 11.4l-2.2 2.2" stroke="#f2a900" stroke-width="1.8" stroke-linecap="round"/>',
   bell: '<path d="M8 2.2a4 4 0 00-4 4v3.3L2.6 12h10.8L12 9.5V6.2a4 4 0 00-4-4z" fill="#f2c744" stroke="#c9a227"/><circle cx="8" cy="13.6" r="1.5" fill="#c9a227"/>',
+  moneybag:
+    '<path d="M6 4.2L4.8 1.8h6.4L10 4.2z" fill="#c9a227"/><path d="M6 4.2h4c3 2 4.5 4.6 4.5 7 0 2.3-2.2 3.3-6.5 3.3S1.5 13.5 1.5 11.2c0-2.4 1.5-5 4.5-7z" fill="#e8b94a" stroke="#a8821c" stroke-width=".8"/><path d="M5.6 4.3h4.8" stroke="#6b4f2a" stroke-width="1.2" stroke-linecap="round"/><path d="M9.6 8.2c-.3-.6-1-1-1.7-1-1 0-1.6.6-1.6 1.2 0 1.5 3.4.8 3.4 2.4 0 .7-.7 1.3-1.8 1.3-.8 0-1.5-.4-1.8-1M8 6.3v7" stroke="#6b4f2a" stroke-width="1.1" fill="none" stroke-linecap="round"/>',
   arrows_counterclockwise:
     '<rect x="1" y="1" width="14" height="14" rx="3" fill="#1264a3"/><path d="M11.6 8.2A3.6 3.6 0 1110.4 5" stroke="#fff" stroke-width="1.6" fill="none" stroke-linecap="round"/><path d="M11.4 3v2.6H8.8" stroke="#fff" stroke-width="1.6" fill="none" stroke-linecap="round" stroke-linejoin="round"/>',
   traffic_light:

@@ -26,7 +26,7 @@ def test_doctor_passes_with_a_config_and_a_token_slack_accepts(monkeypatch: pyte
         result = CliRunner().invoke(app, ["doctor"], env={"COLUMNS": "200"})
 
     assert result.exit_code == 0, result.output
-    assert "2 golden paths, 14 rules" in result.output
+    assert "2 golden paths, 16 rules" in result.output
     (auth,) = [line for line in result.output.splitlines() if "Slack auth.test" in line]
     assert "ok" in auth and workspace.team_name in auth
 

@@ -10,7 +10,7 @@ def test_default_workspace_has_the_people_channels_and_groups_tests_name() -> No
     ws = default_workspace()
     assert ws.team_id == "T0PLATFORM"
     assert ws.bot_user_id == "U0BOT"
-    assert {u.id for u in ws.users} == {"U0BOT", "U0REQ", "U0SEC1", "U0SEC2", "U0ONCALL", "U0DEV2"}
+    assert {u.id for u in ws.users} == {"U0BOT", "U0REQ", "U0SEC1", "U0SEC2", "U0ONCALL", "U0DEV2", "U0FIN"}
     requester = ws.user("U0REQ")
     assert requester is not None and (requester.real_name, requester.team) == ("Riley Requester", "payments")
     assert {c.id: c.name for c in ws.channels} == {
@@ -22,6 +22,8 @@ def test_default_workspace_has_the_people_channels_and_groups_tests_name() -> No
     assert security is not None and (security.handle, security.users) == ("security", ("U0SEC1", "U0SEC2"))
     oncall = ws.usergroup("S0ONCALL")
     assert oncall is not None and (oncall.handle, oncall.users) == ("oncall", ("U0ONCALL",))
+    finance = ws.usergroup("S0FINANCE")
+    assert finance is not None and (finance.handle, finance.users) == ("finance", ("U0FIN",))
 
 
 def test_the_bot_token_looks_like_a_bot_token_and_is_the_only_one() -> None:
