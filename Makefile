@@ -71,6 +71,7 @@ bench: setup
 	$(WITH_PULUMI) $(BIN)/python benchmarks/bench_rulebook.py
 	$(WITH_PULUMI) $(BIN)/python benchmarks/bench_provision.py
 	$(WITH_PULUMI) $(BIN)/python benchmarks/bench_ack.py
+	$(WITH_PULUMI) $(BIN)/python benchmarks/bench_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
