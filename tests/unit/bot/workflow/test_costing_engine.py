@@ -27,19 +27,19 @@ SERVICE_MONTHLY = Decimal(16)
 DANA = Actor(user_id="U_DANA", team="search")
 
 
-@pytest.fixture
-def costed_workflow(
+def _workflow(
     store: Store,
     rulebook: Rulebook,
     catalog: Catalog,
     runner: Runner,
     notifier: RecordingNotifier,
     clock: ManualClock,
+    payments_budget: Decimal = Decimal(500),
 ) -> Workflow:
     costing = Costing(
         store=store,
         pricing=BookPricing(load_price_book()),
-        budgets={"payments": TeamBudget(cost_centre="CC-4711", monthly_budget=Decimal(500))},
+        budgets={"payments": TeamBudget(cost_centre="CC-4711", monthly_budget=payments_budget)},
     )
     return Workflow(
         store=store,
@@ -52,6 +52,18 @@ def costed_workflow(
         policy=WorkflowPolicy(admins=frozenset({"U_ADMIN"})),
         costing=costing,
     )
+
+
+@pytest.fixture
+def costed_workflow(
+    store: Store,
+    rulebook: Rulebook,
+    catalog: Catalog,
+    runner: Runner,
+    notifier: RecordingNotifier,
+    clock: ManualClock,
+) -> Workflow:
+    return _workflow(store, rulebook, catalog, runner, notifier, clock)
 
 
 def _stored(workflow: Workflow, request: Request) -> tuple[Decimal | None, str | None, str | None]:
@@ -124,3 +136,20 @@ def test_a_plan_changed_before_the_apply_is_estimated_again_on_the_live_resource
     assert again.cost.estimate.monthly_delta == 0 and again.cost.monthly == SERVICE_MONTHLY
     assert _stored(wf, again) == (SERVICE_MONTHLY, "EUR", again.plan_hash)
     assert cost_text(again) == "Est. ±EUR 0/month; team payments: EUR 16 -> EUR 16 of EUR 500"
+
+
+def test_a_plan_that_takes_the_team_over_its_budget_also_needs_finance(
+    store: Store,
+    rulebook: Rulebook,
+    catalog: Catalog,
+    runner: Runner,
+    notifier: RecordingNotifier,
+    clock: ManualClock,
+) -> None:
+    wf = _workflow(store, rulebook, catalog, runner, notifier, clock, payments_budget=Decimal(10))
+
+    planned = wf.plan(wf.submit(service_intent(catalog), DEV, "C").id)
+
+    assert planned.required_approvals == {"security": 1, "finance": 1}
+    assert "over-team-budget-needs-finance" in planned.decision.rule_ids
+    assert cost_text(planned) == "Est. +EUR 16/month; team payments: EUR 0 -> EUR 16 of EUR 10"
