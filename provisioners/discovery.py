@@ -31,6 +31,7 @@ from provisioners.programs.base import GoldenPathProgram
 from provisioners.settings import RunnerSettings
 
 ATTRIBUTE = "GOLDEN_PATH"  # what a package in a golden-path folder defines
+BUILT_IN = "built in"  # the source of the shipped paths
 
 
 @dataclass(frozen=True)
@@ -46,22 +47,37 @@ class Registry:
         """Program name -> program, what Runner(programs=...) takes."""
         return {p.path.program.name: p.path.program for p in self.paths}
 
-    def catalog(self) -> Catalog:
-        """One catalog of every path's entry and the patterns they use."""
-        patterns: dict[str, NamedPattern] = {}
-        owner_of: dict[str, LoadedPath] = {}
-        for loaded in self.paths:
+    def catalog(self, base: Catalog | None = None) -> Catalog:
+        """One catalog of every path's entry and the patterns they use.
+
+        With `base` (the config's `catalog_path`, which an operator may point elsewhere than the
+        shipped file) the shipped paths' entries are those of `base`, as before packages, and
+        the packages' and folders' entries are added to it.
+        """
+        added = self.paths if base is None else tuple(p for p in self.paths if p.source != BUILT_IN)
+        configured = "the configured catalog"
+        patterns: dict[str, NamedPattern] = dict(base.patterns) if base else {}
+        pattern_owner = dict.fromkeys(patterns, configured)
+        entries = list(base.paths) if base else []
+        words = {w.lower(): configured for e in entries for w in (e.name, *e.aliases)}
+        for loaded in added:
+            file, line = loaded.path.defined_at
+            for word in (loaded.entry.name, *loaded.entry.aliases):
+                if word.lower() in words:
+                    raise DuplicateGoldenPath(word, loaded.source, file, line, words[word.lower()])
+                words[word.lower()] = loaded.where
             for name, pattern in loaded.patterns.items():
                 if name in patterns and patterns[name] != pattern:
                     raise GoldenPathError(
                         loaded.source,
                         str(loaded.path.catalog),
                         _line_of(loaded.path.catalog, rf"^\s*{re.escape(name)}\s*:"),
-                        f"pattern `{name}` differs from the one of {owner_of[name].where}",
+                        f"pattern `{name}` differs from the one of {pattern_owner[name]}",
                     )
                 patterns[name] = pattern
-                owner_of.setdefault(name, loaded)
-        catalog = Catalog(version=1, patterns=patterns, paths=tuple(p.entry for p in self.paths))
+                pattern_owner.setdefault(name, loaded.where)
+            entries.append(loaded.entry)
+        catalog = Catalog(version=1, patterns=patterns, paths=tuple(entries))
         problems = check_catalog(catalog)
         if problems:  # what one file's check cannot see; duplicates were caught before
             loc, reason = problems[0]
@@ -82,7 +98,7 @@ def discover(
         shipped = SHIPPED
     if entry_points is None:
         entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
-    found: list[LoadedPath] = [load(path, "built in", _own_version()) for path in shipped]
+    found: list[LoadedPath] = [load(path, BUILT_IN, _own_version()) for path in shipped]
     for entry_point in sorted(entry_points, key=lambda e: e.name):
         found.append(_from_entry_point(entry_point))
     for folder in dirs:

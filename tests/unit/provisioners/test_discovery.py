@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from intents import load_catalog
+from intents import load_catalog, parse_catalog
 from provisioners.discovery import discover
 from provisioners.engine import engine_env
 from provisioners.errors import DuplicateGoldenPath, GoldenPathError
@@ -210,3 +210,32 @@ def test_a_package_reusing_a_shipped_name_is_refused(tmp_path: Path) -> None:
 
 def test_shipped_paths_record_where_they_are_declared() -> None:
     assert all(p.defined_at[0].endswith("provisioners/shipped.py") for p in SHIPPED)
+
+
+def test_packages_add_their_entries_to_a_configured_catalog(tmp_path: Path) -> None:
+    write_package(tmp_path, "gp_added", "added-path")
+    base = parse_catalog(
+        CATALOG.format(name="only-path", program="postgres-database").replace("platform-name", "pn")
+    )
+    catalog = discover([tmp_path], entry_points=()).catalog(base)
+    assert catalog.names == ("only-path", "added-path")  # the shipped paths come from `base`
+    assert set(catalog.patterns) == {"pn", "platform-name"}
+
+
+def test_a_package_named_like_an_entry_of_the_configured_catalog_is_refused(tmp_path: Path) -> None:
+    write_package(tmp_path, "gp_clash", "only-path")
+    base = parse_catalog(CATALOG.format(name="only-path", program="postgres-database"))
+    with pytest.raises(DuplicateGoldenPath, match="also declared by the configured catalog"):
+        discover([tmp_path], entry_points=()).catalog(base)
+
+
+def test_two_paths_with_one_pattern_name_but_different_regexes_are_refused(tmp_path: Path) -> None:
+    roots = [write_package(tmp_path, f"gp_pattern_{x}", f"pattern-{x}") for x in "ab"]
+    for root, regex in zip(roots, ("{2,39}", "{5,9}"), strict=True):
+        text = (root / "catalog.yaml").read_text().replace("platform-name", "test-name")
+        (root / "catalog.yaml").write_text(text.replace("{2,39}", regex))
+    with pytest.raises(GoldenPathError) as caught:
+        discover([tmp_path], entry_points=()).catalog()
+    assert caught.value.file == str(roots[1] / "catalog.yaml") and caught.value.line == 3
+    assert "pattern `test-name` differs from the one of" in caught.value.reason
+    assert "gp_pattern_a/__init__.py:15" in caught.value.reason
