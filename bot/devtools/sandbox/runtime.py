@@ -84,7 +84,8 @@ class Sandbox:
         self._lock = _lock_data_dir(self.data_dir)
         dsn = self._start_postgres()
         workspace = default_workspace()
-        self.slack = SlackEmulator(workspace).start()
+        # The conversations outlive a restart, as the requests in the database do.
+        self.slack = SlackEmulator(workspace, persist_to=self.data_dir / "slack-emulator.json").start()
         settings = sandbox_settings(workspace, self.slack.base_url, self.data_dir)
         clock = self.options.clock or SystemClock()
         # create_app reads the admin DSN and the passphrase from the environment once, while it

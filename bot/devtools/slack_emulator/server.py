@@ -14,9 +14,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
+from bot.devtools.slack_emulator import snapshot
 from bot.devtools.slack_emulator.clock import Clock, system_clock
 from bot.devtools.slack_emulator.errors import EmulatorError
 from bot.devtools.slack_emulator.faults import Fault, FaultBook, FaultKind
@@ -37,9 +39,14 @@ class SlackEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Clock | None = None,
+        persist_to: Path | None = None,
     ) -> None:
         self.workspace = workspace or default_workspace()
         self.state = EmulatorState(self.workspace, clock or system_clock)
+        # Where the conversations are kept between runs (the sandbox's data dir), or nowhere.
+        self._persist_to = persist_to
+        if persist_to is not None:
+            snapshot.load(self.state, persist_to)
         self.faults = FaultBook()
         self._address = (host, port)
         # Socket Mode's WebSocket endpoint; apps.connections.open hands out its URLs.
@@ -69,6 +76,8 @@ class SlackEmulator:
         return self
 
     def stop(self) -> None:
+        if self._persist_to is not None and self._server is not None:
+            snapshot.save(self.state, self._persist_to)
         server, thread = self._server, self._thread
         self._server = self._thread = None
         self.state.socket_link = None

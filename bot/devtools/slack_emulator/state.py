@@ -75,6 +75,14 @@ class EmulatorState:
     def new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08X}"
 
+    def resume_after(self, minted: int, last_ts: str | None) -> None:
+        """Continue a loaded snapshot (see snapshot.py): ids after `minted`, ts after `last_ts`."""
+        with self.lock:
+            self._ids = itertools.count(minted + 1)
+            if last_ts:
+                seconds, _, micros = last_ts.partition(".")
+                self._last_ts_us = max(self._last_ts_us, int(seconds) * 1_000_000 + int(micros or 0))
+
     def next_ts(self) -> str:
         """A Slack message ts: seconds.micros from the clock, strictly increasing even within a micro."""
         with self.lock:

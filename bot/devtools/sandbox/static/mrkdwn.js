@@ -29,6 +29,8 @@ const ICONS = {
     '<path d="M6 4.2L4.8 1.8h6.4L10 4.2z" fill="#c9a227"/><path d="M6 4.2h4c3 2 4.5 4.6 4.5 7 0 2.3-2.2 3.3-6.5 3.3S1.5 13.5 1.5 11.2c0-2.4 1.5-5 4.5-7z" fill="#e8b94a" stroke="#a8821c" stroke-width=".8"/><path d="M5.6 4.3h4.8" stroke="#6b4f2a" stroke-width="1.2" stroke-linecap="round"/><path d="M9.6 8.2c-.3-.6-1-1-1.7-1-1 0-1.6.6-1.6 1.2 0 1.5 3.4.8 3.4 2.4 0 .7-.7 1.3-1.8 1.3-.8 0-1.5-.4-1.8-1M8 6.3v7" stroke="#6b4f2a" stroke-width="1.1" fill="none" stroke-linecap="round"/>',
   arrows_counterclockwise:
     '<rect x="1" y="1" width="14" height="14" rx="3" fill="#1264a3"/><path d="M11.6 8.2A3.6 3.6 0 1110.4 5" stroke="#fff" stroke-width="1.6" fill="none" stroke-linecap="round"/><path d="M11.4 3v2.6H8.8" stroke="#fff" stroke-width="1.6" fill="none" stroke-linecap="round" stroke-linejoin="round"/>',
+  leftwards_arrow_with_hook:
+    '<rect x="1" y="1" width="14" height="14" rx="3" fill="#1264a3"/><path d="M11.5 4.5v3.2a2 2 0 01-2 2H4.6" stroke="#fff" stroke-width="1.6" fill="none" stroke-linecap="round"/><path d="M6.6 7.4L4.3 9.7l2.3 2.3" stroke="#fff" stroke-width="1.6" fill="none" stroke-linecap="round" stroke-linejoin="round"/>',
   traffic_light:
     '<rect x="4.5" y="1" width="7" height="14" rx="2" fill="#1d1c1d"/><circle cx="8" cy="4" r="1.6" fill="#e01e5a"/><circle cx="8" cy="8" r="1.6" fill="#f2c744"/><circle cx="8" cy="12" r="1.6" fill="#2eb67d"/>',
   wastebasket:
