@@ -89,6 +89,13 @@ class StatsCommand(_Command):
     days: StatsDays = 30
 
 
+class CostsCommand(_Command):
+    """`costs [team]`: what live resources cost a month against the budget, one team or all."""
+
+    kind: Literal["costs"] = "costs"
+    team: str | None = None
+
+
 class DriftCommand(_Command):
     kind: Literal["drift"] = "drift"
     request_id: str | None = None
@@ -112,6 +119,7 @@ Command = Annotated[
     | TransferCommand
     | FeedbackCommand
     | StatsCommand
+    | CostsCommand
     | DriftCommand
     | RulebookCommand,
     Field(discriminator="kind"),
@@ -131,6 +139,7 @@ COMMAND_WORDS: tuple[str, ...] = (
     "transfer",
     "feedback",
     "stats",
+    "costs",
     "drift",
     "rulebook",
 )

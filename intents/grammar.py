@@ -3,7 +3,7 @@
     /platform request <path> [name] key=value ...     values may be "quoted"; lists are a,b,c
     /platform help [topic] | catalog [path] | status <id> | list [mine|pending|all] | cancel <id>
               | destroy <id> | approve <id> | reject <id> <reason> | transfer <id> team=<team>
-              | feedback | stats [7d|30d|90d] | drift [id] | rulebook [rule-id]
+              | feedback | stats [7d|30d|90d] | costs [team] | drift [id] | rulebook [rule-id]
 
 Reading is forgiving (any case for command words, paths and keys; curly quotes; `pg` for
 `postgres-database`; `17` or `pb-17` for `PB-17`), accepting is strict (values are checked
@@ -22,6 +22,7 @@ from intents.commands import (
     CancelCommand,
     CatalogCommand,
     Command,
+    CostsCommand,
     DestroyCommand,
     DriftCommand,
     FeedbackCommand,
@@ -342,6 +343,14 @@ def _stats(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
     return StatsCommand.model_validate({"days": days})
 
 
+def _costs(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
+    words, problems = _arguments(verb, args, 1, "costs [team]")
+    if words and not _TEAM.fullmatch(words[0]):
+        problems.append(_bad_argument(verb, words[0], "a team (letters, digits, `.`, `_`, `-`)"))
+    _raise(problems)
+    return CostsCommand(team=words[0].lower() if words else None)
+
+
 def _rulebook(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
     words, problems = _arguments(verb, args, 1, "rulebook [rule-id]")
     if words and not _RULE_ID.fullmatch(words[0]):
@@ -363,5 +372,6 @@ _PARSERS: dict[str, _Parser] = {
     "list": _list,
     "feedback": _feedback,
     "stats": _stats,
+    "costs": _costs,
     "rulebook": _rulebook,
 }

@@ -10,6 +10,7 @@ from intents import (
     CancelCommand,
     Catalog,
     CatalogCommand,
+    CostsCommand,
     DestroyCommand,
     DriftCommand,
     FeedbackCommand,
@@ -233,7 +234,8 @@ def test_help_topic_is_a_command_or_canonical_path(catalog: Catalog) -> None:
 
 def test_unknown_help_topic_suggests_closest(catalog: Catalog) -> None:
     (problem,) = error_of("help postgress", catalog).problems
-    assert problem.code is ProblemCode.BAD_ARGUMENT and problem.suggestions == ("postgres-database",)
+    # Best first; a command a few letters away (`costs`) may follow.
+    assert problem.code is ProblemCode.BAD_ARGUMENT and problem.suggestions[0] == "postgres-database"
     (problem,) = error_of("help stauts", catalog).problems
     assert "status" in problem.suggestions
 
@@ -379,3 +381,12 @@ def test_transfer_needs_exactly_one_well_formed_team(catalog: Catalog) -> None:
         (ProblemCode.UNEXPECTED_ARGUMENT, None),
         (ProblemCode.MISSING_ARGUMENT, None),
     ]
+
+
+def test_costs_reads_an_optional_team(catalog: Catalog) -> None:
+    assert parse_command("costs", catalog) == CostsCommand(team=None)
+    assert parse_command("COSTS Payments", catalog) == CostsCommand(team="payments")
+    (problem,) = error_of("costs pay/ments", catalog).problems
+    assert problem.code is ProblemCode.BAD_ARGUMENT
+    (problem,) = error_of("costs payments search", catalog).problems
+    assert problem.code is ProblemCode.UNEXPECTED_ARGUMENT
