@@ -166,6 +166,8 @@ def _from_folder(folder: Path) -> list[LoadedPath]:
     source = f"folder {folder}"
     if not folder.is_dir():
         raise GoldenPathError(source, str(folder), None, "the folder named in golden_path_dirs is missing")
+    # Appended, and for the process's life: a package's modules import each other by name, and
+    # an installed package of the same name must win (the clash is then reported below).
     if str(folder) not in sys.path:
         sys.path.append(str(folder))
     found: list[LoadedPath] = []
