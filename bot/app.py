@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from bot.clock import Clock, SystemClock
 from bot.config import AppConfig, ConfigError, Settings, load_app_config, read_or_create_secret
 from bot.cost import BookPricing, load_price_book
+from bot.cost.slack import CostsFeature
 from bot.drift.checker import DriftChecker
 from bot.drift.feature import Drift
 from bot.http_server import HttpServer, wsgi_app_for
@@ -175,7 +176,8 @@ def create_app(
     )
     outcomes = build_outcomes(client=client, store=store, config=config, clock=clock, paths=catalog.names)
     # Each feature adds its listeners and its /platform commands; `help` lists them in this order.
-    for feature in (drift, *outcomes.features):
+    costs = CostsFeature(store=store, budgets=config.budgets, currency=prices.currency)
+    for feature in (drift, *outcomes.features, costs):
         feature.register(bolt, services)
     schedules = install_schedules(
         store=store,

@@ -180,6 +180,20 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "comments": ["Please add <!channel> Redis"],
         "footer": "2026-11-01 – 2026-11-30 UTC",
     },
+    # Showback (bot/cost/slack.py).
+    "costs": {
+        "title": "Monthly cost of live resources",
+        "teams": [
+            {
+                "name": "payments",
+                "spend": "EUR 141/month of EUR 500 (EUR 359 left)",
+                "detail": "3 live resources, 1 without an estimate (not counted)",
+                "top": [{"stack": "service-ledger-prod", "path": "service", "monthly": "EUR 16/month"}] * 3,
+            }
+        ]
+        * 15,
+        "footer": "All teams: EUR 161/month.",
+    },
     # Drift check-ins (bot/drift).
     "drift": {
         "finding": {

@@ -156,6 +156,19 @@ BLOCK_CONTEXTS: dict[str, Callable[[str], dict[str, Any]]] = {
         "comments": [u, u],
         "footer": "last 30 days",
     },
+    # Team names come from the config, stack names from the names people typed.
+    "costs": lambda u: {
+        "title": "Monthly cost of live resources",
+        "teams": [
+            {
+                "name": u,
+                "spend": "EUR 16/month",
+                "detail": "1 live resource",
+                "top": [{"stack": f"service-{u}", "path": "service", "monthly": "EUR 16/month"}],
+            }
+        ],
+        "footer": "All teams: EUR 16/month.",
+    },
     "verdict": lambda u: {
         "verdict": {
             "icon": ":red_circle:",
