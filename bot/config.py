@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -167,6 +168,10 @@ class AppConfig(_Strict):
     # Folders of golden-path packages not installed in the venv (provisioners.discovery): each
     # package in one that defines GOLDEN_PATH is a golden path, beside the entry-point ones.
     golden_path_dirs: tuple[Path, ...] = ()
+    # Settings of golden paths from packages, by path name: `redis-cache: {admin_url: redis://...}`.
+    # A key ending in `_env` names an environment variable holding the value (`admin_url_env: X`
+    # sets admin_url), so credentials need not be written in the file; see path_settings().
+    paths: dict[str, dict[str, str]] = Field(default_factory=dict)
     # team -> cost centre and budget; the team names are those of `teams`.
     budgets: dict[str, TeamBudget] = Field(default_factory=dict)
     timezone: str = "UTC"
@@ -253,6 +258,22 @@ def _anchor_paths(config: AppConfig, base: Path) -> AppConfig:
             "pulumi": pulumi,
         }
     )
+
+
+def path_settings(config: AppConfig, environ: Mapping[str, str]) -> dict[str, dict[str, SecretStr]]:
+    """`paths:` of the config with `<key>_env: VAR` read from `environ` as `<key>`. A variable that
+    is not set leaves its key out, so the path shows as unavailable naming what is missing."""
+    resolved: dict[str, dict[str, SecretStr]] = {}
+    for path, values in config.paths.items():
+        settings: dict[str, SecretStr] = {}
+        for key, value in values.items():
+            if key.endswith("_env"):
+                if environ.get(value):
+                    settings[key.removesuffix("_env")] = SecretStr(environ[value])
+            else:
+                settings[key] = SecretStr(value)
+        resolved[path] = settings
+    return resolved
 
 
 def read_or_create_secret(path: Path) -> str:
