@@ -5,6 +5,7 @@ Add one plain `import` line per sub-command module (ruff keeps those on separate
 
 from __future__ import annotations
 
+import bot.cli.costs  # noqa: F401
 import bot.cli.dev  # noqa: F401
 import bot.cli.doctor  # noqa: F401
 import bot.cli.plan  # noqa: F401
