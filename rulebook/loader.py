@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rulebook.book import Rulebook
-from rulebook.compiler import compile_rules
+from rulebook.compiler import CompiledRule, compile_rules
 from rulebook.errors import Problem, RulebookLoadError
 from rulebook.located import Located, read_located
 from rulebook.models import Rule
@@ -41,26 +41,52 @@ class RulebookSpec(BaseModel):
         return str(value) if isinstance(value, int | float) else value
 
 
-def load_rulebook(path: str | Path, known_groups: Collection[str] | None = None) -> Rulebook:
+class FragmentSpec(BaseModel):
+    """A golden path's rulebook fragment: rules only; they see the main book's vars and time zone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[Rule]
+
+
+def load_rulebook(
+    path: str | Path,
+    known_groups: Collection[str] | None = None,
+    fragments: Sequence[Path] = (),
+) -> Rulebook:
     """Load, validate and compile a rulebook; raises RulebookLoadError listing every problem.
 
     With `known_groups` (the approver groups of the bot's config), approvals naming any other
-    group are problems too.
+    group are problems too. `fragments` are golden paths' rule files (issue 15), compiled after
+    the main book's rules into one book: a rule id used twice anywhere is a problem.
     """
     path = Path(path)
+    raw = _read(path)
+    return parse_rulebook(raw, str(path), known_groups, [(_read(f), str(f)) for f in fragments])
+
+
+def _read(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise RulebookLoadError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from exc
-    return parse_rulebook(raw, str(path), known_groups)
 
 
-def parse_rulebook(raw: bytes, file: str, known_groups: Collection[str] | None = None) -> Rulebook:
+def _located(raw: bytes, file: str) -> Located:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RulebookLoadError([Problem(file, 1, 1, "not UTF-8 text")]) from exc
-    located = read_located(text, file)
+    return read_located(text, file)
+
+
+def parse_rulebook(
+    raw: bytes,
+    file: str,
+    known_groups: Collection[str] | None = None,
+    fragments: Sequence[tuple[bytes, str]] = (),
+) -> Rulebook:
+    located = _located(raw, file)
     problems = list(located.problems)
     spec = None if located.problems and located.data is None else validate(RulebookSpec, located, problems)
     if spec is not None:
@@ -70,17 +96,49 @@ def parse_rulebook(raw: bytes, file: str, known_groups: Collection[str] | None =
             problems.append(located.problem(("timezone",), f"unknown time zone {spec.timezone!r}"))
         compiled, more = compile_rules(spec.rules, spec.vars, located, known_groups)
         problems += more
+        taken = {r.id for r in spec.rules}
+        for fragment_raw, fragment_file in fragments:
+            extra, more = _compile_fragment(fragment_raw, fragment_file, spec.vars, known_groups, taken)
+            problems += more
+            compiled += extra
     if spec is None or problems:
-        raise RulebookLoadError(sorted(problems, key=lambda p: (p.line, p.column)))
+        raise RulebookLoadError(sorted(problems, key=lambda p: (p.file != file, p.file, p.line, p.column)))
+    digest = hashlib.sha256(raw)
+    for fragment_raw, _ in fragments:  # a changed fragment is a changed book
+        digest.update(fragment_raw)
     return Rulebook(
         name=spec.name,
-        version=hashlib.sha256(raw).hexdigest()[:12],
+        version=digest.hexdigest()[:12],
         declared_version=spec.version,
         timezone=spec.timezone,
         variables=spec.vars,
         compiled=compiled,
         path=file,
     )
+
+
+def _compile_fragment(
+    raw: bytes,
+    file: str,
+    variables: dict[str, Any],
+    known_groups: Collection[str] | None,
+    taken: set[str],
+) -> tuple[list[CompiledRule], list[Problem]]:
+    """One fragment's rules; a rule id already `taken` (by the main book or an earlier fragment) is
+    a problem at the fragment's line, so the path's author sees which of their rules clashes."""
+    located = _located(raw, file)
+    problems = list(located.problems)
+    spec = None if located.problems and located.data is None else validate(FragmentSpec, located, problems)
+    if spec is None:
+        return [], problems
+    for index, rule in enumerate(spec.rules):
+        if rule.id in taken:
+            problems.append(
+                located.problem(("rules", index, "id"), f"rule id {rule.id!r} is used by another rule")
+            )
+    taken.update(r.id for r in spec.rules)
+    compiled, more = compile_rules(spec.rules, variables, located, known_groups)
+    return compiled, problems + more
 
 
 def validate(model: type[M], located: Located, problems: list[Problem]) -> M | None:
