@@ -6,7 +6,7 @@ with file, line and reason (rulebook.located keeps the position of every YAML no
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -68,3 +68,25 @@ def parse_price_book(text: str, *, source: str = "<prices>", known_paths: Iterab
     if problems:
         raise PriceBookError(problems)
     return book
+
+
+def merge_price_books(base: PriceBook, fragments: Mapping[str, PriceBook]) -> PriceBook:
+    """The price book with golden-path packages' prices added (issue 15), `fragments` by file.
+
+    A fragment in another currency, or pricing a path the book (or an earlier fragment) already
+    prices, is a PriceBookError naming its file: one path has one price list, in one currency.
+    """
+    paths = dict(base.paths)
+    problems: list[Problem] = []
+    for file, fragment in fragments.items():
+        if fragment.currency != base.currency:
+            text = f"prices in {fragment.currency}, the price book's are in {base.currency}"
+            problems.append(Problem(file, 1, 1, text))
+        for path, resources in fragment.paths.items():
+            if path in paths:
+                text = f"`{path}` is priced twice (here and in another price file)"
+                problems.append(Problem(file, 1, 1, text))
+            paths[path] = resources
+    if problems:
+        raise PriceBookError(problems)
+    return base.model_copy(update={"paths": paths})
