@@ -38,7 +38,7 @@ from intents.commands import (
 from intents.errors import IntentError, Problem, ProblemCode
 from intents.intent import Intent
 from intents.suggest import closest, did_you_mean
-from intents.text import Token, clean_text, shorten, tokenize
+from intents.text import Token, clean_text, shorten, tokenize, unescape_entities
 from intents.values import Entry, evaluate
 
 SLASH_COMMAND = "/platform"
@@ -95,9 +95,9 @@ def _unknown_command(head: Token, catalog: Catalog) -> Problem:
         suggestions = [f"request {path.name}"]
     return Problem(
         code=ProblemCode.UNKNOWN_COMMAND,
-        message=f"`{shorten(word)}` is not a /platform command.{did_you_mean(suggestions)} "
+        message=f"`{_typed(word)}` is not a /platform command.{did_you_mean(suggestions)} "
         f"Commands: {', '.join(COMMAND_WORDS)}; see `/platform help` and `/platform catalog`.",
-        given=shorten(word),
+        given=_typed(word),
         expected="one of: " + ", ".join(COMMAND_WORDS),
         suggestions=tuple(suggestions),
         position=head.start,
@@ -137,10 +137,10 @@ def _request(tokens: Sequence[Token], catalog: Catalog) -> Intent:
             problems.append(
                 Problem(
                     code=ProblemCode.UNEXPECTED_ARGUMENT,
-                    message=f"Unexpected `{shorten(token.raw)}`: after the name, parameters are written "
+                    message=f"Unexpected `{_typed(token.raw)}`: after the name, parameters are written "
                     "key=value, without spaces around `=`.",
                     path=path.name,
-                    given=shorten(token.raw),
+                    given=_typed(token.raw),
                     position=token.start,
                 )
             )
@@ -148,10 +148,10 @@ def _request(tokens: Sequence[Token], catalog: Catalog) -> Intent:
             problems.append(
                 Problem(
                     code=ProblemCode.BAD_SYNTAX,
-                    message=f"`{shorten(token.raw)}` has no key before `=`; write key=value, "
+                    message=f"`{_typed(token.raw)}` has no key before `=`; write key=value, "
                     "without spaces around `=`.",
                     path=path.name,
-                    given=shorten(token.raw),
+                    given=_typed(token.raw),
                     position=token.start,
                 )
             )
@@ -183,8 +183,8 @@ def _arguments(verb: str, args: Sequence[Token], most: int, usage: str) -> tuple
         problems.append(
             Problem(
                 code=ProblemCode.UNEXPECTED_ARGUMENT,
-                message=f"`{verb}` does not take `{shorten(token.raw)}`; usage: `/platform {usage}`.",
-                given=shorten(token.raw),
+                message=f"`{verb}` does not take `{_typed(token.raw)}`; usage: `/platform {usage}`.",
+                given=_typed(token.raw),
                 expected=usage,
                 position=token.start,
             )
@@ -197,11 +197,17 @@ def _raise(problems: list[Problem]) -> None:
         raise IntentError(problems)
 
 
+def _typed(raw: str) -> str:
+    """Words of the command echoed as the user typed them: Slack sent `<` `>` `&` as entities, and
+    the answer's rendering escapes them again."""
+    return shorten(unescape_entities(raw))
+
+
 def _bad_argument(verb: str, word: str, expected: str, suggestions: Sequence[str] = ()) -> Problem:
     return Problem(
         code=ProblemCode.BAD_ARGUMENT,
-        message=f"`{verb}` cannot take `{shorten(word)}`: expected {expected}.{did_you_mean(suggestions)}",
-        given=shorten(word),
+        message=f"`{verb}` cannot take `{_typed(word)}`: expected {expected}.{did_you_mean(suggestions)}",
+        given=_typed(word),
         expected=expected,
         suggestions=tuple(suggestions),
     )
@@ -279,7 +285,7 @@ def _reject(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
     words, problems = _arguments(verb, args[:1], 1, "reject PB-17 <reason>")
     request_id = _request_id(verb, words, problems, required=True)
     # Everything after the id is the reason, as typed (a `key=value` word included).
-    reason = " ".join(token.raw for token in args[1:]).strip()
+    reason = unescape_entities(" ".join(token.raw for token in args[1:])).strip()
     if not reason and not problems:
         problems.append(
             Problem(

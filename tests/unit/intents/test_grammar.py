@@ -356,6 +356,14 @@ def test_reject_keeps_the_whole_reason_as_typed(catalog: Catalog) -> None:
     assert command == RejectCommand(request_id="PB-4", reason="too big, use size=small please")
 
 
+def test_a_reason_and_an_echoed_word_read_as_typed_not_as_slacks_entities(catalog: Catalog) -> None:
+    # Slack sends a typed `<` `>` `&` as entities; the answer's rendering escapes them once more.
+    command = parse_command("reject PB-4 not &lt;yours&gt; &amp; <!channel>", catalog)
+    assert command == RejectCommand(request_id="PB-4", reason="not <yours> & <!channel>")
+    (problem,) = error_of("transfer PB-4 team=&lt;x&gt;", catalog).problems
+    assert "team=<x>" in problem.message and "&lt;" not in problem.message
+
+
 def test_reject_without_a_reason_is_refused(catalog: Catalog) -> None:
     (problem,) = error_of("reject PB-4", catalog).problems
     assert problem.code is ProblemCode.MISSING_ARGUMENT and "reason" in problem.message
