@@ -17,8 +17,16 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
-from bot.config import AppConfig, ConfigError, Settings, load_app_config, read_or_create_secret
+from bot.config import (
+    AppConfig,
+    ConfigError,
+    Settings,
+    load_app_config,
+    path_settings,
+    read_or_create_secret,
+)
 from bot.cost import BookPricing, load_price_book
+from bot.cost.loader import merge_price_books
 from bot.cost.slack import CostsFeature
 from bot.drift.checker import DriftChecker
 from bot.drift.feature import Drift
@@ -38,6 +46,7 @@ from bot.workflow.costing import Costing
 from bot.workflow.locks import LeaseTimes
 from intents import Catalog, load_catalog
 from provisioners import Runner, RunnerSettings
+from provisioners.discovery import discover
 from rulebook import Rulebook, load_rulebook
 
 log = logging.getLogger("bot")
@@ -110,12 +119,24 @@ def create_app(
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
 
-    catalog = load_catalog(config.catalog_path)
-    rulebook = load_rulebook(config.rulebook_path, known_groups=set(config.groups))
+    # Golden paths: the shipped ones, installed packages and config folders (issue 15); a path
+    # that cannot load stops the bot here naming package, file, line and reason.
+    golden_paths = discover(config.golden_path_dirs)
+    catalog = golden_paths.catalog(load_catalog(config.catalog_path))
+    rulebook = load_rulebook(
+        config.rulebook_path, known_groups=set(config.groups), fragments=golden_paths.rule_fragments()
+    )
     # A broken price book stops the bot here, with file and line, like the catalog (issue 14).
-    prices = load_price_book(config.prices_path, known_paths=[p.name for p in catalog.paths])
+    prices = merge_price_books(
+        load_price_book(config.prices_path, known_paths=[p.name for p in catalog.paths]),
+        {str(f): load_price_book(f, known_paths=catalog.names) for f in golden_paths.price_files()},
+    )
     runner_settings = runner_settings_for(settings, config)
-    runner = Runner(runner_settings, program_for_path={p.name: p.program for p in catalog.paths})
+    runner = Runner(
+        runner_settings,
+        programs=golden_paths.programs(),
+        program_for_path={p.name: p.program for p in catalog.paths},
+    )
     store = Store.from_url(settings.database_url or default_database_url(data_dir))
 
     client = build_web_client(token, settings.slack_api_url)
@@ -161,7 +182,7 @@ def create_app(
         config=config,
         directory=directory,
         worker=worker,
-        unavailable=unavailable_paths(catalog, runner_settings),
+        unavailable=unavailable_paths(catalog, runner_settings) | golden_paths.unavailable(runner_settings),
     )
     bolt = build_bolt_app(client, signing_secret, services)
     drift = Drift.build(
@@ -222,6 +243,7 @@ def runner_settings_for(settings: Settings, config: AppConfig) -> RunnerSettings
         pulumi_bin_dir=config.pulumi.pulumi_bin_dir,
         postgres_admin_dsn=SecretStr(admin_dsn) if admin_dsn else None,
         git_root=config.pulumi.git_root or data_dir / "repos",
+        path_settings=path_settings(config, os.environ),
     )
 
 

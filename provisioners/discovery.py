@@ -47,6 +47,33 @@ class Registry:
         """Program name -> program, what Runner(programs=...) takes."""
         return {p.path.program.name: p.path.program for p in self.paths}
 
+    def rule_fragments(self) -> list[Path]:
+        """Rulebook fragments of the paths, for load_rulebook(fragments=...)."""
+        return [p.path.rules for p in self.paths if p.path.rules is not None]
+
+    def rule_tests(self) -> list[Path]:
+        """Rule-test files of the added paths: the shipped ones' live in manifests/rulebook-tests/,
+        which `platformbot rulebook test` runs anyway."""
+        return [p.path.rule_tests for p in self._added() if p.path.rule_tests is not None]
+
+    def price_files(self) -> list[Path]:
+        """Price files of the added paths: the shipped ones are in the config's price book."""
+        return [p.path.prices for p in self._added() if p.path.prices is not None]
+
+    def _added(self) -> tuple[LoadedPath, ...]:
+        return tuple(p for p in self.paths if p.source != BUILT_IN)
+
+    def unavailable(self, settings: RunnerSettings) -> dict[str, str]:
+        """Path name -> why it cannot be provisioned here: a setting it declares is not configured."""
+        missing: dict[str, str] = {}
+        for loaded in self.paths:
+            absent = [k for k in loaded.path.settings if settings.path_setting(loaded.name, k) is None]
+            if absent:
+                keys = ", ".join(f"`{k}`" for k in absent)
+                where = f"config `paths: {{{loaded.name}: ...}}`"
+                missing[loaded.name] = f"its setting {keys} is not configured ({where})"
+        return missing
+
     def catalog(self, base: Catalog | None = None) -> Catalog:
         """One catalog of every path's entry and the patterns they use.
 

@@ -43,6 +43,9 @@ class GoldenPath:
     rule_tests: Path | None = None
     prices: Path | None = None
     templates: Path | None = None
+    # Keys this path needs in RunnerSettings.path_settings[name] (config `paths:`); without one
+    # the path is offered as unavailable, naming the key, instead of failing at preview.
+    settings: tuple[str, ...] = ()
     defined_at: tuple[str, int] = field(default=("<unknown>", 0), compare=False)
 
     def __post_init__(self) -> None:

@@ -239,3 +239,38 @@ def test_two_paths_with_one_pattern_name_but_different_regexes_are_refused(tmp_p
     assert caught.value.file == str(roots[1] / "catalog.yaml") and caught.value.line == 3
     assert "pattern `test-name` differs from the one of" in caught.value.reason
     assert "gp_pattern_a/__init__.py:15" in caught.value.reason
+
+
+def test_the_redis_cache_package_brings_its_prices_and_needs_its_admin_url() -> None:
+    registry = discover()
+    assert [p.name for p in registry.price_files()] == ["prices.yaml"]
+    assert registry.price_files()[0].parent.name == "platformbot_redis_cache"
+    settings = RunnerSettings(state_dir=Path("s"), work_dir=Path("w"), passphrase="p")
+    assert registry.unavailable(settings) == {
+        "redis-cache": "its setting `admin_url` is not configured (config `paths: {redis-cache: ...}`)"
+    }
+    configured = RunnerSettings(
+        state_dir=Path("s"),
+        work_dir=Path("w"),
+        passphrase="p",
+        path_settings={"redis-cache": {"admin_url": "x"}},
+    )
+    assert registry.unavailable(configured) == {}
+
+
+def test_a_folder_paths_rules_and_rule_tests_are_handed_on(tmp_path: Path) -> None:
+    package = tmp_path / "mine"
+    package.mkdir()
+    (package / "catalog.yaml").write_text(CATALOG.format(name="mine-path", program="mine-prog"))
+    (package / "rules.yaml").write_text("rules: []\n")
+    (package / "rule-tests.yaml").write_text("cases: []\n")
+    (package / "__init__.py").write_text(
+        MODULE.format(name="mine-path", program="mine-prog").replace(
+            'catalog.yaml", program=PROGRAM)',
+            'catalog.yaml", program=PROGRAM, rules=Path(__file__).parent / "rules.yaml",'
+            ' rule_tests=Path(__file__).parent / "rule-tests.yaml")',
+        )
+    )
+    registry = discover([tmp_path])
+    assert registry.rule_fragments() == [package / "rules.yaml"]
+    assert registry.rule_tests() == [package / "rule-tests.yaml"]

@@ -15,4 +15,5 @@ GOLDEN_PATH = GoldenPath(
     catalog=HERE / "catalog.yaml",
     program=PROGRAM,
     prices=HERE / "prices.yaml",
+    settings=("admin_url",),
 )
