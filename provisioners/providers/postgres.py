@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -99,14 +99,37 @@ def _check_identifier(failures: list[CheckFailure], props: Mapping[str, Any], ke
         failures.append(CheckFailure(key, f"{value!r} is not a plain PostgreSQL identifier"))
 
 
-def _check_free(failures: list[CheckFailure], news: Mapping[str, Any], kind: str, query: str) -> None:
-    """Before a create, look the name up: a clash then fails the preview, not the apply."""
+# What a role this provider created says about itself (COMMENT ON ROLE, written in the same
+# transaction as CREATE ROLE). An apply killed after the create but before Pulumi recorded it
+# leaves such a role behind; the resumed apply adopts it instead of failing on the name. A role
+# without the mark (made by hand, or by anyone else) is never adopted.
+CREATED_MARK = "created by platformbot"
+_ROLE_OF_OURS = "SELECT 1 FROM pg_roles r WHERE r.rolname = %s AND shobj_description(r.oid, 'pg_authid') = %s"
+_DATABASE_OF_OURS = (
+    "SELECT 1 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba"
+    " WHERE d.datname = %s AND r.rolname = %s AND shobj_description(r.oid, 'pg_authid') = %s"
+)
+
+
+def _check_free(
+    failures: list[CheckFailure], news: Mapping[str, Any], kind: str, query: str, ours: Callable[[Any], bool]
+) -> None:
+    """Before a create, look the name up: a clash then fails the preview, not the apply (unless
+    what is there is this provider's own leftover of an interrupted apply, see CREATED_MARK)."""
     name, server = news.get("name"), news.get("server")
     if not isinstance(name, str) or not isinstance(server, str) or UNKNOWN in (name, server):
         return
     with admin_connection(server, f"check whether {kind} {name} exists") as conn:
-        if conn.execute(query, (name,)).fetchone() is not None:
+        if conn.execute(query, (name,)).fetchone() is not None and not ours(conn):
             failures.append(CheckFailure("name", f'{kind} "{name}" already exists on {server}'))
+
+
+def _role_is_ours(conn: Any, name: Any) -> bool:
+    return conn.execute(_ROLE_OF_OURS, (name, CREATED_MARK)).fetchone() is not None
+
+
+def _database_is_ours(conn: Any, name: Any, owner: Any) -> bool:
+    return conn.execute(_DATABASE_OF_OURS, (name, owner, CREATED_MARK)).fetchone() is not None
 
 
 class RoleProvider(ResourceProvider):
@@ -122,7 +145,14 @@ class RoleProvider(ResourceProvider):
         if not isinstance(limit, int | float) or _norm(limit) < -1:
             failures.append(CheckFailure("connection_limit", f"{limit!r} is not a connection limit"))
         if not olds and not failures:
-            _check_free(failures, news, "role", "SELECT 1 FROM pg_roles WHERE rolname = %s")
+            name = news.get("name")
+            _check_free(
+                failures,
+                news,
+                "role",
+                "SELECT 1 FROM pg_roles WHERE rolname = %s",
+                lambda c: _role_is_ours(c, name),
+            )
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -132,11 +162,16 @@ class RoleProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         name, server, limit = props["name"], props["server"], _norm(props["connection_limit"])
         password = secrets.token_urlsafe(24)
-        with admin_connection(server, f"create role {name}") as conn:
+        with admin_connection(server, f"create role {name}") as conn, conn.transaction():
+            # Adopt this provider's own leftover (an interrupted apply): a new password, as for a create.
+            verb = "ALTER" if _role_is_ours(conn, name) else "CREATE"
             conn.execute(
-                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} CONNECTION LIMIT {}").format(
+                sql.SQL(verb + " ROLE {} LOGIN PASSWORD {} CONNECTION LIMIT {}").format(
                     sql.Identifier(name), sql.Literal(password), sql.Literal(limit)
                 )
+            )
+            conn.execute(
+                sql.SQL("COMMENT ON ROLE {} IS {}").format(sql.Identifier(name), sql.Literal(CREATED_MARK))
             )
         return CreateResult(name, {**_inputs(props, self.KEYS), "password": password})
 
@@ -181,7 +216,14 @@ class DatabaseProvider(ResourceProvider):
         if refused:
             failures.append(CheckFailure("extensions", f"not allowed: {', '.join(refused)}"))
         if not olds and not failures:
-            _check_free(failures, news, "database", "SELECT 1 FROM pg_database WHERE datname = %s")
+            name, owner = news.get("name"), news.get("owner")
+            _check_free(
+                failures,
+                news,
+                "database",
+                "SELECT 1 FROM pg_database WHERE datname = %s",
+                lambda c: _database_is_ours(c, name, owner),
+            )
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -191,11 +233,13 @@ class DatabaseProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         name, server = props["name"], props["server"]
         with admin_connection(server, f"create database {name}") as conn:
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                    sql.Identifier(name), sql.Identifier(props["owner"])
+            # A database an interrupted apply created, owned by this provider's role: adopt it.
+            if not _database_is_ours(conn, name, props["owner"]):
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                        sql.Identifier(name), sql.Identifier(props["owner"])
+                    )
                 )
-            )
         try:
             self._set_extensions(server, name, set(props.get("extensions") or []), set())
         except ProviderFailure:

@@ -14,6 +14,7 @@ import pytest
 from intents.intent import Intent
 from provisioners import Plan, Progress, Runner, StackBusy
 from provisioners.errors import EngineError, StackNotFound
+from provisioners.providers.postgres import CREATED_MARK
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import SettingsFactory
 
@@ -183,6 +184,24 @@ def test_a_name_taken_on_the_server_fails_the_preview_with_a_readable_message(ar
         "The preview of stack `postgres-database.ledger.dev` failed: "
         f'owner: role "ledger_dev_owner" already exists on 127.0.0.1:{arc.server.port}'
     )
+
+
+def test_what_an_interrupted_create_left_is_adopted_by_the_next_up_and_its_dsn_connects(arc: Arc) -> None:
+    # An apply killed after CREATE ROLE / CREATE DATABASE but before Pulumi recorded them: the role
+    # carries the provider's mark, the database is owned by it, the state knows neither.
+    resumed = Intent(path="postgres-database", name="resumed", env="dev", params={"size": "small"})
+    admin(arc.server, "CREATE ROLE resumed_dev_owner LOGIN PASSWORD 'from-the-dead-attempt'")
+    admin(arc.server, f"COMMENT ON ROLE resumed_dev_owner IS '{CREATED_MARK}'")
+    admin(arc.server, "CREATE DATABASE resumed_dev OWNER resumed_dev_owner")
+    try:
+        result = arc.runner.up(resumed)
+        dsn = str(result.secret_outputs["dsn"])
+        with psycopg.connect(dsn) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == ("resumed_dev",)
+        assert "from-the-dead-attempt" not in dsn  # a fresh password, as for any create
+    finally:
+        arc.runner.destroy(resumed)
+    assert admin(arc.server, "SELECT 1 FROM pg_roles WHERE rolname = 'resumed_dev_owner'") == []
 
 
 def test_a_provider_failure_during_an_update_reaches_the_user_as_a_readable_message(arc: Arc) -> None:
