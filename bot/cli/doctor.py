@@ -58,6 +58,8 @@ def _postgres_server() -> Check:
 def _config() -> Check:
     from bot.config import ConfigError, Settings, load_app_config
     from intents import CatalogError, load_catalog
+    from provisioners.discovery import discover
+    from provisioners.errors import GoldenPathError
     from rulebook import RulebookLoadError, load_rulebook
 
     path = Settings().platformbot_config
@@ -65,11 +67,41 @@ def _config() -> Check:
         return Check("config", False, "PLATFORMBOT_CONFIG is not set (see manifests/config.example.yaml)")
     try:
         config = load_app_config(path)
-        catalog = load_catalog(config.catalog_path)
-        book = load_rulebook(config.rulebook_path, known_groups=set(config.groups))
-    except (ConfigError, CatalogError, RulebookLoadError) as exc:
+        # As create_app loads them: every discovered path's catalog entry and rule fragment.
+        golden_paths = discover(config.golden_path_dirs)
+        catalog = golden_paths.catalog(load_catalog(config.catalog_path))
+        book = load_rulebook(
+            config.rulebook_path, known_groups=set(config.groups), fragments=golden_paths.rule_fragments()
+        )
+    except (ConfigError, CatalogError, RulebookLoadError, GoldenPathError) as exc:
         return Check("config", False, str(exc).splitlines()[0])
     return Check("config", True, f"{path}: {len(catalog.paths)} golden paths, {len(book.rules)} rules")
+
+
+def _golden_paths() -> Check:
+    """Golden paths that load but lack a setting they declare: the bot offers them as unavailable."""
+    from bot.config import ConfigError, Settings, load_app_config, path_settings
+    from provisioners.discovery import discover
+    from provisioners.errors import GoldenPathError
+
+    path = Settings().platformbot_config
+    name = "golden path settings"
+    if path is None:
+        return Check(name, False, "skipped: PLATFORMBOT_CONFIG is not set", required=False)
+    try:
+        config = load_app_config(path)
+        golden_paths = discover(config.golden_path_dirs)
+    except (ConfigError, GoldenPathError):
+        return Check(name, False, "skipped: the config or a golden path does not load", required=False)
+    configured = path_settings(config, os.environ)
+    missing = [
+        f"{p.name} lacks {', '.join(k for k in p.path.settings if k not in configured.get(p.name, {}))}"
+        for p in golden_paths.paths
+        if any(k not in configured.get(p.name, {}) for k in p.path.settings)
+    ]
+    if missing:
+        return Check(name, False, "; ".join(missing) + " (config `paths:`): unavailable", required=False)
+    return Check(name, True, "every golden path has the settings it declares", required=False)
 
 
 def _prices() -> Check:
@@ -129,6 +161,7 @@ CHECKS: list[Callable[[], Check]] = [
         "PLATFORMBOT_POSTGRES_ADMIN_DSN", required=False, hint=" (postgres-database unavailable)"
     ),
     _config,
+    _golden_paths,
     _prices,
     _slack,
 ]

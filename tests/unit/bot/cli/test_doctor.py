@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -26,9 +28,29 @@ def test_doctor_passes_with_a_config_and_a_token_slack_accepts(monkeypatch: pyte
         result = CliRunner().invoke(app, ["doctor"], env={"COLUMNS": "200"})
 
     assert result.exit_code == 0, result.output
-    assert "2 golden paths, 16 rules" in result.output
+    # The shipped two and the installed redis-cache package, which lacks its admin URL here.
+    assert "3 golden paths, 16 rules" in result.output
+    (settings,) = [line for line in result.output.splitlines() if "golden path settings" in line]
+    assert "redis-cache lacks admin_url" in settings
     (auth,) = [line for line in result.output.splitlines() if "Slack auth.test" in line]
     assert "ok" in auth and workspace.team_name in auth
+
+
+def test_doctor_names_the_file_line_and_reason_of_a_golden_path_that_cannot_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "__init__.py").write_text("GOLDEN_PATH = (\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(f"channels: {{requests: C0REQ}}\ngolden_path_dirs: [{tmp_path}]\n")
+    monkeypatch.setenv("PLATFORMBOT_CONFIG", str(config))
+    monkeypatch.delenv("PLATFORMBOT_REDIS_ADMIN_URL", raising=False)
+
+    result = CliRunner().invoke(app, ["doctor"], env={"COLUMNS": "300"})
+
+    assert result.exit_code == 1
+    (line,) = [line for line in result.output.splitlines() if "golden path from folder" in line]
+    assert "broken/__init__.py:1" in line and "missing" in line
 
 
 def test_doctor_fails_and_says_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
