@@ -95,6 +95,16 @@ def engine_env(settings: RunnerSettings, bin_dir: Path, extra: dict[str, str]) -
     }
 
 
+# `scheme://user:password@host`: the engine's output may quote the state backend's URL (a
+# PostgreSQL backend carries its password in it) or a provider's DSN.
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@", re.IGNORECASE)
+
+
+def redact_urls(text: str) -> str:
+    """`text` with the password of every URL in it replaced by `***`, for the log."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
+
+
 @contextmanager
 def translated(operation: str, stack: str, diagnostics: Sequence[str] = ()) -> Iterator[None]:
     """Turn whatever the automation API raises into a ProvisionerError with a readable message."""
@@ -103,12 +113,12 @@ def translated(operation: str, stack: str, diagnostics: Sequence[str] = ()) -> I
     except ProvisionerError:
         raise
     except auto_errors.ConcurrentUpdateError as exc:
-        log.warning("pulumi %s: stack %s is locked:\n%s", operation, stack, exc)
+        log.warning("pulumi %s: stack %s is locked:\n%s", operation, stack, redact_urls(str(exc)))
         raise StackBusy(stack) from exc
     except auto_errors.StackNotFoundError as exc:
         raise StackNotFound(stack) from exc
     except auto_errors.CommandError as exc:
-        log.error("pulumi %s failed for stack %s:\n%s", operation, stack, exc)
+        log.error("pulumi %s failed for stack %s:\n%s", operation, stack, redact_urls(str(exc)))
         raise EngineError(
             failure_message(operation, stack, [*diagnostics, str(exc)]), operation=operation, stack=stack
         ) from exc

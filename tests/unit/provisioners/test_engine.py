@@ -49,6 +49,7 @@ def test_a_command_error_becomes_an_engine_error_without_its_stderr(caplog: pyte
     assert message.endswith("details are in the platformbot log.")
     assert "hunter2" not in message and "goroutine" not in message
     assert "goroutine" in caplog.text  # the whole output is in the log for whoever debugs it
+    assert "hunter2" not in caplog.text and "postgresql://admin:***@db" in caplog.text  # but no password
     assert (caught.value.operation, caught.value.stack) == ("update", "pg.billing.dev")
 
 
