@@ -15,7 +15,6 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.approvals import ApprovalResult, RejectionResult
 from bot.slack import present, reading
 from bot.slack.modals import request_modal
 from bot.slack.render import render_blocks, render_text
@@ -190,7 +189,10 @@ def _approve(
         request = services.workflow.get(cmd.request_id)
         # The plan shown now is the one approved: a later re-plan voids it, as for the button.
         result = services.workflow.approve(request.id, user, request.plan_hash or "")
-        respond(text=_decided(result, "replies/approval_recorded", request.id), response_type="ephemeral")
+        respond(
+            text=present.decision_reply(result, "replies/approval_recorded", request.id),
+            response_type="ephemeral",
+        )
 
 
 def _reject(
@@ -198,13 +200,8 @@ def _reject(
 ) -> None:
     with acked(ack, respond):
         result = services.workflow.reject(cmd.request_id, user, cmd.reason)
-        text = _decided(result, "replies/rejection_recorded", cmd.request_id)
+        text = present.decision_reply(result, "replies/rejection_recorded", cmd.request_id)
         respond(text=text, response_type="ephemeral")
-
-
-def _decided(result: ApprovalResult | RejectionResult, recorded: str, request_id: str) -> str:
-    """Why a decision was refused, or the `recorded` reply once it counts."""
-    return render_text(recorded, request_id=request_id) if result.accepted else result.message
 
 
 def _transfer(

@@ -37,8 +37,7 @@ def register(app: App, services: SlackServices) -> None:
         send = tell(respond)
         with user_errors(send):
             result = workflow.approve(request_id, body["user"]["id"], plan_hash)
-            recorded = render_text("replies/approval_recorded", request_id=request_id)
-            send(result.message if not result.accepted else recorded)
+            send(present.decision_reply(result, "replies/approval_recorded", request_id))
 
     @app.action("reject")
     def reject(

@@ -105,7 +105,11 @@ class SlackNotifier:
         self._approvals.status(request)
         for group in groups:
             self._posts.notice(
-                request, ":ballot_box_with_check:", "approved", actor=present.mention(approver), group=group
+                request,
+                ":ballot_box_with_check:",
+                "approved",
+                actor=present.mention(approver),
+                group=views.group_label(group),
             )
         if not any(remaining.values()):
             self._approvals.close_asks(request, "Approved.")

@@ -11,7 +11,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.render import Trusted, code, code_block, escape_mrkdwn
+from bot.approvals import ApprovalResult, RejectionResult
+from bot.slack.render import Trusted, code, code_block, escape_mrkdwn, render_text
 from bot.slack.request_views import STATE_LABELS, group_label, moment
 from bot.workflow import Request
 from provisioners.plan import Plan
@@ -77,11 +78,14 @@ def verdict_view(decision: Decision) -> dict[str, Any]:
     icon, label = VERDICT_LABELS[decision.verdict]
     if decision.failures:
         label = "denied: a rule could not be evaluated"
+    denied = decision.verdict is Verdict.DENY
+    # A denied request needs nobody and is not self-service: only what refused or warns is shown.
+    shown = [m for m in decision.matches if not denied or m.effect in (Effect.DENY, Effect.WARN)]
     return {
         "icon": Trusted(icon),
         "stage": decision.stage.value,
         "label": label,
-        "approvals": approvals_label(decision),
+        "approvals": "" if denied else approvals_label(decision),
         "matches": [
             {
                 "icon": Trusted(EFFECT_ICONS[match.effect]),
@@ -89,7 +93,7 @@ def verdict_view(decision: Decision) -> dict[str, Any]:
                 "message": match.message,
                 "remediation": match.remediation or None,
             }
-            for match in decision.matches
+            for match in shown
         ],
         "failures": [{"rule_id": f.rule_id, "reason": f.reason} for f in decision.failures],
         "version": decision.rulebook_version[:12],
@@ -207,3 +211,12 @@ def _scalar(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or "(none)"
     return str(value) if value not in (None, "") else "(none)"
+
+
+def decision_reply(result: ApprovalResult | RejectionResult, recorded: str, request_id: str) -> str:
+    """Why a decision was refused, or the `recorded` reply once it counts (for which group, as an
+    approver in several groups, or one clicking another group's ask, cannot otherwise tell)."""
+    if not result.accepted:
+        return result.message
+    groups = result.groups if isinstance(result, ApprovalResult) else ()
+    return render_text(recorded, request_id=request_id, groups=", ".join(group_label(g) for g in groups))

@@ -74,7 +74,7 @@ def test_requester_gets_a_production_database_after_a_security_approval(
     page.screenshot(path=shots / "02-approver-confirm-dialog.png")
     page.click("[data-testid=confirm-ok]")
     expect(page.locator("main [data-testid=ephemeral]").last).to_contain_text(
-        f"Your approval of {request_id[0]} is recorded."
+        f"Your approval of {request_id[0]} is recorded for"
     )
     expect(page.locator("main [data-testid=ephemeral]").last).to_contain_text("Only visible to you")
 

@@ -123,7 +123,7 @@ def test_riley_creates_a_production_database_of_payments(page: Page, sandbox: Sa
     _as(page, "U0SEC1", "C0SECURITY")
     ask = page.locator("main [data-testid=message]", has_text=f"{request_id} needs 1 approval from security")
     expect(ask).to_contain_text(f"creates a new postgres-database {NAME} for payments")
-    expect(_approve(page, ask, request_id)).to_contain_text(f"Your approval of {request_id} is recorded.")
+    expect(_approve(page, ask, request_id)).to_contain_text(f"Your approval of {request_id} is recorded for")
 
     thread = _open_thread(page, request_id)
     expect(thread).to_contain_text(f"{request_id} succeeded", timeout=APPLY_TIMEOUT)
@@ -203,7 +203,7 @@ def test_security_alone_does_not_apply_another_teams_database(page: Page, sandbo
     open_page(page, sandbox, "#user=U0SEC1&channel=C0SECURITY")
     ask = page.locator("main [data-testid=message]", has_text=f"{request_id} needs 1 approval from security")
 
-    expect(_approve(page, ask, request_id)).to_contain_text(f"Your approval of {request_id} is recorded.")
+    expect(_approve(page, ask, request_id)).to_contain_text(f"Your approval of {request_id} is recorded for")
 
     thread = _open_thread(page, request_id)
     expect(thread).to_contain_text("security: 1/1 — approved by @Sam Sentinel")
@@ -243,7 +243,7 @@ def test_after_riley_approves_the_credentials_go_to_riley_not_to_dana(page: Page
     )
 
     expect(_approve(page, owners_ask, request_id)).to_contain_text(
-        f"Your approval of {request_id} is recorded."
+        f"Your approval of {request_id} is recorded for team payments."
     )
 
     expect(thread).to_contain_text(f"{request_id} succeeded", timeout=APPLY_TIMEOUT)

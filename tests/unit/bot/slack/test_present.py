@@ -8,8 +8,9 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.devtools.slack_emulator import SlackEmulator
-from bot.slack.present import DIFF_CHUNK_CHARS, split_diff
+from bot.slack.present import DIFF_CHUNK_CHARS, split_diff, verdict_view
 from bot.slack.render import ZERO_WIDTH_SPACE, render_blocks
+from rulebook import ApprovalNeed, Decision, Effect, RuleMatch, Stage, Verdict
 
 # A service's index.js in a plan: every `>` and `&` goes out as `&gt;` / `&amp;`.
 JS_DIFF = "".join(
@@ -77,3 +78,24 @@ def test_backticks_at_the_edge_of_a_chunk_cannot_join_its_fences() -> None:
     assert len(texts) == 2 and all(text.count("```") == 2 for text in texts)
     bodies = [t.removeprefix("```").removesuffix("```").replace(ZERO_WIDTH_SPACE, "") for t in texts]
     assert "\n".join(bodies) == diff
+
+
+def test_a_denied_verdict_shows_what_refused_it_and_neither_approvals_nor_self_service() -> None:
+    def match(rule_id: str, effect: Effect) -> RuleMatch:
+        return RuleMatch(rule_id=rule_id, stage=Stage.INTENT, effect=effect, message=rule_id, remediation="")
+
+    decision = Decision(
+        verdict=Verdict.DENY,
+        stage=Stage.INTENT,
+        matches=(
+            match("unknown-team", Effect.DENY),
+            match("other-team-needs-it", Effect.REQUIRE_APPROVAL),
+            match("big-warns", Effect.WARN),
+            match("dev-is-self-service", Effect.ALLOW),
+        ),
+        approvals=(ApprovalNeed(group="owning-team", count=1),),
+        rulebook_version="abc",
+    )
+    view = verdict_view(decision)
+    assert view["approvals"] == ""
+    assert [m["rule_id"] for m in view["matches"]] == ["unknown-team", "big-warns"]
