@@ -26,6 +26,7 @@ from intents.commands import (
     StatusCommand,
     TransferCommand,
 )
+from intents.durations import format_duration, parse_duration
 from intents.errors import (
     CatalogError,
     CatalogProblem,
@@ -35,6 +36,7 @@ from intents.errors import (
     ProblemCode,
 )
 from intents.forms import Form, FormField, FormOption, build_form, intent_from_form
+from intents.golden_path import TTL_KEY, TtlPolicy
 from intents.grammar import normalise_request_id, parse_command, parse_intent
 from intents.intent import Intent, ParamValue
 from intents.loader import DEFAULT_CATALOG_PATH, load_catalog, parse_catalog
@@ -73,12 +75,16 @@ __all__ = [
     "RulebookCommand",
     "StatsCommand",
     "StatusCommand",
+    "TTL_KEY",
     "TransferCommand",
+    "TtlPolicy",
     "build_form",
+    "format_duration",
     "intent_from_form",
     "load_catalog",
     "normalise_request_id",
     "parse_catalog",
     "parse_command",
+    "parse_duration",
     "parse_intent",
 ]

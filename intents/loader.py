@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from intents.catalog import ENV_KEY, NAME_KEY, Catalog, GoldenPath, ParamSpec, ParamType
 from intents.errors import CatalogError, CatalogProblem
+from intents.golden_path import TTL_KEY
 from intents.intent import format_value
 from intents.suggest import closest, did_you_mean
 from intents.values import BadValue, check_value, expected_words
@@ -188,6 +189,9 @@ def _check_path(catalog: Catalog, path: GoldenPath, loc: Loc) -> Iterator[tuple[
         yield (*params_loc, NAME_KEY), "`name` must be a required string"
     if ENV_KEY in path.parameters:
         yield (*params_loc, ENV_KEY), "`env` is made from `environments` and `default_env`; do not declare it"
+    if TTL_KEY in path.parameters:
+        # Reserved even without a policy: the expiry job reads ttl= as the environment's lifetime.
+        yield (*params_loc, TTL_KEY), "`ttl` is made from the path's `ttl:` policy; do not declare it"
     for key, spec in path.parameters.items():
         yield from _check_spec(catalog, key, spec, (*params_loc, key))
 

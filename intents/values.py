@@ -14,9 +14,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from intents.durations import format_duration, parse_duration
 from intents.errors import GivenValue, IntentError, Problem, ProblemCode
 from intents.golden_path import GoldenPath, NamedPattern, ParamSpec, ParamType
 from intents.intent import REDACTED, Intent, ParamValue, format_value
@@ -152,6 +154,8 @@ def expected_words(spec: ParamSpec, pattern: NamedPattern | None) -> str:
         return "true or false"
     if spec.type is ParamType.INT:
         return "a whole number" + _range_words(spec.min, spec.max, unit="")
+    if spec.type is ParamType.DURATION:
+        return "a duration such as 3d, 12h or 90m" + _duration_range_words(spec)
     reference = reference_of(spec)
     if spec.type is ParamType.STRING:
         if reference:
@@ -180,6 +184,25 @@ def _range_words(low: int | None, high: int | None, *, unit: str, prefix: str = 
     if high is not None:
         return f"{prefix}at most {counted(high)}"
     return ""
+
+
+def _duration_range_words(spec: ParamSpec) -> str:
+    # A ttl's lower bound is one minute, which says nothing a reader needs: only the longest is told.
+    if spec.max is None:
+        return ""
+    return f", at most {format_duration(timedelta(minutes=spec.max))}"
+
+
+def _check_duration(spec: ParamSpec, text: str) -> str:
+    try:
+        duration = parse_duration(text)
+    except ValueError:
+        raise BadValue() from None
+    if spec.max is not None and duration > timedelta(minutes=spec.max):
+        raise BadValue("it is longer than allowed")
+    if spec.min is not None and duration < timedelta(minutes=spec.min):
+        raise BadValue("it is shorter than allowed")
+    return format_duration(duration)
 
 
 def _clean(text: str) -> str:
@@ -235,6 +258,8 @@ def check_value(spec: ParamSpec, raw: str | Sequence[str], pattern: NamedPattern
         if (spec.min is not None and number < spec.min) or (spec.max is not None and number > spec.max):
             raise BadValue("it is out of range")
         return number
+    if spec.type is ParamType.DURATION:
+        return _check_duration(spec, text)
     if reference is not None:
         text = resolve_reference(reference, text)
     if spec.type is ParamType.STRING and (

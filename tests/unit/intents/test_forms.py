@@ -21,7 +21,7 @@ from intents.values import Reference
 def test_form_lists_every_parameter_with_types_options_and_defaults(catalog: Catalog) -> None:
     form = build_form(catalog, "pg")
     assert (form.path, form.title) == ("postgres-database", "New postgres-database")
-    assert [f.key for f in form.fields] == ["name", "env", "size", "extensions", "description"]
+    assert [f.key for f in form.fields] == ["name", "env", "size", "extensions", "description", "ttl"]
     size = form.field("size")
     assert (size.type, size.required, size.multiple, size.default) == (ParamType.ENUM, False, False, "small")
     assert size.options == tuple(FormOption(value=v, label=v) for v in ("small", "medium", "large"))

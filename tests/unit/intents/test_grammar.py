@@ -138,7 +138,7 @@ def test_unknown_key_lists_the_allowed_keys(catalog: Catalog) -> None:
     (problem,) = error_of("request pg billing env=dev sise=large", catalog).problems
     assert problem.code is ProblemCode.UNKNOWN_KEY
     assert problem.suggestions[0] == "size"
-    assert problem.expected == "one of: name, env, size, extensions, description"
+    assert problem.expected == "one of: name, env, size, extensions, description, ttl"
 
 
 def test_bad_enum_value_lists_the_allowed_values(catalog: Catalog) -> None:

@@ -40,7 +40,7 @@ def test_the_shipped_catalog_loads() -> None:
     assert catalog.names == ("postgres-database", "service")
     assert catalog.find("postgres") is catalog.find("pg") is catalog.paths[0]
     pg = catalog.paths[0]
-    assert list(pg.specs) == ["name", "env", "size", "extensions", "description"]
+    assert list(pg.specs) == ["name", "env", "size", "extensions", "description", "ttl"]
     assert pg.specs["extensions"].allowed == (
         "pgcrypto",
         "citext",
@@ -98,7 +98,7 @@ def test_type_errors_cite_file_line_and_location() -> None:
     text = PATH.replace("      name: {type: string", "      name: {type: text")
     ((line, where, message),) = problems(text)
     assert (line, where) == (11, "paths[0].parameters.name.type")
-    assert "'string', 'int', 'bool', 'enum' or 'list'" in message
+    assert "'string', 'int', 'bool', 'enum', 'list' or 'duration'" in message
 
 
 def test_unknown_fields_are_refused() -> None:

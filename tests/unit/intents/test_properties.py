@@ -60,6 +60,14 @@ def value_for(catalog: Catalog, spec: ParamSpec) -> st.SearchStrategy[str | list
         low = spec.min if spec.min is not None else -(10**12)
         high = spec.max if spec.max is not None else 10**12
         return st.integers(low, high).map(str)
+    if spec.type is ParamType.DURATION:
+        # Any whole number of minutes the spec allows, written in a unit it divides (or in minutes).
+        low, high = spec.min or 1, spec.max if spec.max is not None else 10**5
+        return st.builds(
+            lambda count, unit: f"{count // unit[0]}{unit[1]}" if count % unit[0] == 0 else f"{count}m",
+            st.integers(low, high),
+            st.sampled_from([(1, "m"), (60, "h"), (1440, "d"), (10080, "w")]),
+        )
     item = FREE_TEXT
     if pattern is not None and spec.pattern in FAST_PATTERNS:
         item = FAST_PATTERNS[spec.pattern]
