@@ -46,6 +46,9 @@ class GoldenPath:
     # Keys this path needs in RunnerSettings.path_settings[name] (config `paths:`); without one
     # the path is offered as unavailable, naming the key, instead of failing at preview.
     settings: tuple[str, ...] = ()
+    # A request as a developer would type it (`redis-cache name=demo env=dev`), which
+    # `platformbot paths test` previews; None: name=example in the entry's first environment.
+    example: str | None = None
     defined_at: tuple[str, int] = field(default=("<unknown>", 0), compare=False)
 
     def __post_init__(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,6 +15,7 @@ from bot.cli.root import app
 
 if TYPE_CHECKING:
     from intents import Catalog, Intent
+    from provisioners.discovery import Registry
     from rulebook import Action, Rulebook
     from rulebook.explain import Explanation, RuleTrace
 
@@ -46,16 +48,29 @@ def _config_groups(path: Path) -> set[str]:
     return set(groups) if isinstance(groups, dict) else set()
 
 
-def _load(path: Path, known_groups: set[str] | None = None) -> Rulebook:
+def _load(path: Path, known_groups: set[str] | None = None, fragments: Sequence[Path] = ()) -> Rulebook:
     from rulebook import RulebookError, load_rulebook
 
     try:
-        return load_rulebook(path, known_groups)
+        return load_rulebook(path, known_groups, fragments)
     except RulebookError as exc:
         console = _console()
         for problem in exc.problems:
             console.print(escape(str(problem)), style="red")
         console.print(f"{len(exc.problems)} problem(s) in {escape(str(path))}", style="bold red")
+        raise typer.Exit(1) from exc
+
+
+def _golden_paths(config: Path | None) -> Registry:
+    """The discovered golden paths (with the config's folders); a load error exits 1 naming it."""
+    from bot.config import ConfigError, load_app_config
+    from provisioners.discovery import discover
+    from provisioners.errors import GoldenPathError
+
+    try:
+        return discover(load_app_config(config).golden_path_dirs if config else ())
+    except (ConfigError, GoldenPathError) as exc:
+        _console().print(escape(str(exc)), style="red")
         raise typer.Exit(1) from exc
 
 
@@ -90,14 +105,22 @@ def run_tests(
     rulebook: RulebookOption = _DEFAULT_RULEBOOK,
     catalog: CatalogOption = _DEFAULT_CATALOG,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing cases too.")] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Bot config YAML (for its golden_path_dirs).")
+    ] = None,
 ) -> None:
-    """Run rule tests (YAML cases with an expected verdict and rules) against a rulebook."""
+    """Run rule tests (YAML cases with an expected verdict and rules) against a rulebook.
+
+    The rulebook includes every discovered golden path's rule fragment, and without named files
+    the paths' own rule tests run after manifests/rulebook-tests/ (issue 15)."""
     from intents import load_catalog, parse_intent
     from rulebook.testing import run_rule_tests
 
-    book = _load(rulebook)
-    loaded = load_catalog(catalog)
-    report = run_rule_tests(book, paths or [_DEFAULT_TESTS], parse_intent=lambda t: parse_intent(t, loaded))
+    golden_paths = _golden_paths(config)
+    book = _load(rulebook, fragments=golden_paths.rule_fragments())
+    loaded = golden_paths.catalog(load_catalog(catalog))
+    files = paths or [_DEFAULT_TESTS, *golden_paths.rule_tests()]
+    report = run_rule_tests(book, files, parse_intent=lambda t: parse_intent(t, loaded))
     console = _console()
     for problem in report.errors:
         console.print(f"[red]ERROR[/red] {escape(str(problem))}")
