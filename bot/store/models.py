@@ -137,7 +137,11 @@ class ResourceRow(SQLModel, table=True):
     destroy. Ownership changes only by an admin's transfer."""
 
     __tablename__ = "resources"
-    __table_args__ = (Index("ix_resources_owner_team", "owner_team"),)
+    __table_args__ = (
+        Index("ix_resources_owner_team", "owner_team"),
+        # The expiry job reads the resources due next (bot.schedules.expiry).
+        Index("ix_resources_expires_at", "expires_at"),
+    )
 
     stack_name: str = Field(primary_key=True)
     path: str
@@ -152,6 +156,11 @@ class ResourceRow(SQLModel, table=True):
     request_id: int = Field(foreign_key="requests.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    # When the bot destroys it (ttl=, issue 15); None: it lives until someone destroys it.
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # The last step of this expiry already taken ("24h", "1h" warned, "expired": destroy asked), so a
+    # replica or a restart does not take it twice; cleared whenever expires_at changes.
+    expiry_notice: str | None = Field(default=None, nullable=True)
 
 
 class ApprovalRow(SQLModel, table=True):

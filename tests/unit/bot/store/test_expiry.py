@@ -1,0 +1,105 @@
+"""Live resources keep their expiry; each step before it (24 h, 1 h warnings, the destroy) is claimed once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.store import ResourceRow, Store, repository
+from bot.store.expiry import (
+    EXPIRED,
+    WARN_DAY,
+    WARN_HOUR,
+    claim_step,
+    due_resources,
+    due_step,
+    extended,
+    set_expiry,
+)
+from tests.support.store_rows import T0, request_row
+
+
+def _live(store: Store, stack: str) -> None:
+    with store.write() as session:
+        row = repository.insert_request(session, request_row(stack_name=stack, state="succeeded"))
+        assert row.id is not None
+        session.add(
+            ResourceRow(
+                stack_name=stack,
+                path="postgres-database",
+                owner_team="team-a",
+                created_by=row.id,
+                request_id=row.id,
+                created_at=T0,
+                updated_at=T0,
+            )
+        )
+
+
+def _read(store: Store, stack: str) -> ResourceRow:
+    with store.read() as session:
+        live = repository.get_resource(session, stack)
+    assert live is not None
+    return live
+
+
+def test_an_expiry_is_stored_on_the_live_resource_and_can_be_removed(store: Store) -> None:
+    _live(store, "expiry-stored")
+    with store.write() as session:
+        assert set_expiry(session, "expiry-stored", T0 + timedelta(days=3))
+    assert _read(store, "expiry-stored").expires_at == T0 + timedelta(days=3)
+    with store.write() as session:
+        assert set_expiry(session, "expiry-stored", None)
+        assert not set_expiry(session, "no-such-stack", None)
+    assert _read(store, "expiry-stored").expires_at is None
+
+
+def test_steps_come_due_in_order_and_each_is_claimed_once(store: Store) -> None:
+    _live(store, "expiry-steps")
+    expires = T0 + timedelta(days=3)
+    with store.write() as session:
+        set_expiry(session, "expiry-steps", expires)
+    live = _read(store, "expiry-steps")
+    assert due_step(live, expires - timedelta(hours=25)) is None
+    assert due_step(live, expires - timedelta(hours=23)) == WARN_DAY
+    with store.read() as session:
+        due = due_resources(session, expires - timedelta(hours=23))
+        assert [r.stack_name for r in due] == ["expiry-steps"]
+        assert due_resources(session, expires - timedelta(hours=25)) == []
+    with store.write() as session:
+        assert claim_step(session, live, WARN_DAY)
+        # A second replica read the same row before the claim: its claim misses.
+        assert not claim_step(session, live, WARN_DAY)
+    live = _read(store, "expiry-steps")
+    assert due_step(live, expires - timedelta(hours=23)) is None
+    assert due_step(live, expires - timedelta(minutes=30)) == WARN_HOUR
+    # A process that slept through the 1 h warning goes straight to the destroy.
+    assert due_step(live, expires) == EXPIRED
+    with store.write() as session:
+        assert claim_step(session, live, EXPIRED)
+    assert due_step(_read(store, "expiry-steps"), expires + timedelta(days=1)) is None
+
+
+def test_an_expiry_moved_after_it_was_read_makes_the_stale_claim_miss(store: Store) -> None:
+    _live(store, "expiry-moved")
+    with store.write() as session:
+        set_expiry(session, "expiry-moved", T0 + timedelta(hours=12))
+    stale = _read(store, "expiry-moved")
+    with store.write() as session:
+        set_expiry(session, "expiry-moved", T0 + timedelta(days=2))
+        assert not claim_step(session, stale, WARN_DAY)
+    assert _read(store, "expiry-moved").expiry_notice is None
+
+
+def test_extend_moves_by_the_step_up_to_the_max_after_creation(store: Store) -> None:
+    _live(store, "expiry-extend")
+    with store.write() as session:
+        set_expiry(session, "expiry-extend", T0 + timedelta(days=3))
+    live = _read(store, "expiry-extend")
+    assert extended(live, timedelta(days=1), timedelta(days=14)) == T0 + timedelta(days=4)
+    assert extended(live, timedelta(days=1), timedelta(days=3, hours=6)) == T0 + timedelta(days=3, hours=6)
+    assert extended(live, timedelta(days=1), timedelta(days=3)) is None
+    with store.write() as session:
+        set_expiry(session, "expiry-extend", None)
+    live = _read(store, "expiry-extend")
+    assert extended(live, timedelta(days=1), timedelta(days=14)) is None
+    assert due_step(live, T0 + timedelta(days=30)) is None
