@@ -98,6 +98,11 @@ def dev(
         sandbox.close()
 
 
+def _redis_line(sandbox: Sandbox) -> str:
+    redis = sandbox.redis
+    return redis.server or f"none: redis-cache is unavailable ({redis.unavailable})"
+
+
 def _banner(sandbox: Sandbox, log_file: Path) -> None:
     postgres = sandbox.postgres
     if postgres.server:
@@ -117,6 +122,7 @@ def _banner(sandbox: Sandbox, log_file: Path) -> None:
                 "",
                 f"  data dir    {sandbox.data_dir}",
                 f"  PostgreSQL  {pg}",
+                f"  Redis       {_redis_line(sandbox)}",
                 f"  bot         {_bot_line(sandbox)}",
                 f"  log         {log_file}",
                 "",

@@ -70,6 +70,7 @@ def test_a_worker_killed_mid_apply_is_resumed_by_another_worker(
         "groups": {
             "security": {"usergroup_id": "S0SECURITY", "channel": "C0SECURITY"},
             "oncall": {"user_ids": ["U0ONCALL"], "channel": "C0PLATFORM"},
+            "finance": {"usergroup_id": "S0FINANCE", "channel": "C0PLATFORM"},
         },
         "teams": {"payments": ["U0REQ", "U0DEV2"], "platform": ["U0SEC1", "U0SEC2", "U0ONCALL"]},
         "admins": ["U0ONCALL"],

@@ -45,7 +45,7 @@ class SandboxOptions:
     socket: bool = False
 
 
-def sandbox_app_config(options: SandboxOptions) -> AppConfig:
+def sandbox_app_config(options: SandboxOptions, *, redis_admin_url: str | None = None) -> AppConfig:
     data = options.data_dir
     return AppConfig(
         channels=Channels(requests=REQUESTS_CHANNEL, platform=PLATFORM_CHANNEL),
@@ -68,6 +68,8 @@ def sandbox_app_config(options: SandboxOptions) -> AppConfig:
         },
         admins=("U0ONCALL",),
         timezone="Europe/Berlin",
+        # The sandbox's own redis-server, when it started one (redis-cache is unavailable otherwise).
+        paths={"redis-cache": {"admin_url": redis_admin_url}} if redis_admin_url else {},
         pulumi=PulumiSettings(
             state_dir=data / "pulumi-state",
             git_root=data / "repos",

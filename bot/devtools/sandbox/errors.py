@@ -2,6 +2,7 @@
 
 SandboxError                 the sandbox cannot start (message says what to do)
 ├── PostgresUnavailable      no local PostgreSQL: binaries missing or the server would not start
+├── RedisUnavailable         no local redis-server: not installed or it would not start
 └── DataDirBusy              another `platformbot dev` is using the same data dir
 """
 
@@ -14,6 +15,10 @@ class SandboxError(RuntimeError):
 
 class PostgresUnavailable(SandboxError):
     """No PostgreSQL server binaries on this machine, or the server did not start."""
+
+
+class RedisUnavailable(SandboxError):
+    """redis-server is not installed, or it did not start."""
 
 
 class DataDirBusy(SandboxError):

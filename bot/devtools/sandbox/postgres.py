@@ -68,7 +68,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _port_is_free(port: int) -> bool:
+def port_is_free(port: int) -> bool:
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", port))
@@ -191,7 +191,7 @@ class LocalCluster:
         """The port of the first start when it is free: the Pulumi state names the server by it."""
         port_file = self.root / "port"
         remembered = int(port_file.read_text()) if port_file.exists() else 0
-        if remembered and _port_is_free(remembered):
+        if remembered and port_is_free(remembered):
             return remembered
         port = free_port()
         if remembered:

@@ -34,8 +34,9 @@ from bot.devtools.sandbox.config import (
     sandbox_app_config,
     sandbox_settings,
 )
-from bot.devtools.sandbox.errors import DataDirBusy, PostgresUnavailable, SandboxError
+from bot.devtools.sandbox.errors import DataDirBusy, PostgresUnavailable, RedisUnavailable, SandboxError
 from bot.devtools.sandbox.postgres import LocalCluster, PostgresServer, cluster_root_for
+from bot.devtools.sandbox.redis import LocalRedis
 from bot.devtools.sandbox.web import SandboxWebServer
 from bot.devtools.slack_emulator import SlackDriver, SlackEmulator, default_workspace
 from bot.devtools.slack_emulator.socket_mode import SocketModeTimeout
@@ -54,11 +55,21 @@ class PostgresStatus:
     unavailable: str | None = None
 
 
+@dataclass(frozen=True)
+class RedisStatus:
+    """Which redis-server `redis-cache` provisions into, or why there is none."""
+
+    server: str | None = None  # host:port
+    admin_url: str | None = None
+    unavailable: str | None = None
+
+
 class Sandbox:
     def __init__(self, options: SandboxOptions) -> None:
         self.options = options
         self.data_dir = options.data_dir.expanduser().resolve()
         self.postgres = PostgresStatus()
+        self.redis = RedisStatus()
         self.slack: SlackEmulator | None = None
         self.bot: PlatformBot | None = None
         self.bot_server: HttpServer | None = None
@@ -66,6 +77,7 @@ class Sandbox:
         self.socket: SocketModeHandler | None = None
         self.web: SandboxWebServer | None = None
         self._cluster: LocalCluster | None = None
+        self._redis: LocalRedis | None = None
         self._lock: IO[str] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -83,6 +95,7 @@ class Sandbox:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_data_dir(self.data_dir)
         dsn = self._start_postgres()
+        self._start_redis()
         workspace = default_workspace()
         # The conversations outlive a restart, as the requests in the database do.
         self.slack = SlackEmulator(workspace, persist_to=self.data_dir / "slack-emulator.json").start()
@@ -91,11 +104,13 @@ class Sandbox:
         # create_app reads the admin DSN and the passphrase from the environment once, while it
         # builds the runner; they are set only for that call.
         with _environment(ADMIN_DSN_ENV, dsn), _environment(PASSPHRASE_ENV, self._passphrase()):
-            self.bot = create_app(settings, sandbox_app_config(self.options), clock=clock)
-        if self.postgres.unavailable:
-            self.bot.services.unavailable = {
-                name: self.postgres.unavailable for name in self.bot.services.unavailable
-            }
+            config = sandbox_app_config(self.options, redis_admin_url=self.redis.admin_url)
+            self.bot = create_app(settings, config, clock=clock)
+        # Why a path has no server, in the sandbox's words rather than the missing setting's.
+        reasons = {"postgres-database": self.postgres.unavailable, "redis-cache": self.redis.unavailable}
+        self.bot.services.unavailable = {
+            path: reasons.get(path) or reason for path, reason in self.bot.services.unavailable.items()
+        }
         self.bot.start()
         self.bot_server = self.bot.serve_http(port=0).start()
         if self.options.socket:
@@ -143,6 +158,17 @@ class Sandbox:
         )
         return server.dsn()
 
+    def _start_redis(self) -> None:
+        try:
+            local = LocalRedis(self.data_dir / "redis")
+            server = local.start()
+        except RedisUnavailable as exc:
+            log.warning("no local redis-server: %s", exc)
+            self.redis = RedisStatus(unavailable=f"the sandbox could not start a local redis-server: {exc}")
+            return
+        self._redis = local
+        self.redis = RedisStatus(server=f"{server.host}:{server.port}", admin_url=server.admin_url())
+
     def close(self) -> None:
         """Stop in reverse order: the page, then the bot (its background work first), then Slack."""
         if self.web is not None:
@@ -160,6 +186,9 @@ class Sandbox:
         if self._cluster is not None:
             self._cluster.stop()
             self._cluster = None
+        if self._redis is not None:
+            self._redis.stop()
+            self._redis = None
         if self._lock is not None:
             self._lock.close()
             self._lock = None

@@ -15,7 +15,7 @@ from intents.intent import Intent
 from provisioners import Runner, discover
 from provisioners.errors import EngineError, StackNotFound
 from tests.support.pulumi import SettingsFactory
-from tests.support.redis import RedisServer
+from tests.support.redis import RedisServer, admin_client
 
 pytestmark = [pytest.mark.engine]
 
@@ -75,7 +75,7 @@ def test_up_creates_a_user_whose_secret_url_connects(arc: Arc) -> None:
 
 
 def test_the_user_reaches_only_its_own_prefix_and_no_admin_commands(arc: Arc) -> None:
-    with arc.server.admin() as admin:
+    with admin_client(arc.server) as admin:
         admin.set("billing:prod:secret", "keep-out")
     with as_user(arc) as client:
         for attempt in (
@@ -118,7 +118,7 @@ def test_a_resize_is_an_update_of_the_budget_that_keeps_the_password(arc: Arc) -
 
 def test_an_acl_widened_by_hand_shows_up_as_drift(arc: Arc) -> None:
     assert not arc.runner.drift(arc.intent).has_drift
-    with arc.server.admin() as admin:
+    with admin_client(arc.server) as admin:
         admin.execute_command("ACL", "SETUSER", "sessions-staging", "allkeys", "+@all")
     with as_user(arc) as client:
         assert client.get("billing:prod:secret") == "keep-out"  # the hand edit really widened it
@@ -144,7 +144,7 @@ def test_reconcile_puts_the_prefix_and_the_commands_back(arc: Arc) -> None:
 
 
 def test_a_password_changed_by_hand_is_drift_and_reconcile_restores_the_issued_one(arc: Arc) -> None:
-    with arc.server.admin() as admin:
+    with admin_client(arc.server) as admin:
         admin.execute_command("ACL", "SETUSER", "sessions-staging", "resetpass", ">changed-by-hand")
     with pytest.raises(redis.exceptions.AuthenticationError):
         as_user(arc).ping()
@@ -156,13 +156,13 @@ def test_a_password_changed_by_hand_is_drift_and_reconcile_restores_the_issued_o
 
 def test_a_user_name_taken_on_the_server_fails_the_preview_readably(arc: Arc) -> None:
     taken = Intent(path="redis-cache", name="taken", env="dev", params={"size": "small"})
-    with arc.server.admin() as admin:
+    with admin_client(arc.server) as admin:
         admin.execute_command("ACL", "SETUSER", "taken-dev", "on")
     try:
         with pytest.raises(EngineError) as caught:
             arc.runner.preview(taken)
     finally:
-        with arc.server.admin() as admin:
+        with admin_client(arc.server) as admin:
             admin.acl_deluser("taken-dev")
     assert caught.value.message == (
         "The preview of stack `redis-cache.taken.dev` failed: "
@@ -176,7 +176,7 @@ def test_destroy_removes_the_user_and_its_keys_and_nothing_else(arc: Arc) -> Non
     plan = arc.runner.preview_destroy(arc.intent)
     assert [(c.type, c.op, c.stateful) for c in plan.changes] == [(USER, "delete", True)]
     arc.runner.destroy(arc.intent)
-    with arc.server.admin() as admin:
+    with admin_client(arc.server) as admin:
         assert admin.acl_getuser("sessions-staging") is None
         assert list(admin.scan_iter(match="sessions:staging:*")) == []
         assert admin.get("billing:prod:secret") == "keep-out"

@@ -168,6 +168,7 @@ class RedisUserProvider(ResourceProvider):
         prefix = props["key_prefix"]
         with admin(props["server"], f"delete user {id_}") as client:
             client.acl_deluser(id_)
+            _save_acl(client)
             batch: list[str] = []
             for key in client.scan_iter(match=f"{prefix}*", count=500):
                 batch.append(key)
@@ -180,8 +181,19 @@ class RedisUserProvider(ResourceProvider):
     def _set(self, props: Mapping[str, Any], password: str, action: str) -> str:
         with admin(props["server"], action) as client:
             client.execute_command("ACL", "SETUSER", props["name"], *acl_rules(props, password))
+            _save_acl(client)
             live = _live(client, props["name"])
         return str(live["commands"]) if live else ""
+
+
+def _save_acl(client: redis.Redis) -> None:
+    """Write the users to the server's ACL file, when it keeps one: Redis holds ACL users in memory
+    only, so without this a restart would lose every user the state says exists."""
+    try:
+        client.execute_command("ACL", "SAVE")
+    except redis.ResponseError as exc:
+        if "ACL file" not in str(exc):  # "This Redis instance is not configured to use an ACL file"
+            raise
 
 
 def _inputs(props: Mapping[str, Any]) -> dict[str, Any]:

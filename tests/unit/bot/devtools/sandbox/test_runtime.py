@@ -1,5 +1,5 @@
 """Sandbox start-up: one per data dir, nothing taken from the person's shell, a clear reason
-when PostgreSQL is missing."""
+when PostgreSQL or redis-server is missing."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 
 from bot.devtools.sandbox.config import ADMIN_DSN_ENV, SandboxOptions
 from bot.devtools.sandbox.errors import DataDirBusy
@@ -95,3 +96,38 @@ def test_the_sandbox_starts_its_own_postgres_and_stops_it_on_close(reachable_dir
 
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(dsn.get_secret_value(), connect_timeout=3)
+
+
+def test_the_sandbox_keeps_its_redis_across_restarts_so_cache_users_it_made_survive(tmp_path: Path) -> None:
+    options = SandboxOptions(data_dir=tmp_path / "data", port=0, postgres=False)
+    with Sandbox(options) as sandbox:
+        assert sandbox.redis.admin_url is not None and sandbox.bot is not None
+        assert "redis-cache" not in sandbox.bot.services.unavailable
+        first = sandbox.redis.admin_url
+        with admin_client_for(first) as admin:
+            # As the redis-cache provider does: set the user, then save the ACL file.
+            admin.execute_command("ACL", "SETUSER", "cache-made-before", "on", ">pw", "~app:*", "+get")
+            admin.execute_command("ACL", "SAVE")
+            admin.set("app:kept", "1")
+    with pytest.raises(redis.ConnectionError):
+        admin_client_for(first).ping()
+
+    with Sandbox(options) as again:
+        assert again.redis.admin_url == first
+        with admin_client_for(first) as admin:
+            assert "cache-made-before" in admin.execute_command("ACL", "USERS")
+            assert admin.get("app:kept") == "1"
+
+
+def test_without_redis_server_the_sandbox_runs_and_says_why_redis_cache_is_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with Sandbox(SandboxOptions(data_dir=tmp_path / "data", port=0, postgres=False)) as sandbox:
+        reason = sandbox.redis.unavailable
+        assert reason is not None and "redis-server is missing" in reason
+        assert sandbox.bot is not None and sandbox.bot.services.unavailable["redis-cache"] == reason
+
+
+def admin_client_for(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=3)
