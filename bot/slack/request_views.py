@@ -161,7 +161,7 @@ def state_line(request: Request) -> Trusted:
     if request.destroyed_by:
         label += f" · *destroyed* by {request.destroyed_by}"
         if request.destroyed_at:
-            label += f" {moment(request.destroyed_at)}"
+            label += f" on {moment(request.destroyed_at)}"
     elif request.superseded_by:
         label += f" · *superseded* by {request.superseded_by}"
     return Trusted(label)
@@ -192,7 +192,10 @@ def request_view(request: Request, permalink: str | None = None, tz: tzinfo | No
         "ask_ownership": ownership_line(request, always=True),
         "created_label": moment(request.created_at, tz),
         "thread_link": thread,
-        "error": Trusted(with_mentions(request.error)) if request.error else None,
+        # A superseded request's error repeats what its state line says already.
+        "error": Trusted(with_mentions(request.error))
+        if request.error and not request.superseded_by
+        else None,
         "closed": is_closed(request),
         "cost_line": cost_text(request),
     }
