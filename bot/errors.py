@@ -27,7 +27,11 @@ class WorkflowError(Exception):
 
 class RequestNotFound(WorkflowError):
     def __init__(self, request_id: str) -> None:
-        super().__init__(f"There is no request {request_id}.")
+        # A tampered button or a blank argument can carry an empty id: say what is missing.
+        shown = request_id.strip()[:40]
+        super().__init__(
+            f"There is no request {shown}." if shown else "That names no request: give its id, e.g. PB-12."
+        )
         self.request_id = request_id
 
 
