@@ -50,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from intents.intent import Intent  # noqa: E402
 from provisioners import PROGRAMS, Runner, RunnerSettings  # noqa: E402
 from provisioners.engine import engine_env  # noqa: E402
+from provisioners.labels import Labels  # noqa: E402
 
 TARGET = 1.10
 PROGRAM = "postgres-database"
@@ -94,7 +95,7 @@ class RawPreview:
         self.last_stdout = ""
 
     def run(self) -> subprocess.CompletedProcess[str]:
-        fn: Callable[[], None] = self.program.build(self.intent, self.settings)
+        fn: Callable[[], None] = self.program.build(self.intent, self.settings, Labels.for_intent(self.intent))
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=_GRPC_CHANNEL_OPTIONS)
         language_pb2_grpc.add_LanguageRuntimeServicer_to_server(LanguageServer(fn), server)
         port = server.add_insecure_port("127.0.0.1:0")

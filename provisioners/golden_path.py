@@ -29,7 +29,9 @@ class GoldenPath:
 
     `catalog` is a YAML file in the schema of manifests/catalog.yaml (version, patterns, paths)
     holding an entry called `name` (other entries in it are ignored: the shipped paths share
-    one file). `program` builds the Pulumi program (pure; see GoldenPathProgram). The optional
+    one file). `program` builds the Pulumi program (pure; see GoldenPathProgram): its `build`
+    receives the request's attribution labels as its one labels input (provisioners.labels) and
+    must put them on every resource; a create without them is denied at the plan stage. The optional
     files are a rulebook fragment (`rules`) with its rule tests (`rule_tests`), a price-book
     fragment (`prices`, in the schema of manifests/prices.yaml) and a template folder
     (`templates`). `defined_at` is where the value was written (file, line), recorded so a load

@@ -18,6 +18,7 @@ from intents.intent import Intent
 from provisioners.changes import EventCollector
 from provisioners.engine import engine_env, pulumi_command, translated
 from provisioners.errors import InvalidParameters, ProgramUnavailable, StackBusy, StackNotFound
+from provisioners.labels import Labels
 from provisioners.plan import ApplyResult, DestroyResult, DriftReport, Plan, Progress, StackInfo
 from provisioners.programs import PROGRAMS, GoldenPathProgram
 from provisioners.settings import RunnerSettings
@@ -54,6 +55,10 @@ class Runner:
 
     `program_for_path` maps golden-path names to program names (the catalog's `program` field);
     a path missing from it is looked up in `programs` under its own name.
+
+    `labels` (preview, up): the attribution the program puts on every resource; without it (a
+    preview outside any request) the resources carry only their golden path and environment.
+    Refresh, drift checks and destroys read what the state holds and need none.
     """
 
     def __init__(
@@ -93,8 +98,8 @@ class Runner:
 
     # -- operations -------------------------------------------------------------------------------
 
-    def preview(self, intent: Intent) -> Plan:
-        program, fn, name = self._prepare(intent)
+    def preview(self, intent: Intent, labels: Labels | None = None) -> Plan:
+        program, fn, name = self._prepare(intent, labels)
         collector = self._collector(program, name)
         with (
             _hold(self.settings.state_dir, name, self.settings.busy_wait_seconds),
@@ -118,8 +123,13 @@ class Runner:
             self._on_stack(program, name, False, lambda s: s.preview_destroy(program=fn, on_event=collector))
         return collector.plan()
 
-    def up(self, intent: Intent, on_progress: Callable[[Progress], None] | None = None) -> ApplyResult:
-        program, fn, name = self._prepare(intent)
+    def up(
+        self,
+        intent: Intent,
+        on_progress: Callable[[Progress], None] | None = None,
+        labels: Labels | None = None,
+    ) -> ApplyResult:
+        program, fn, name = self._prepare(intent, labels)
         collector = self._collector(program, name, on_progress)
         with (
             _hold(self.settings.state_dir, name, self.settings.busy_wait_seconds),
@@ -195,10 +205,12 @@ class Runner:
 
     # -- plumbing ---------------------------------------------------------------------------------
 
-    def _prepare(self, intent: Intent) -> tuple[GoldenPathProgram, Callable[[], None], str]:
+    def _prepare(
+        self, intent: Intent, labels: Labels | None = None
+    ) -> tuple[GoldenPathProgram, Callable[[], None], str]:
         program = self.program_for(intent)
         name = self.stack_name(intent)
-        return program, program.build(intent, self.settings), name
+        return program, program.build(intent, self.settings, labels or Labels.for_intent(intent)), name
 
     def _collector(
         self, program: GoldenPathProgram, stack: str, on_progress: Callable[[Progress], None] | None = None

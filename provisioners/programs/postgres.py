@@ -11,6 +11,7 @@ import pulumi
 
 from intents.intent import Intent
 from provisioners.errors import InvalidParameters, ProgramUnavailable
+from provisioners.labels import LABELS_INPUT, Labels
 from provisioners.programs.base import GoldenPathProgram, PulumiProgram
 from provisioners.providers.postgres import (
     ADMIN_DSN_ENV,
@@ -85,11 +86,19 @@ class PostgresResources:
     dsn: pulumi.Output[str]
 
 
-def declare(spec: DatabaseSpec) -> PostgresResources:
-    """Register the role and the database (also what the set_mocks unit tests call)."""
+def declare(spec: DatabaseSpec, labels: Labels) -> PostgresResources:
+    """Register the role and the database (also what the set_mocks unit tests call). Both carry
+    the labels, which the providers keep as a COMMENT (JSON) on the role and on the database."""
+    tags = labels.as_input()
     role = PostgresRole(
         "owner",
-        {"name": spec.owner, "connection_limit": spec.connection_limit, "login": True, "server": spec.server},
+        {
+            "name": spec.owner,
+            "connection_limit": spec.connection_limit,
+            "login": True,
+            "server": spec.server,
+            LABELS_INPUT: tags,
+        },
         pulumi.ResourceOptions(additional_secret_outputs=["password"]),
     )
     # The owner is passed as a plain string (with an explicit dependency) rather than role.name
@@ -101,6 +110,7 @@ def declare(spec: DatabaseSpec) -> PostgresResources:
             "owner": spec.owner,
             "extensions": list(spec.extensions),
             "server": spec.server,
+            LABELS_INPUT: tags,
         },
         pulumi.ResourceOptions(depends_on=[role]),
     )
@@ -108,11 +118,11 @@ def declare(spec: DatabaseSpec) -> PostgresResources:
     return PostgresResources(role, database, dsn)
 
 
-def build_program(intent: Intent, settings: RunnerSettings) -> PulumiProgram:
+def build_program(intent: Intent, settings: RunnerSettings, labels: Labels) -> PulumiProgram:
     spec = database_spec(intent, settings)
 
     def program() -> None:
-        made = declare(spec)
+        made = declare(spec, labels)
         pulumi.export("database", made.database.name)
         pulumi.export("owner", made.role.name)
         pulumi.export("host", spec.host)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -11,6 +12,7 @@ import pulumi
 
 from intents.intent import Intent
 from provisioners.errors import InvalidParameters, ProgramUnavailable
+from provisioners.labels import LABELS_INPUT, Labels
 from provisioners.programs.base import GoldenPathProgram, PulumiProgram
 from provisioners.providers.git import AUTHOR_EMAIL_ENV, AUTHOR_NAME_ENV, GitRepository, RepoFile
 from provisioners.settings import RunnerSettings
@@ -20,6 +22,9 @@ FILE_TYPE = "pulumi-python:dynamic/platformbot:RepoFile"
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "service"
 SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 TEAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,99}$")
+# A git repository has no tags of its own: its labels are a checked-in file, so they travel with
+# every clone, CI can read them, and a hand edit is a commit the drift check sees.
+LABELS_FILE = ".platform/labels.json"
 
 # Repository path -> template; `{env}` in a path is the intent's environment.
 COMMON_FILES = {
@@ -54,8 +59,15 @@ def _owners(value: object) -> tuple[str, ...]:
     return tuple(str(i).strip() for i in items if str(i).strip())
 
 
-def service_files(intent: Intent, default_branch: str = "main") -> dict[str, str]:
-    """Every managed file of the new repository, path -> content. Pure and deterministic."""
+def labels_file(labels: Labels) -> str:
+    return json.dumps(labels.as_input(), indent=2) + "\n"
+
+
+def service_files(
+    intent: Intent, default_branch: str = "main", labels: Labels | None = None
+) -> dict[str, str]:
+    """Every managed file of the new repository, path -> content. Pure and deterministic.
+    With `labels`, the labels file too (the program always passes them)."""
     if not SERVICE_NAME.match(intent.name):
         raise InvalidParameters(f"`{intent.name}` is not a usable repository name (a-z, 0-9 and -).")
     language = str(intent.params.get("language", "python"))
@@ -74,7 +86,10 @@ def service_files(intent: Intent, default_branch: str = "main") -> dict[str, str
     }
     files = {**COMMON_FILES, **LANGUAGE_FILES[language]}
     env = _templates()
-    return {path.format(env=intent.env): env.get_template(tpl).render(context) for path, tpl in files.items()}
+    rendered = {path.format(env=intent.env): env.get_template(tpl).render(context) for path, tpl in files.items()}
+    if labels is not None:
+        rendered[LABELS_FILE] = labels_file(labels)
+    return rendered
 
 
 def repository_path(intent: Intent, settings: RunnerSettings) -> Path:
@@ -83,14 +98,19 @@ def repository_path(intent: Intent, settings: RunnerSettings) -> Path:
     return settings.git_root.resolve() / intent.name
 
 
-def declare(path: Path, files: dict[str, str], branch: str) -> tuple[GitRepository, list[RepoFile]]:
-    """Register the repository and its files (also what the set_mocks unit tests call)."""
-    repo = GitRepository("repository", {"path": str(path), "default_branch": branch})
+def declare(
+    path: Path, files: dict[str, str], branch: str, labels: Labels
+) -> tuple[GitRepository, list[RepoFile]]:
+    """Register the repository and its files (also what the set_mocks unit tests call). Every
+    resource carries the labels input (the plan-stage rules check creates for it); what keeps
+    them in the repository is the labels file among `files`."""
+    tags = labels.as_input()
+    repo = GitRepository("repository", {"path": str(path), "default_branch": branch, LABELS_INPUT: tags})
     # A plain path plus depends_on (not repo.path) keeps the plan free of unknowns.
     made = [
         RepoFile(
             rel,
-            {"repository": str(path), "path": rel, "content": content, "branch": branch},
+            {"repository": str(path), "path": rel, "content": content, "branch": branch, LABELS_INPUT: tags},
             pulumi.ResourceOptions(depends_on=[repo]),
         )
         for rel, content in sorted(files.items())
@@ -98,13 +118,13 @@ def declare(path: Path, files: dict[str, str], branch: str) -> tuple[GitReposito
     return repo, made
 
 
-def build_program(intent: Intent, settings: RunnerSettings) -> PulumiProgram:
+def build_program(intent: Intent, settings: RunnerSettings, labels: Labels) -> PulumiProgram:
     path = repository_path(intent, settings)
-    files = service_files(intent, settings.default_branch)
+    files = service_files(intent, settings.default_branch, labels)
     branch = settings.default_branch
 
     def program() -> None:
-        declare(path, files, branch)
+        declare(path, files, branch, labels)
         pulumi.export("repository", str(path))
         pulumi.export("default_branch", branch)
         pulumi.export("files", sorted(files))

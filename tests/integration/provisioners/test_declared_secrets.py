@@ -8,6 +8,7 @@ import pytest
 
 from intents.intent import Intent
 from provisioners import Runner
+from provisioners.labels import Labels
 from provisioners.programs.base import GoldenPathProgram, PulumiProgram
 from provisioners.settings import RunnerSettings
 from tests.support.pulumi import SettingsFactory
@@ -15,7 +16,7 @@ from tests.support.pulumi import SettingsFactory
 pytestmark = [pytest.mark.engine]
 
 
-def _build(_intent: Intent, _settings: RunnerSettings) -> PulumiProgram:
+def _build(_intent: Intent, _settings: RunnerSettings, _labels: Labels) -> PulumiProgram:
     def program() -> None:
         pulumi.export("token", "not-marked-secret")
         pulumi.export("region", "local")

@@ -48,7 +48,7 @@ __version__ = "1.2.3"
 PROGRAM = GoldenPathProgram(
     name={program!r},
     description="nothing",
-    build=lambda intent, settings: (lambda: None),
+    build=lambda intent, settings, labels: (lambda: None),
     resource_types=(),
     stateful_types=frozenset(),
 )

@@ -19,6 +19,7 @@ import pulumi
 from intents.intent import Intent
 from platformbot_redis_cache.provider import ADMIN_URL_ENV, RedisUser, server_label
 from provisioners.errors import InvalidParameters, ProgramUnavailable
+from provisioners.labels import LABELS_INPUT, Labels
 from provisioners.programs.base import GoldenPathProgram, PulumiProgram
 from provisioners.settings import RunnerSettings
 
@@ -74,7 +75,8 @@ def cache_spec(intent: Intent, settings: RunnerSettings) -> CacheSpec:
     )
 
 
-def declare(spec: CacheSpec) -> RedisUser:
+def declare(spec: CacheSpec, labels: Labels) -> RedisUser:
+    """The user, labelled (the provider keeps the labels in a hash of its own, see provider.py)."""
     return RedisUser(
         "user",
         {
@@ -84,6 +86,7 @@ def declare(spec: CacheSpec) -> RedisUser:
             "commands": COMMANDS,
             "enabled": True,
             "memory_budget_mb": spec.memory_budget_mb,
+            LABELS_INPUT: labels.as_input(),
         },
         pulumi.ResourceOptions(additional_secret_outputs=["password"]),
     )
@@ -94,11 +97,11 @@ def connection_url(spec: CacheSpec, password: Any) -> str:
     return f"redis://{quote(spec.user, safe='')}:{quote(str(password), safe='')}@{host}:{spec.port}/0"
 
 
-def build_program(intent: Intent, settings: RunnerSettings) -> PulumiProgram:
+def build_program(intent: Intent, settings: RunnerSettings, labels: Labels) -> PulumiProgram:
     spec = cache_spec(intent, settings)
 
     def program() -> None:
-        user = declare(spec)
+        user = declare(spec, labels)
         pulumi.export("username", user.name)
         pulumi.export("key_prefix", spec.key_prefix)
         pulumi.export("host", spec.host)

@@ -17,10 +17,19 @@ from provisioners.programs.postgres import (
     database_spec,
     declare,
 )
+from provisioners.labels import Labels
 from provisioners.settings import RunnerSettings
 from tests.support.pulumi_mocks import RecordingMocks
 
 ADMIN = "postgresql://admin:s3cret@db.internal:6432/postgres"
+LABELS = Labels(
+    golden_path="postgres-database",
+    environment="staging",
+    team="payments",
+    cost_centre="CC-4711",
+    request_id="PB-7",
+    requester="U0REQ",
+)
 
 
 def settings(dsn: str | None = ADMIN) -> RunnerSettings:
@@ -69,7 +78,7 @@ def test_an_unknown_size_is_refused() -> None:
 
 def test_without_an_admin_dsn_the_program_is_unavailable_and_says_which_setting() -> None:
     with pytest.raises(ProgramUnavailable, match="admin DSN"):
-        PROGRAMS["postgres-database"].build(intent(), settings(None))
+        PROGRAMS["postgres-database"].build(intent(), settings(None), LABELS)
 
 
 def test_the_dsn_quotes_the_password() -> None:
@@ -94,7 +103,7 @@ def test_both_resources_are_stateful_and_ordered_role_first() -> None:
 
 @pulumi.runtime.test
 def test_program_declares_the_role_and_the_database_it_owns(mocks: RecordingMocks) -> pulumi.Output[Any]:
-    made = declare(database_spec(intent(size="medium", extensions=("citext",)), settings()))
+    made = declare(database_spec(intent(size="medium", extensions=("citext",)), settings()), LABELS)
 
     def check(values: list[Any]) -> None:
         role_name, database_name, owner = values
@@ -119,7 +128,7 @@ def test_program_declares_the_role_and_the_database_it_owns(mocks: RecordingMock
 def test_the_dsn_output_is_a_secret_built_from_the_generated_password(
     mocks: RecordingMocks,
 ) -> pulumi.Output[Any]:
-    made = declare(database_spec(intent(), settings()))
+    made = declare(database_spec(intent(), settings()), LABELS)
 
     def check(args: list[Any]) -> None:
         dsn, is_secret = args

@@ -13,8 +13,11 @@ from provisioners.changes import EventCollector
 from provisioners.errors import InvalidParameters, ProgramUnavailable
 from provisioners.programs import PROGRAMS
 from provisioners.programs.service import FILE_TYPE, REPOSITORY_TYPE, declare, repository_path, service_files
+from provisioners.labels import Labels
 from provisioners.settings import RunnerSettings
 from tests.support.pulumi_mocks import RecordingMocks
+
+LABELS = Labels(golden_path="service", environment="dev", team="payments", request_id="PB-3", requester="U123")
 
 
 def settings(git_root: Path | None = Path("/srv/git")) -> RunnerSettings:
@@ -78,7 +81,7 @@ def test_an_unknown_language_is_refused() -> None:
 
 def test_without_a_git_root_the_program_is_unavailable() -> None:
     with pytest.raises(ProgramUnavailable, match="git root"):
-        PROGRAMS["service"].build(intent(), settings(None))
+        PROGRAMS["service"].build(intent(), settings(None), LABELS)
 
 
 def test_the_repository_goes_under_the_git_root_named_after_the_service() -> None:
@@ -96,7 +99,7 @@ def test_the_git_identity_reaches_the_providers_through_the_environment() -> Non
 @pulumi.runtime.test
 def test_program_declares_a_repository_and_one_resource_per_file(mocks: RecordingMocks) -> pulumi.Output[Any]:
     files = service_files(intent())
-    repo, made = declare(Path("/srv/git/payments-api"), files, "main")
+    repo, made = declare(Path("/srv/git/payments-api"), files, "main", LABELS)
 
     def check(paths: list[Any]) -> None:
         (repository,) = mocks.by_type(":GitRepository")
