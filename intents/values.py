@@ -235,7 +235,9 @@ def check_value(spec: ParamSpec, raw: str | Sequence[str], pattern: NamedPattern
         if reference is not None:
             items = [resolve_reference(reference, item) if item else item for item in items]
         # Lists are sets: sorted and without repeats, so equal requests describe equally.
-        value = tuple(sorted({_check_text(spec, item, pattern, item=True) for item in items if item}))
+        # Name the offending item only when there are several: `x` (`x` is not allowed) says it twice.
+        several = len([item for item in items if item]) > 1
+        value = tuple(sorted({_check_text(spec, item, pattern, item=several) for item in items if item}))
         low = max(spec.min or 0, 1 if spec.required else 0)
         if len(value) < low or (spec.max is not None and len(value) > spec.max):
             raise BadValue(f"it has {len(value)} items")

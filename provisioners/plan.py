@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from provisioners.render import render_changes, short_type, summary_line
+from provisioners.render import readable_address, render_changes, short_type, summary_line
 
 ChangeOp = Literal["create", "update", "replace", "delete"]
 ProgressStatus = Literal["started", "finished", "failed"]
@@ -57,8 +57,13 @@ class ResourceChange(BaseModel):
         parts = self.urn.split("::", 2)
         return parts[2] if len(parts) == 3 else self.urn
 
+    @property
+    def readable_address(self) -> str:
+        return readable_address(self.address)
+
     def identity(self) -> dict[str, JsonValue]:
-        """What the plan hash covers: everything a reviewer approves, nothing stack-specific."""
+        """What the plan hash covers of a change: everything a reviewer approves; the URN's stack
+        part is left out here because `Plan` hashes its stack once, beside the changes."""
         return {
             "address": self.address,
             "op": self.op,
@@ -69,10 +74,13 @@ class ResourceChange(BaseModel):
         }
 
 
-def hash_changes(changes: Iterable[ResourceChange]) -> str:
+def hash_changes(changes: Iterable[ResourceChange], *, stack: str | None = None) -> str:
+    """A digest of the changes (and, for a plan, the stack they are for: an approval of a plan
+    for one stack must not read as an approval of the same diff against another)."""
     # Sorted by address so the engine's parallel step order cannot change the hash.
     identities = sorted((c.identity() for c in changes), key=lambda i: (str(i["address"]), str(i["op"])))
-    canonical = json.dumps(identities, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    covered: object = identities if stack is None else {"stack": stack, "changes": identities}
+    canonical = json.dumps(covered, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -100,7 +108,7 @@ class Plan(BaseModel):
             changes=ordered,
             counts=count_ops(ordered),
             unchanged=unchanged,
-            plan_hash=hash_changes(ordered),
+            plan_hash=hash_changes(ordered, stack=stack),
         )
 
     @property

@@ -45,6 +45,16 @@ def short_type(type_token: str) -> str:
     return type_token[len(prefix) :] if type_token.startswith(prefix) else type_token
 
 
+def readable_address(address: str) -> str:
+    """`pulumi-python:dynamic/platformbot:PostgresRole::billing` reads as `PostgresRole billing`:
+    what a requester or approver recognises, without the engine's type token."""
+    type_token, _, name = address.rpartition("::")
+    if not type_token:
+        return address
+    kind = short_type(type_token).rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    return f"{kind} {name}"
+
+
 def summary_line(counts: Mapping[str, int], unchanged: int) -> str:
     parts = [f"{n} {VERBS.get(op, op)}" for op, n in counts.items() if n]
     if not parts:

@@ -19,6 +19,8 @@ Every condition is evaluated against these top-level variables::
       .hour        int      0..23
       .minute      int      0..59
       .date        string   "YYYY-MM-DD"
+      .day         string   the weekday's English name, e.g. "Friday" (for messages)
+      .time        string   "HH:MM", 24-hour (for messages)
       .timezone    string   e.g. "Europe/London"
     action   string   "apply" or "destroy"
     resource the live resource (stack) the request would change or destroy, at both stages
@@ -180,6 +182,8 @@ def now_facts(moment: datetime, zone: tzinfo, zone_name: str) -> dict[str, Any]:
         "hour": local.hour,
         "minute": local.minute,
         "date": local.date().isoformat(),
+        "day": local.strftime("%A"),
+        "time": local.strftime("%H:%M"),
         "timezone": zone_name,
     }
 

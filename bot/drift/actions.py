@@ -9,7 +9,7 @@ security approves again. Snooze hides the finding for a while; the sweep brings 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import Clock, format_utc
 from bot.drift.accept import propose
@@ -39,9 +39,11 @@ class DriftActions:
         actor_of: Callable[[str], Actor],
         channel: str,
         admins: Collection[str] = (),
+        show_time: Callable[[datetime | None], str] = format_utc,
     ) -> None:
         """`channel`: where follow-up requests open their threads; `admins` may act on any finding
-        (besides the owner, who made the request that built the stack)."""
+        (besides the owner, who made the request that built the stack); `show_time`: how a time
+        reads in an answer (Slack's adapter gives a date token each reader sees in their zone)."""
         self._findings = findings
         self._workflow = workflow
         self._catalog = catalog
@@ -50,6 +52,7 @@ class DriftActions:
         self._actor_of = actor_of
         self._channel = channel
         self._admins = frozenset(admins)
+        self._show_time = show_time
 
     def reconcile(self, finding_id: int, user: str) -> str:
         finding, request = self._allowed(finding_id, user, "reconcile")
@@ -73,12 +76,12 @@ class DriftActions:
         if finding.state == DriftState.RECONCILING:
             return self._busy(finding)
         if finding.state == DriftState.SNOOZED and finding.snoozed_until is not None:
-            return f"Already snoozed until {format_utc(finding.snoozed_until)}."
+            return f"Already snoozed until {self._show_time(finding.snoozed_until)}."
         finding, moved = self._findings.snooze(finding.id, user, now + SNOOZE, now)
         if not moved:
             return self._busy(finding)
         self._notifier.snoozed(finding, request, user)
-        until = format_utc(finding.snoozed_until)
+        until = self._show_time(finding.snoozed_until)
         return f"Snoozed until {until}; if the drift is still there then, it is posted again."
 
     def _follow_up(

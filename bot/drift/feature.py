@@ -16,6 +16,7 @@ from bot.drift import slack
 from bot.drift.actions import DriftActions
 from bot.drift.checker import DriftChecker
 from bot.drift.ports import DriftRunner
+from bot.slack import present
 from bot.slack.services import SlackServices
 from bot.store import Store
 from bot.workflow import Workflow
@@ -54,6 +55,7 @@ class Drift:
             actor_of=actor_of,
             channel=config.channels.requests,
             admins=config.admins,
+            show_time=present.when,
         )
         return cls(checker, actions)
 

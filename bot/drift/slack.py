@@ -20,6 +20,7 @@ from bot.drift.checker import DriftChecker, DriftSweep
 from bot.drift.findings import Finding
 from bot.drift.ports import CheckFailure
 from bot.slack import present
+from bot.slack import request_views as views
 from bot.slack.conversations import dm_channel, permalink
 from bot.slack.render import Trusted, render_blocks, render_text
 from bot.slack.services import AfterAck, user_errors
@@ -45,7 +46,7 @@ class SlackDriftNotifier:
         blocks = render_blocks(
             "drift",
             finding=view,
-            request=present.request_view(request),
+            request=views.request_view(request),
             note=note,
             buttons=True,
             status=None,
@@ -73,7 +74,7 @@ class SlackDriftNotifier:
         dm = render_blocks(
             "drift",
             finding=view,
-            request=present.request_view(request),
+            request=views.request_view(request),
             note=note,
             buttons=True,
             status=None,
@@ -160,7 +161,7 @@ class SlackDriftNotifier:
         blocks = render_blocks(
             "drift",
             finding=view,
-            request=present.request_view(request),
+            request=views.request_view(request),
             note=None,
             buttons=buttons,
             status=Trusted(status),
@@ -174,7 +175,7 @@ class SlackDriftNotifier:
         )
 
     def _notice(self, request: Request, icon: str, kind: str, /, **context: Any) -> None:
-        text = render_text(f"notices/{kind}", request=present.request_view(request), **context)
+        text = render_text(f"notices/{kind}", request=views.request_view(request), **context)
         blocks = render_blocks("notice", icon=Trusted(icon), text=Trusted(text), context=None)
         self._client.chat_postMessage(
             channel=request.channel, thread_ts=request.thread_ts, blocks=blocks, text=text

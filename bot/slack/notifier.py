@@ -29,7 +29,9 @@ from bot.slack.thread_posts import ThreadPosts
 from bot.store.messages import MemoryRefs, MessageRefs
 from bot.workflow import LockHolder, PlanChange, Request
 from bot.workflow.model import Transfer
+from bot.workflow.ownership import declared_team
 from provisioners.plan import Plan
+from provisioners.render import readable_address
 from rulebook import Decision, Verdict
 
 __all__ = ["SlackNotifier", "is_owners_group"]
@@ -128,7 +130,7 @@ class SlackNotifier:
         )
         # Earlier rounds' status messages stop waiting: their approvals no longer count.
         self._approvals.void_earlier_rounds(request, change)
-        changes = "; ".join(change.lines()) or "the resource inputs"
+        changes = "; ".join(change.lines(readable_address)) or "the resource inputs"
         self._posts.notice(
             request,
             ":arrows_counterclockwise:",
@@ -223,6 +225,7 @@ class SlackNotifier:
             "team": transfer.to_team,
             "owners": Trusted(_owners(transfer)),
             "recipient": Trusted(mention_list(previous, empty="")) if previous else None,
+            "declared_team": declared_team(request.intent),
         }
         self._posts.notice(request, ":handshake:", "transferred", **context)
         if transfer.from_owner and transfer.from_owner in previous:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.approvals import ApprovalResult, RejectionResult
 from bot.slack.render import Trusted, code, code_block, escape_mrkdwn, render_text
-from bot.slack.request_views import STATE_LABELS, group_label, moment
+from bot.slack.request_views import group_label, moment
 from bot.workflow import Request
 from provisioners.plan import Plan
 from rulebook import Decision, Effect, Verdict
@@ -54,20 +54,6 @@ def link(url: str, label: str) -> Trusted:
 # One time format in channel messages: a Slack date token (each reader sees their own zone) with
 # the UTC time as its fallback, the same as the thread root and the approval asks.
 when = moment
-
-
-def request_view(request: Request, permalink: str | None = None) -> dict[str, Any]:
-    return {
-        "id": request.id,
-        "action_label": "destroy" if request.action == "destroy" else "create/update",
-        "path": request.path,
-        "intent_text": request.intent_text,
-        "requester_mention": mention(request.requester),
-        "state_label": STATE_LABELS[request.state],
-        "created_label": when(request.created_at),
-        "thread_link": link(permalink, "thread") if permalink else channel_link(request.channel),
-        "error": request.error,
-    }
 
 
 def approvals_label(decision: Decision) -> str:
@@ -120,7 +106,7 @@ def plan_view(plan: Plan) -> PlanPresentation:
     diff = plan.render_text()
     shown, attachment = split_diff(diff)
     highlights = [
-        Trusted(f"{change.op} {code(change.address)}{' (stateful)' if change.stateful else ''}")
+        Trusted(f"{change.op} {code(change.readable_address)}{' (stateful)' if change.stateful else ''}")
         for change in plan.changes
         if change.op in ("delete", "replace")
     ]

@@ -80,6 +80,26 @@ def code(text: Any) -> Trusted:
     return Trusted(f"`{body.replace('`', GRAVE_LOOKALIKE)}`" if body.strip() else "")
 
 
+# A user or channel id as a parameter value (`owners=U0DEV2,U0DEV3`, `channel=C0ALERTS`): values
+# are otherwise lower-case by the catalog's rules, so an upper-case id after `=` or `,` is one.
+_ID_VALUE = re.compile(r"(?<=[=,])([UWC][A-Z0-9]{2,20})(?=,|\s|$)")
+
+
+def intent_code(intent_text: str | None) -> Trusted:
+    """The canonical intent in code, except the people and channels in it, which Slack shows as
+    names only outside code: `service payments env=prod owners=`<@U0DEV2>."""
+    intent_text = intent_text or ""
+    pieces: list[str] = []
+    start = 0
+    for found in _ID_VALUE.finditer(intent_text):
+        pieces.append(code(intent_text[start : found.start()]))
+        ident = found.group(1)
+        pieces.append(f"<#{ident}>" if ident.startswith("C") else f"<@{ident}>")
+        start = found.end()
+    pieces.append(code(intent_text[start:]))
+    return Trusted("".join(pieces))
+
+
 # A look-alike for each character mrkdwn reads as formatting. Look-alikes rather than zero-width
 # spaces: Slack treats a zero-width space as a word boundary, so inserting one *enables* a marker
 # in mid-word instead of disabling it; a look-alike is never a marker, whatever the parser.
@@ -162,6 +182,7 @@ def environment(kind: str = "json") -> SandboxedEnvironment:
     env.filters["code"] = code
     env.filters["as_typed"] = as_typed
     env.filters["literal"] = literal
+    env.filters["intent"] = intent_code
     # Not mrkdwn (a button value): Slack returns it exactly as sent, so no entities.
     env.filters["verbatim"] = Trusted
     return env

@@ -20,7 +20,6 @@ from bot.workflow.ownership import OWNER_GROUP, TEAM_GROUP, declared_team
 from rulebook import OWNING_TEAM
 
 _ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{1,20})&gt;")
-
 STATE_LABELS = {
     RequestState.EVALUATED: "planning",
     RequestState.PLANNED: "planned",

@@ -7,6 +7,7 @@ can cross threads (the adapter renders it on Bolt's threads, the worker on its o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -300,11 +301,12 @@ class PlanChange:
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
 
-    def lines(self) -> list[str]:
+    def lines(self, name: Callable[[str], str] = str) -> list[str]:
+        """`+ added`, `- removed`, `~ changed`, each address shown through `name`."""
         return (
-            [f"+ {a}" for a in self.added]
-            + [f"- {r}" for r in self.removed]
-            + [f"~ {c}" for c in self.changed]
+            [f"+ {name(a)}" for a in self.added]
+            + [f"- {name(r)}" for r in self.removed]
+            + [f"~ {name(c)}" for c in self.changed]
         )
 
 

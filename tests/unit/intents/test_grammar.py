@@ -165,6 +165,11 @@ def test_extension_outside_the_allow_list_is_named(catalog: Catalog) -> None:
     assert "`plpython` is not allowed" in problem.message
 
 
+def test_a_single_refused_item_is_not_named_twice(catalog: Catalog) -> None:
+    (problem,) = error_of("request pg billing env=dev extensions=plpython", catalog).problems
+    assert problem.message.startswith("`extensions` cannot be `plpython`: expected")
+
+
 def test_missing_required_parameters_are_all_reported_at_once(catalog: Catalog) -> None:
     error = error_of("request service", catalog)
     assert [(p.code, p.key) for p in error.problems] == [

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from provisioners.plan import DriftReport, Plan, ResourceChange
+from provisioners.plan import DriftReport, Plan, ResourceChange, hash_changes
 
 TYPE = "pulumi-python:dynamic/platformbot:PostgresRole"
 
@@ -29,10 +29,16 @@ def test_the_hash_ignores_the_order_the_engine_reported_changes_in() -> None:
     assert Plan.build("s", [change(), other]).plan_hash == Plan.build("s", [other, change()]).plan_hash
 
 
-def test_the_hash_ignores_the_stack_and_project_part_of_urns() -> None:
-    one = Plan.build("a", [change(stack="sandbox-1")])
-    two = Plan.build("b", [change(stack="sandbox-2")])
-    assert one.plan_hash == two.plan_hash
+def test_the_same_changes_for_two_stacks_are_two_plan_hashes() -> None:
+    # An approval is bound to the hash: a dev plan's hash must not also fit the prod stack's plan.
+    dev = Plan.build("postgres-database.billing.dev", [change(stack="sandbox-1")])
+    prod = Plan.build("postgres-database.billing.prod", [change(stack="sandbox-1")])
+    assert dev.plan_hash != prod.plan_hash
+
+
+def test_a_change_hashes_without_the_stack_part_of_its_urn() -> None:
+    # Drift fingerprints compare changes alone, whatever stack name the URN carries.
+    assert hash_changes([change(stack="sandbox-1")]) == hash_changes([change(stack="sandbox-2")])
 
 
 def test_a_different_value_is_a_different_hash() -> None:

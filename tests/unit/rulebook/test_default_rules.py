@@ -70,6 +70,15 @@ def test_production_outside_business_hours_needs_oncall(default_book: Rulebook) 
         assert "prod-outside-business-hours-needs-oncall" not in decision.rule_ids, moment
 
 
+def test_the_after_hours_reason_names_the_day_and_the_time_as_people_write_them(
+    default_book: Rulebook,
+) -> None:
+    decision = default_book.evaluate(postgres(env="prod"), REQUESTER, datetime(2025, 3, 4, 8, 5))
+    reason = next(m for m in decision.matches if m.rule_id == "prod-outside-business-hours-needs-oncall")
+    assert reason.message.startswith("It is Tuesday 08:05 (")
+    assert "9:00 to 18:00" in reason.remediation
+
+
 def test_business_hours_do_not_matter_outside_production(default_book: Rulebook) -> None:
     assert default_book.evaluate(postgres(env="staging"), REQUESTER, SATURDAY_23).rule_ids == ()
 

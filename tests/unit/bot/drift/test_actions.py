@@ -182,6 +182,31 @@ def test_snooze_lasts_seven_days_and_a_second_snooze_says_so(
     assert actions.snooze(finding.id, "U_DEV").startswith("Already snoozed until")
 
 
+def test_snooze_answers_show_the_time_as_the_adapter_formats_it(
+    workflow: Workflow,
+    catalog: Catalog,
+    checker: DriftChecker,
+    scripted: ScriptedRunner,
+    drift_notifier: RecordingDriftNotifier,
+    clock: ManualClock,
+) -> None:
+    # Slack's adapter passes a date token, which each reader sees in their own zone, not UTC.
+    shown = DriftActions(
+        findings=checker.findings,
+        workflow=workflow,
+        catalog=catalog,
+        notifier=drift_notifier,
+        clock=clock,
+        actor_of=lambda user: Actor(user_id=user, team="payments"),
+        channel="C_REQUESTS",
+        show_time=lambda at: f"<when {at:%Y-%m-%d}>" if at else "",
+    )
+    _, finding = drifting(workflow, catalog, checker, scripted)
+    until = f"<when {clock.now() + timedelta(days=7):%Y-%m-%d}>"
+    assert shown.snooze(finding.id, "U_DEV").startswith(f"Snoozed until {until};")
+    assert shown.snooze(finding.id, "U_DEV") == f"Already snoozed until {until}."
+
+
 def test_a_closed_finding_refuses_every_button(
     actions: DriftActions,
     workflow: Workflow,

@@ -62,6 +62,8 @@ def test_a_transfer_is_announced_in_the_thread_and_the_previous_owner_is_told(
     assert "<@U0ONCALL> handed `demo` over to team search; it belonged to payments (<@U0REQ>)." in notice
     assert "<@U0REQ>, <@U0SEC1>: you no longer own it" in notice
     assert "rotate them by hand" in notice
+    # The service's own `team` parameter is not rewritten by a transfer; the notice says so.
+    assert "Its `team` parameter (in this thread and in what was built) still reads `payments`" in notice
     (dm,) = slack.dms("U0REQ")
     assert "handed `demo` over to team search" in dm.all_text
 
