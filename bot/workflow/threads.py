@@ -6,6 +6,7 @@ workflow's `Executor` port on such a pool, the embedded default.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +18,11 @@ from bot.workflow.ports import StepRunner
 
 log = logging.getLogger(__name__)
 
+# How much lower than the front door background work runs (Linux nice, per thread). Plans and
+# applies spawn the Pulumi CLI, its language host and provider processes, which inherit it: on a
+# small machine they then yield the CPU to the threads that must ack Slack within 3 seconds.
+BACKGROUND_NICENESS = 10
+
 
 class ThreadPool:
     """A thread pool that never lets an exception vanish: each is logged and kept in `failures`.
@@ -25,8 +31,15 @@ class ThreadPool:
     submitted (a plan that goes on to apply), which is what tests and shutdown need.
     """
 
-    def __init__(self, max_workers: int = 4, name: str = "platformbot-worker") -> None:
-        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name)
+    def __init__(
+        self, max_workers: int = 4, name: str = "platformbot-worker", niceness: int = BACKGROUND_NICENESS
+    ) -> None:
+        self._executor = ThreadPoolExecutor(
+            max_workers=max_workers,
+            thread_name_prefix=name,
+            initializer=_lower_priority,
+            initargs=(niceness,),
+        )
         self._idle = threading.Condition()
         self._pending = 0
         self._closed = False
@@ -93,6 +106,18 @@ class ThreadPool:
         with self._idle:
             self._closed = True
         self._executor.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def _lower_priority(niceness: int) -> None:
+    """Raise this thread's nice value by `niceness` (Linux keeps one per thread, and processes
+    started from the thread inherit it). Elsewhere, or when refused, the work runs as it is."""
+    if niceness <= 0 or not hasattr(os, "setpriority"):
+        return
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + niceness)
+    except OSError as exc:
+        log.debug("background threads keep their priority: %s", exc)
 
 
 def _describe(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:

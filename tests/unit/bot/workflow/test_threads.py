@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -114,3 +117,26 @@ def test_queued_work_that_shutdown_cancels_is_no_longer_pending() -> None:
 
     pool.drain(5)
     assert queued.cancelled() and ran == [] and pool.pending == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread nice values are a Linux feature")
+def test_background_work_and_the_processes_it_starts_run_below_the_front_door() -> None:
+    worker = ThreadPool(max_workers=1, niceness=5)
+    front_door = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    try:
+        in_thread = worker.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        # What the Pulumi CLI would inherit: a process started from a worker thread.
+        child = worker.submit(
+            lambda: subprocess.run(
+                [sys.executable, "-c", "import os; print(os.getpriority(os.PRIO_PROCESS, 0))"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
+        assert in_thread.result(10) == front_door + 5
+        assert int(child.result(30)) == front_door + 5
+        # The caller's own thread (a listener's) keeps its priority.
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == front_door
+    finally:
+        worker.shutdown()
