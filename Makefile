@@ -22,7 +22,7 @@ help:
 setup: $(STAMPS)/python $(STAMPS)/system $(PULUMI_BIN_FILE) $(TEMPORAL_BIN_FILE)
 
 # Golden paths shipped as packages in this repository, installed as a platform team's would be.
-PATH_PACKAGES := provisioners/paths/redis_cache
+PATH_PACKAGES := provisioners/paths/redis_cache provisioners/paths/rabbitmq_vhost
 
 $(STAMPS)/python: pyproject.toml $(addsuffix /pyproject.toml,$(PATH_PACKAGES))
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
