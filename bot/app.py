@@ -31,11 +31,14 @@ from bot.cost.slack import CostsFeature
 from bot.drift.checker import DriftChecker
 from bot.drift.feature import Drift
 from bot.http_server import HttpServer, wsgi_app_for
+from bot.metrics.expiry import register_expiry_metrics
 from bot.metrics.wiring import Outcomes, build_outcomes, instrument_notifier
 from bot.schedules import Schedules
 from bot.schedules.wiring import install_schedules
 from bot.slack.app import build_bolt_app, build_web_client, secret_safe_logger
 from bot.slack.directory import SlackDirectory
+from bot.slack.expiry_feature import Expiry, announcing
+from bot.slack.expiry_posts import SlackExpiryPosts
 from bot.slack.notifier import SlackNotifier
 from bot.slack.services import SlackServices
 from bot.store import Store, default_database_url
@@ -157,12 +160,15 @@ def create_app(
     # touching the workflow (bot/metrics/instrument.py).
     registry = CollectorRegistry()
     counting_notifier = instrument_notifier(notifier, registry, store, config.approval_ttl)
+    # Environments that expire (ttl=, issue 15): a new one's thread says when (bot/slack/expiry_feature.py).
+    expiry_posts = SlackExpiryPosts(client, MessageRefs(store))
+    workflow_notifier = announcing(counting_notifier, store, expiry_posts)
     workflow = Workflow(
         store=store,
         rulebook=rulebook,
         catalog=catalog,
         runner=runner,
-        notifier=counting_notifier,
+        notifier=workflow_notifier,
         directory=directory,
         clock=clock,
         policy=WorkflowPolicy(
@@ -195,10 +201,21 @@ def create_app(
         clock=clock,
         actor_of=services.actor,
     )
+    expiry = Expiry.build(
+        store=store,
+        workflow=workflow,
+        catalog=catalog,
+        rulebook=rulebook,
+        directory=directory,
+        previewer=runner,
+        actor_of=services.actor,
+        posts=expiry_posts,
+    )
+    register_expiry_metrics(registry, store)
     outcomes = build_outcomes(client=client, store=store, config=config, clock=clock, paths=catalog.names)
     # Each feature adds its listeners and its /platform commands; `help` lists them in this order.
     costs = CostsFeature(store=store, budgets=config.budgets, currency=prices.currency)
-    for feature in (drift, *outcomes.features, costs):
+    for feature in (drift, *outcomes.features, costs, expiry):
         feature.register(bolt, services)
     schedules = install_schedules(
         store=store,
@@ -207,6 +224,7 @@ def create_app(
         workflow=workflow,
         remind=notifier.approval_reminder,
         jobs={"drift": drift.checker.run, **outcomes.jobs},
+        environments=expiry.run,
     )
     bot = PlatformBot(
         settings=settings,

@@ -22,7 +22,7 @@ Every condition is evaluated against these top-level variables::
       .day         string   the weekday's English name, e.g. "Friday" (for messages)
       .time        string   "HH:MM", 24-hour (for messages)
       .timezone    string   e.g. "Europe/London"
-    action   string   "apply" or "destroy"
+    action   string   "apply", "destroy", or "keep" (remove an expiring environment's expiry)
     resource the live resource (stack) the request would change or destroy, at both stages
       .exists      bool     false for a new resource (then the fields below are null, except
                             owner_team when the request declares a team: a service's `team`)
@@ -66,7 +66,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from intents.intent import Intent
 
-Action = Literal["apply", "destroy"]
+Action = Literal["apply", "destroy", "keep"]
 
 # Always present in plan.counts so `plan.counts.delete > 0` never fails on a plan without deletes.
 COUNTED_OPS = ("create", "update", "delete", "replace", "same")

@@ -3,13 +3,14 @@ parts hand in by name (the cron comes from `config.schedules.<name>`). Called on
 factory, with the parts it needs rather than the whole bot:
 
     install_schedules(store=store, clock=clock, config=config, workflow=workflow,
-                      remind=notifier.approval_reminder, jobs={"drift": drift.checker.run})
+                      remind=notifier.approval_reminder, jobs={"drift": drift.checker.run},
+                      environments=expiry.run)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import Clock, ManualClock
 from bot.config import AppConfig
@@ -29,7 +30,10 @@ def install_schedules(
     workflow: Workflow,
     remind: Callable[[Request, str, int], None],
     jobs: Mapping[str, JobFn] | None = None,
+    environments: JobFn | None = None,
 ) -> Schedules:
+    """`environments`: the expiry of environments (ttl=, bot.workflow.expiry), run in the `expiry`
+    job after the approval windows' expiry, on the same cron."""
     schedules = Schedules(
         store,
         clock,
@@ -46,7 +50,18 @@ def install_schedules(
         approval_ttl=config.approval_ttl,
     )
     schedules.register("reminders", reminders.run)
-    schedules.register("expiry", workflow.expire_due)
+    schedules.register("expiry", _expiry_job(workflow, environments))
     for job_id, fn in (jobs or {}).items():
         schedules.register(job_id, fn)
     return schedules
+
+
+def _expiry_job(workflow: Workflow, environments: JobFn | None) -> JobFn:
+    if environments is None:
+        return workflow.expire_due
+
+    def expire(now: datetime) -> object:
+        # Two kinds of expiry, one slot: an approval window that closed, an environment whose ttl ran out.
+        return {"requests": workflow.expire_due(now), "environments": environments(now)}
+
+    return expire

@@ -36,6 +36,36 @@ def set_expiry(session: Session, stack_name: str, expires_at: datetime | None) -
     return _changed_one(session.exec(statement))
 
 
+def move_expiry(session: Session, stack_name: str, seen: datetime, expires_at: datetime | None) -> bool:
+    """Extend or Keep: move the expiry only if it is still the one the person saw (`seen`), so a
+    double click, or a click on an older DM after someone else extended it, changes nothing; its
+    steps start again. Refused once the destroy was asked (its step is taken)."""
+    statement = (
+        update(ResourceRow)
+        .where(
+            col(ResourceRow.stack_name) == stack_name,
+            col(ResourceRow.expires_at) == seen,
+            (col(ResourceRow.expiry_notice).is_(None)) | (col(ResourceRow.expiry_notice) != EXPIRED),
+        )
+        .values(expires_at=expires_at, expiry_notice=None)
+    )
+    return _changed_one(session.exec(statement))
+
+
+def start_expiry(session: Session, stack_name: str, created_by: int, ttl: timedelta) -> datetime | None:
+    """The expiry of a resource the request `created_by` has just created with ttl=: `ttl` after
+    its creation. None (nothing set) when the resource was there before that request (an update
+    keeps the expiry it has: Keep and Extend are not undone by a later change)."""
+    live = session.get(ResourceRow, stack_name)
+    if live is None or live.created_by != created_by or live.expires_at is not None:
+        return None
+    live.expires_at = live.created_at + ttl
+    live.expiry_notice = None
+    session.add(live)
+    session.flush()
+    return live.expires_at
+
+
 def extended(live: ResourceRow, step: timedelta, longest: timedelta) -> datetime | None:
     """The expiry after one Extend: `step` later, but never past `longest` after it was created; None
     when it is already there (nothing to extend) or the resource does not expire."""

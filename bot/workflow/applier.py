@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.store import RequestRow, Store, repository
-from bot.workflow import ownership, rows
+from bot.workflow import expiry, ownership, rows
 from bot.workflow import transitions as T
 from bot.workflow.costing import Costing, cost_values
 from bot.workflow.locks import Lease, StackLocks, fenced
@@ -352,6 +352,7 @@ def _changed(session: Session, row: RequestRow, at: datetime) -> list[int]:
     intent = Intent.model_validate(row.intent)
     new_owner = ownership.owner_of_new(row.requester, row.requester_team, intent)
     superseded = repository.resource_changed(session, row, at, new_owner)
+    expiry.on_created(session, row, at)  # ttl=: in the same transaction as the new resource
     if superseded is None:
         return []
     repository.update_request(session, superseded, at, superseded_by=row.id)

@@ -1,0 +1,221 @@
+"""Environments that expire (issue 15), over the real HTTP path: a service requested with ttl=1d
+says in its thread when it expires; the owner gets a DM 24 h and 1 h before with Extend, Keep and
+Destroy now and what the destroy would remove; at the expiry the bot opens an ordinary destroy
+request, reports it in the thread and counts it. Time moves on the ManualClock; the scheduler's
+`expiry` job runs when the test says so. The catalog is the shipped one with a ttl policy on
+`service` (the shipped catalog gives ttl= to postgres-database only), so no PostgreSQL is needed.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from prometheus_client import generate_latest
+from sqlmodel import select
+
+from bot.app import create_app
+from bot.clock import ManualClock
+from bot.config import MANIFESTS
+from bot.devtools.slack_emulator import Message, SlackEmulator, default_workspace
+from bot.store import AuditEventRow, ResourceRow
+from bot.workflow import Request, RequestState
+from bot.workflow.expiry import DESTROY_CAUSE
+from tests.support.clock import MONDAY_MORNING
+from tests.support.pulumi import require_pulumi_cli
+from tests.support.scenario import Scenario, close_bot, restart, scenario_config, scenario_settings, serve_bot
+
+pytestmark = [pytest.mark.engine]
+
+SERVICE = "request service name={name} team=payments language=python owners=U0REQ ttl=1d"
+
+
+@pytest.fixture
+def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Scenario]:
+    catalog = yaml.safe_load((MANIFESTS / "catalog.yaml").read_text())
+    for path in catalog["paths"]:
+        if path["name"] == "service":
+            path["ttl"] = {"max": "3d", "extend": "1d"}
+    catalog_path = tmp_path / "catalog.yaml"
+    catalog_path.write_text(yaml.safe_dump(catalog, sort_keys=False))
+    config = scenario_config(require_pulumi_cli()).model_copy(update={"catalog_path": catalog_path})
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "scenario-passphrase")
+    clock = ManualClock(MONDAY_MORNING)
+    with SlackEmulator(default_workspace()) as slack:
+        bot = create_app(scenario_settings(slack, tmp_path / "data"), config, clock=clock)
+        bot.start()
+        try:
+            server, driver, socket = serve_bot(slack, bot, "http")
+        except BaseException:
+            bot.close()
+            raise
+        running = Scenario(slack, driver, bot, server, clock, tmp_path / "data", "http", socket)
+        try:
+            yield running
+        finally:
+            close_bot(running)
+
+
+def built_service(scenario: Scenario, name: str) -> Request:
+    scenario.driver.slash_command(SERVICE.format(name=name), user="U0REQ")
+    request = scenario.settled_request()
+    assert request.state is RequestState.SUCCEEDED, request.error
+    return request
+
+
+def resource(scenario: Scenario, stack_name: str) -> ResourceRow | None:
+    with scenario.bot.store.read() as session:
+        return session.get(ResourceRow, stack_name)
+
+
+def expires_at(scenario: Scenario, stack_name: str) -> datetime | None:
+    live = resource(scenario, stack_name)
+    assert live is not None
+    return live.expires_at
+
+
+def tick(scenario: Scenario, by: timedelta) -> None:
+    """Move time on and run what is due, as the scheduler's tick does."""
+    schedules = scenario.bot.schedules
+    assert schedules is not None
+    now = scenario.clock.advance(by)
+    runs = {run.job_id: run.outcome for run in schedules.run_due(now)}
+    assert runs.get("expiry") in ("succeeded", None), runs
+
+
+def warnings(scenario: Scenario, request_id: str) -> list[Message]:
+    return [
+        m for m in scenario.slack.dms("U0REQ") if m.find_element("expiry_extend") and request_id in m.all_text
+    ]
+
+
+def answer_after(scenario: Scenario, user: str, seen: int) -> str:
+    """The first ephemeral `user` got after the `seen` they had."""
+    return scenario.wait_for(lambda: next(iter(scenario.ephemerals(user)[seen:]), None))
+
+
+def click(scenario: Scenario, dm: Message, action_id: str, user: str = "U0REQ") -> str:
+    seen = len(scenario.ephemerals(user))
+    response = scenario.driver.click(dm, action_id, user=user)
+    assert response.status == 200
+    return html.unescape(answer_after(scenario, user, seen))
+
+
+def test_a_service_with_ttl_says_when_it_expires_and_its_owner_gets_the_24h_dm_with_what_would_go(
+    scenario: Scenario,
+) -> None:
+    request = built_service(scenario, "shortlived")
+    expiry = expires_at(scenario, request.stack_name)
+    assert expiry is not None and request.finished_at is not None
+    assert expiry - request.finished_at == timedelta(days=1)
+    scenario.wait_thread(request.id, "expires *Tue 24 Nov 09:00 UTC* (ttl=1d)")
+
+    tick(scenario, timedelta(minutes=5))  # ttl=1d: the 24 h warning is due at once
+    dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
+    text = html.unescape(dm.all_text)
+    assert "expires in 24 hours" in text
+    assert "The destroy would remove" in text and "shortlived" in text
+    assert "pulumi-python:dynamic" not in text  # readable names, not type tokens
+    assert dm.find_element("expiry_keep") and dm.find_element("expiry_destroy_now")
+
+    tick(scenario, timedelta(minutes=5))
+    assert len(warnings(scenario, request.id)) == 1  # taken once
+
+
+def test_extend_moves_the_expiry_by_the_step_once_and_a_stranger_changes_nothing(scenario: Scenario) -> None:
+    request = built_service(scenario, "extendme")
+    before = expires_at(scenario, request.stack_name)
+    assert before is not None
+    tick(scenario, timedelta(minutes=5))
+    dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
+
+    refused = click(scenario, dm, "expiry_extend", user="U0SEC1")  # team platform, not payments
+    assert "Only team payments" in refused and "Nothing changed" in refused
+    assert expires_at(scenario, request.stack_name) == before
+
+    answer = click(scenario, dm, "expiry_extend")
+    assert "Extended by 1d" in answer
+    assert expires_at(scenario, request.stack_name) == before + timedelta(days=1)
+    scenario.wait_thread(request.id, "extended")
+
+    stale = click(scenario, dm, "expiry_extend")  # the same DM again: it was extended already
+    assert "already extended" in stale and "Nothing changed" in stale
+    assert expires_at(scenario, request.stack_name) == before + timedelta(days=1)
+
+
+def test_keep_removes_the_expiry_of_a_dev_service_and_nothing_then_destroys_it(scenario: Scenario) -> None:
+    request = built_service(scenario, "keepme")
+    tick(scenario, timedelta(minutes=5))
+    dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
+
+    assert "no longer expires" in click(scenario, dm, "expiry_keep")
+    assert expires_at(scenario, request.stack_name) is None
+    scenario.wait_thread(request.id, "kept")
+
+    tick(scenario, timedelta(days=2))
+    assert resource(scenario, request.stack_name) is not None
+    assert "no longer expires: it was kept" in click(scenario, dm, "expiry_destroy_now")
+
+
+def test_destroy_now_destroys_it_through_the_destroy_path_and_a_later_click_says_so(
+    scenario: Scenario,
+) -> None:
+    request = built_service(scenario, "gonenow")
+    tick(scenario, timedelta(minutes=5))
+    dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
+
+    answer = click(scenario, dm, "expiry_destroy_now")
+    assert "Destroy asked" in answer
+    destroy = scenario.settled_request(2)
+    assert destroy.action == "destroy" and destroy.target_request_id == request.id
+    assert destroy.state is RequestState.SUCCEEDED, destroy.error
+    assert resource(scenario, request.stack_name) is None
+    scenario.wait_thread(request.id, "Destroy now")
+
+    assert "already destroyed" in click(scenario, dm, "expiry_extend")
+
+
+def test_at_expiry_the_bot_destroys_it_says_so_in_the_thread_and_counts_it(scenario: Scenario) -> None:
+    request = built_service(scenario, "expireme")
+    tick(scenario, timedelta(minutes=5))
+    tick(scenario, timedelta(hours=23))  # the 1 h warning
+    scenario.wait_for(lambda: len(warnings(scenario, request.id)) == 2 or None)
+    assert "expires in 1 hour" in html.unescape(warnings(scenario, request.id)[1].all_text)
+
+    tick(scenario, timedelta(hours=1))
+    destroy = scenario.settled_request(2)
+    assert destroy.action == "destroy" and destroy.target_request_id == request.id
+    assert destroy.requester == "U0REQ"  # in the owner's name: their ttl=, their rules
+    assert destroy.state is RequestState.SUCCEEDED, destroy.error
+    assert resource(scenario, request.stack_name) is None
+    thread = scenario.wait_thread(request.id, "expired at")
+    assert destroy.id in thread
+
+    with scenario.bot.store.read() as session:
+        causes = session.exec(select(AuditEventRow).where(AuditEventRow.event == DESTROY_CAUSE)).all()
+    assert {e.request_id for e in causes} == {destroy.number, request.number}
+    assert all(e.detail["cause"] == "expiry" for e in causes)
+
+    metrics = generate_latest(scenario.bot.registry).decode()
+    assert 'platformbot_environments_expired_total{path="service"} 1.0' in metrics
+    assert 'platformbot_expired_resource_hours_total{path="service"}' in metrics
+
+    tick(scenario, timedelta(minutes=5))
+    assert scenario.stored() == 2  # the destroy was asked once
+
+
+def test_a_restart_between_the_dm_and_the_click_still_extends(scenario: Scenario) -> None:
+    request = built_service(scenario, "survivor")
+    before = expires_at(scenario, request.stack_name)
+    assert before is not None
+    tick(scenario, timedelta(minutes=5))
+    dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
+
+    restart(scenario)
+
+    assert "Extended by 1d" in click(scenario, dm, "expiry_extend")
+    assert expires_at(scenario, request.stack_name) == before + timedelta(days=1)
