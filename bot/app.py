@@ -212,7 +212,15 @@ def create_app(
         posts=expiry_posts,
     )
     register_expiry_metrics(registry, store)
-    outcomes = build_outcomes(client=client, store=store, config=config, clock=clock, paths=catalog.names)
+    outcomes = build_outcomes(
+        client=client,
+        store=store,
+        config=config,
+        clock=clock,
+        paths=catalog.names,
+        registry=registry,
+        currency=prices.currency,
+    )
     # Each feature adds its listeners and its /platform commands; `help` lists them in this order.
     costs = CostsFeature(store=store, budgets=config.budgets, currency=prices.currency)
     for feature in (drift, *outcomes.features, costs, expiry):

@@ -10,6 +10,7 @@ from intents.intent import Intent
 
 ListScope = Literal["mine", "pending", "all"]
 StatsDays = Literal[7, 30, 90]
+CostDays = Literal[30, 90]
 
 
 class _Command(BaseModel):
@@ -90,10 +91,13 @@ class StatsCommand(_Command):
 
 
 class CostsCommand(_Command):
-    """`costs [team]`: what live resources cost a month against the budget, one team or all."""
+    """`costs [team|path] [30d|90d]`: what live resources cost a month against the budget (all,
+    one team or one golden path), and the weekly trend over the last `days`."""
 
     kind: Literal["costs"] = "costs"
     team: str | None = None
+    path: str | None = None
+    days: CostDays = 30
 
 
 class DriftCommand(_Command):

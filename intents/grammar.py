@@ -3,7 +3,7 @@
     /platform request <path> [name] key=value ...     values may be "quoted"; lists are a,b,c
     /platform help [topic] | catalog [path] | status <id> | list [mine|pending|all] | cancel <id>
               | destroy <id> | approve <id> | reject <id> <reason> | transfer <id> team=<team>
-              | feedback | stats [7d|30d|90d] | costs [team] | drift [id] | rulebook [rule-id]
+              | feedback | stats [7d|30d|90d] | costs [team|path] [30d|90d] | drift [id] | rulebook [rule-id]
 
 Reading is forgiving (any case for command words, paths and keys; curly quotes; `pg` for
 `postgres-database`; `17` or `pb-17` for `PB-17`), accepting is strict (values are checked
@@ -48,6 +48,7 @@ _REQUEST_ID = re.compile(r"(?:pb-?)?0*([1-9][0-9]{0,8})", re.IGNORECASE | re.ASC
 _TEAM = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}", re.IGNORECASE | re.ASCII)
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", re.ASCII)
 _STATS = re.compile(r"(7|30|90)d?", re.IGNORECASE | re.ASCII)
+_WINDOW = re.compile(r"(\d+)d", re.IGNORECASE | re.ASCII)
 LIST_SCOPES = ("mine", "pending", "all")
 
 
@@ -350,11 +351,28 @@ def _stats(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
 
 
 def _costs(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
-    words, problems = _arguments(verb, args, 1, "costs [team]")
-    if words and not _TEAM.fullmatch(words[0]):
-        problems.append(_bad_argument(verb, words[0], "a team (letters, digits, `.`, `_`, `-`)"))
+    """`costs [team|path] [30d|90d]`, in any order: a golden path (or alias) is the path, another
+    word the team (whether it exists is for the costs feature, which knows the config)."""
+    words, problems = _arguments(verb, args, 2, "costs [team|path] [30d|90d]")
+    target: dict[str, str] = {}
+    days: int | None = None
+    for word in words:
+        window = _WINDOW.fullmatch(word)
+        found = catalog.find(word)
+        if window is not None and days is None and window.group(1) in ("30", "90"):
+            days = int(window.group(1))
+        elif window is not None:
+            problems.append(_bad_argument(verb, word, "one window: 30d or 90d"))
+        elif target:
+            problems.append(_bad_argument(verb, word, "one team or one golden path, not both"))
+        elif found is not None:
+            target["path"] = found.name
+        elif _TEAM.fullmatch(word):
+            target["team"] = word.lower()
+        else:
+            problems.append(_bad_argument(verb, word, "a team, a golden path, or 30d|90d"))
     _raise(problems)
-    return CostsCommand(team=words[0].lower() if words else None)
+    return CostsCommand.model_validate({**target, "days": days or 30})
 
 
 def _rulebook(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:

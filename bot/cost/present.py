@@ -38,3 +38,17 @@ def cost_line(estimate: Estimate, budget: BudgetUse | None = None) -> str:
     if estimate.unpriced:
         text += f"; not priced: {', '.join(estimate.unpriced)}"
     return text
+
+
+def percent(share: Decimal | None) -> str:
+    return "–" if share is None else f"{(100 * share).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+
+
+def versus(estimate: Decimal | None, actual: Decimal, currency: str) -> str:
+    """`EUR 130 billed, est. EUR 125 (+EUR 5)`: the estimate is never shown as 0 when there is none."""
+    text = f"{money(actual, currency)} billed"
+    if estimate is None:
+        return text + ", no estimate"
+    difference = actual - estimate
+    sign = "+" if difference > 0 else ("-" if difference < 0 else "±")
+    return text + f", est. {money(estimate, currency)} ({sign}{money(abs(difference), currency)})"

@@ -65,3 +65,34 @@ def spend_by_team(
 
 def total(spends: Iterable[TeamSpend]) -> Decimal:
     return sum((s.committed.monthly for s in spends), Decimal(0))
+
+
+class PathSpend(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    committed: Committed
+    teams: tuple[str, ...] = ()
+
+
+def spend_by_path(live: Iterable[LiveCost]) -> list[PathSpend]:
+    """Each golden path with live resources: its run-rate and the teams using it, the dearest first."""
+    by_path: dict[str, list[LiveCost]] = {}
+    for resource in live:
+        by_path.setdefault(resource.path, []).append(resource)
+    spends = [
+        PathSpend(
+            path=path,
+            committed=committed_spend(r.monthly for r in resources),
+            teams=tuple(sorted({r.team or NO_TEAM for r in resources})),
+        )
+        for path, resources in by_path.items()
+    ]
+    return sorted(spends, key=lambda s: (-s.committed.monthly, s.path))
+
+
+def of_scope(live: Iterable[LiveCost], *, team: str | None = None, path: str | None = None) -> list[LiveCost]:
+    """The live resources of `team` and/or golden path `path` (all when neither is given)."""
+    return [
+        r for r in live if (team is None or (r.team or NO_TEAM) == team) and (path is None or r.path == path)
+    ]

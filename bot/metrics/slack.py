@@ -8,7 +8,7 @@ people, a private channel it is not in) the figures come back ephemerally, witho
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,7 +36,8 @@ def title(report: Report) -> str:
     return f"Platform outcomes, last {report.days} days"
 
 
-def stats_blocks(report: Report) -> list[dict[str, Any]]:
+def stats_blocks(report: Report, extra: Sequence[present.Figure] = ()) -> list[dict[str, Any]]:
+    """The figures; `extra` (the digest's cost line) follows the outcome figures."""
     teams = present.first_provision(report)
     if len(teams) > MAX_TEAMS_SHOWN:
         more = len(teams) - MAX_TEAMS_SHOWN
@@ -45,7 +46,7 @@ def stats_blocks(report: Report) -> list[dict[str, Any]]:
     return render_blocks(
         "stats",
         title=title(report),
-        figures=present.figures(report),
+        figures=[*present.figures(report), *extra],
         paths=present.requests_per_path(report),
         teams=teams,
         comments=[" ".join(c.split())[:COMMENT_CHARS] for c in report.comments],
@@ -64,14 +65,22 @@ class StatsPoster:
     store: Store
     now: Callable[[], datetime]
     known_teams: Iterable[str] = field(default_factory=tuple)
+    # The digest's cost line (bot.cost.digest): (label, value, detail), or None without cost data.
+    cost_figure: Callable[[], tuple[str, str, str] | None] | None = None
 
     def report(self, days: int, now: datetime | None = None) -> Report:
         return report_for(self.store, days, now or self.now(), self.known_teams)
 
-    def post(self, report: Report, channel: str, thread_ts: str | None = None) -> str:
+    def post(
+        self,
+        report: Report,
+        channel: str,
+        thread_ts: str | None = None,
+        extra: Sequence[present.Figure] = (),
+    ) -> str:
         """Post the figures, then the chart in their thread; returns the figures' ts."""
         response = self.client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, blocks=stats_blocks(report), text=title(report)
+            channel=channel, thread_ts=thread_ts, blocks=stats_blocks(report, extra), text=title(report)
         )
         ts = str(response["ts"])
         self.client.files_upload_v2(
@@ -107,4 +116,15 @@ class StatsPoster:
         if not channel:
             log.info("digest: no platform channel configured (channels.platform); nothing posted")
             return None
-        return self.post(self.report(DIGEST_DAYS, now), channel)
+        return self.post(self.report(DIGEST_DAYS, now), channel, extra=self.digest_extra())
+
+    def digest_extra(self) -> list[present.Figure]:
+        """The digest's cost line; a failure to read costs leaves it out, never the digest."""
+        if self.cost_figure is None:
+            return []
+        try:
+            found = self.cost_figure()
+        except Exception:
+            log.exception("digest: cannot read the cost run-rate; posted without it")
+            return []
+        return [] if found is None else [present.Figure(*found)]

@@ -18,8 +18,12 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock
 from bot.config import AppConfig
+from bot.cost.digest import cost_figure
+from bot.cost.reading import live_costs
+from bot.cost.showback import spend_by_team
 from bot.feedback import FeedbackService, PollPolicy, PollSender
 from bot.feedback.slack import Feedback
+from bot.metrics.cost_gauges import CostCollector
 from bot.metrics.instrument import InstrumentedNotifier, instrument
 from bot.metrics.slack import StatsPoster
 from bot.slack.services import Feature
@@ -61,13 +65,28 @@ def instrument_notifier(
 
 
 def build_outcomes(
-    *, client: WebClient, store: Store, config: AppConfig, clock: Clock, paths: Sequence[str]
+    *,
+    client: WebClient,
+    store: Store,
+    config: AppConfig,
+    clock: Clock,
+    paths: Sequence[str],
+    registry: CollectorRegistry | None = None,
+    currency: str = "EUR",
 ) -> Outcomes:
+    """`registry`: where the per-team cost gauges are served (the bot's /metrics); `currency`: the
+    price book's, for teams without a budget of their own."""
     service = FeedbackService(store, PollPolicy.from_config(config.feedback))
+    if registry is not None:
+        registry.register(CostCollector(store, config.budgets, currency))
+
+    def cost_line() -> tuple[str, str, str]:
+        return cost_figure(spend_by_team(live_costs(store), config.budgets, currency), currency)
+
     return Outcomes(
         feedback=service,
         feedback_slack=Feedback(client, service, clock, tuple(paths)),
         polls=PollSender(client, service, config.feedback.fatigue_days),
-        stats=StatsPoster(client, store, clock.now, tuple(config.teams)),
+        stats=StatsPoster(client, store, clock.now, tuple(config.teams), cost_figure=cost_line),
         digest_channel=config.channels.platform,
     )

@@ -7,6 +7,7 @@ with store.write() as session:                   # one transaction, committed on
 
 from __future__ import annotations
 
+from bot.store.cost_import_models import CostImportChargeRow, CostImportRow
 from bot.store.drift_models import DRIFT_STATES, DriftEventRow, DriftFindingRow
 from bot.store.engine import Store, create_store_engine, default_database_url, normalise_url
 from bot.store.feedback_models import FeedbackAnswerRow, FeedbackPollRow
@@ -30,6 +31,8 @@ __all__ = [
     "ApprovalReminderRow",
     "ApprovalRow",
     "AuditEventRow",
+    "CostImportChargeRow",
+    "CostImportRow",
     "DriftEventRow",
     "DriftFindingRow",
     "FeedbackAnswerRow",

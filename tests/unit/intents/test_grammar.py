@@ -402,4 +402,16 @@ def test_costs_reads_an_optional_team(catalog: Catalog) -> None:
     (problem,) = error_of("costs pay/ments", catalog).problems
     assert problem.code is ProblemCode.BAD_ARGUMENT
     (problem,) = error_of("costs payments search", catalog).problems
-    assert problem.code is ProblemCode.UNEXPECTED_ARGUMENT
+    assert problem.code is ProblemCode.BAD_ARGUMENT and "not both" in problem.message
+
+
+def test_costs_reads_a_golden_path_by_name_or_alias_and_a_30_or_90_day_window(catalog: Catalog) -> None:
+    assert parse_command("costs pg 90d", catalog) == CostsCommand(path="postgres-database", days=90)
+    assert parse_command("costs 90D payments", catalog) == CostsCommand(team="payments", days=90)
+    assert parse_command("costs 30d", catalog) == CostsCommand(days=30)
+    (problem,) = error_of("costs payments 7d", catalog).problems
+    assert problem.code is ProblemCode.BAD_ARGUMENT and "30d or 90d" in problem.message
+    (problem,) = error_of("costs 30d 90d", catalog).problems
+    assert problem.code is ProblemCode.BAD_ARGUMENT
+    codes = [p.code for p in error_of("costs a b c", catalog).problems]
+    assert ProblemCode.UNEXPECTED_ARGUMENT in codes  # two words at most

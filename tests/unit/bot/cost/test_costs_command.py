@@ -84,3 +84,49 @@ def test_costs_of_one_team_shows_that_team_only(store: Store) -> None:
     text = _answer(feature, "payments")
 
     assert "(over by EUR 100)" in text and "search" not in text
+
+
+def _respond(feature: CostsFeature, command: CostsCommand) -> dict[str, Any]:
+    answers: list[dict[str, Any]] = []
+    feature.command(command, "U0REQ", lambda **kw: answers.append(kw), {})  # type: ignore[arg-type]
+    (answer,) = answers
+    assert answer["response_type"] == "ephemeral"
+    return answer
+
+
+def test_a_team_or_path_nobody_knows_is_answered_privately_with_what_is_accepted(store: Store) -> None:
+    _live(store, "service-ledger-prod", "payments", "16")
+    feature = CostsFeature(
+        store=store,
+        budgets={},
+        currency="EUR",
+        teams=("payments", "search"),
+        paths=("service", "redis-cache"),
+    )
+
+    answer = _respond(feature, CostsCommand(team="paymnets"))
+
+    assert "blocks" not in answer
+    assert answer["text"] == (
+        "No team `paymnets`. `costs` takes a team (payments, search), a golden path "
+        "(redis-cache, service), and 30d or 90d for the trend."
+    )
+
+
+def test_costs_of_a_golden_path_shows_its_run_rate_per_team_without_budgets(store: Store) -> None:
+    _live(store, "service-ledger-prod", "payments", "16")
+    _live(store, "service-search-prod", "search", "20")
+    feature = CostsFeature(
+        store=store,
+        budgets={"payments": TeamBudget(monthly_budget=Decimal(500))},
+        currency="EUR",
+        teams=("payments", "search"),
+        paths=("service",),
+    )
+
+    text = str(_respond(feature, CostsCommand(path="service", days=90))["blocks"])
+
+    assert "Monthly cost of live resources: service" in text
+    assert "*search*: EUR 20/month" in text and "*payments*: EUR 16/month" in text
+    assert "of EUR 500" not in text  # a path's share is not the team's whole spend
+    assert "service: EUR 36/month, 2 live; teams payments, search" in text
