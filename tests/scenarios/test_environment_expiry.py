@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from bot.app import create_app
 from bot.clock import ManualClock
-from bot.config import MANIFESTS
+from bot.config import MANIFESTS, TeamBudget
 from bot.devtools.slack_emulator import Message, SlackEmulator, default_workspace
 from bot.store import AuditEventRow, ResourceRow
 from bot.workflow import Request, RequestState
@@ -42,7 +42,11 @@ def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Scenar
             path["ttl"] = {"max": "3d", "extend": "1d"}
     catalog_path = tmp_path / "catalog.yaml"
     catalog_path.write_text(yaml.safe_dump(catalog, sort_keys=False))
-    config = scenario_config(require_pulumi_cli()).model_copy(update={"catalog_path": catalog_path})
+    # A cost centre for payments: a production request of a team without one is refused.
+    budgets = {"payments": TeamBudget(cost_centre="CC-1234")}
+    config = scenario_config(require_pulumi_cli()).model_copy(
+        update={"catalog_path": catalog_path, "budgets": budgets}
+    )
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "scenario-passphrase")
     clock = ManualClock(MONDAY_MORNING)
     with SlackEmulator(default_workspace()) as slack:
@@ -219,3 +223,49 @@ def test_a_restart_between_the_dm_and_the_click_still_extends(scenario: Scenario
 
     assert "Extended by 1d" in click(scenario, dm, "expiry_extend")
     assert expires_at(scenario, request.stack_name) == before + timedelta(days=1)
+
+
+def test_keep_in_prod_needs_another_owner_or_security_and_the_asker_cannot_approve_it(
+    scenario: Scenario,
+) -> None:
+    scenario.driver.slash_command(SERVICE.format(name="prodkeep") + " env=prod", user="U0REQ")
+    pending = scenario.settled_request()
+    assert pending.state is RequestState.AWAITING_APPROVAL, pending.error
+    scenario.driver.click(scenario.approval_message(pending.id), "approve", user="U0SEC1")
+    request = scenario.wait_state(pending.id, RequestState.SUCCEEDED, RequestState.FAILED)
+    assert request.state is RequestState.SUCCEEDED, request.error
+    before = expires_at(scenario, request.stack_name)
+    tick(scenario, timedelta(minutes=5))
+    dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
+
+    asked = click(scenario, dm, "expiry_keep")
+    assert "needs an approval from" in asked and "security" in asked and "team payments" in asked
+    assert expires_at(scenario, request.stack_name) == before  # nothing yet
+    ask = scenario.wait_for(
+        lambda: next(
+            (m for m in scenario.thread_of(request.id) if m.find_element("expiry_keep_approve")), None
+        )
+    )
+
+    assert "someone else must approve" in click(scenario, ask, "expiry_keep_approve", user="U0REQ")
+    assert "Only" in click(scenario, ask, "expiry_keep_approve", user="U0ONCALL")
+    assert expires_at(scenario, request.stack_name) == before
+
+    assert "no longer expires" in click(scenario, ask, "expiry_keep_approve", user="U0DEV2")
+    assert expires_at(scenario, request.stack_name) is None
+    assert "it was kept" in click(scenario, ask, "expiry_keep_approve", user="U0SEC1")
+
+
+def test_at_its_maximum_the_extend_button_says_why_not_and_changes_nothing(scenario: Scenario) -> None:
+    scenario.driver.slash_command(SERVICE.format(name="atmax").replace("ttl=1d", "ttl=3d"), user="U0REQ")
+    request = scenario.settled_request()
+    assert request.state is RequestState.SUCCEEDED, request.error
+    before = expires_at(scenario, request.stack_name)
+    tick(scenario, timedelta(days=2, minutes=5))  # 24 h before a 3d expiry
+    dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
+    found = dm.find_element("expiry_extend")
+    assert found is not None and "3d max" in found[1]["text"]["text"]
+
+    answer = click(scenario, dm, "expiry_extend")
+    assert "cannot be extended" in answer and "3d" in answer
+    assert expires_at(scenario, request.stack_name) == before
