@@ -21,10 +21,12 @@ from intents.commands import (
     ListCommand,
     RejectCommand,
     RequestCommand,
+    RotateCommand,
     RulebookCommand,
     StatsCommand,
     StatusCommand,
     TransferCommand,
+    UpdateCommand,
 )
 from intents.durations import format_duration, parse_duration
 from intents.errors import (
@@ -40,10 +42,12 @@ from intents.golden_path import TTL_KEY, TtlPolicy
 from intents.grammar import normalise_request_id, parse_command, parse_intent
 from intents.intent import Intent, ParamValue
 from intents.loader import DEFAULT_CATALOG_PATH, load_catalog, parse_catalog
+from intents.updates import FIXED_KEYS, updated_intent
 
 __all__ = [
     "COMMAND_WORDS",
     "DEFAULT_CATALOG_PATH",
+    "FIXED_KEYS",
     "ApproveCommand",
     "CancelCommand",
     "Catalog",
@@ -72,11 +76,13 @@ __all__ = [
     "ProblemCode",
     "RejectCommand",
     "RequestCommand",
+    "RotateCommand",
     "RulebookCommand",
     "StatsCommand",
     "StatusCommand",
     "TTL_KEY",
     "TransferCommand",
+    "UpdateCommand",
     "TtlPolicy",
     "build_form",
     "format_duration",
@@ -87,4 +93,5 @@ __all__ = [
     "parse_command",
     "parse_duration",
     "parse_intent",
+    "updated_intent",
 ]

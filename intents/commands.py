@@ -81,6 +81,25 @@ class TransferCommand(_Command):
     team: str
 
 
+class UpdateCommand(_Command):
+    """`update <id> key=value ...`: change parameters of what the request built.
+
+    `changes` are (lower-case key, value as typed) in the order given; they are checked against
+    the live intent (intents.updates.updated_intent), which only the bot knows.
+    """
+
+    kind: Literal["update"] = "update"
+    request_id: str
+    changes: tuple[tuple[str, str], ...]
+
+
+class RotateCommand(_Command):
+    """`rotate <id>`: new generated credentials for what the request built; the old stop working."""
+
+    kind: Literal["rotate"] = "rotate"
+    request_id: str
+
+
 class FeedbackCommand(_Command):
     kind: Literal["feedback"] = "feedback"
 
@@ -121,6 +140,8 @@ Command = Annotated[
     | ApproveCommand
     | RejectCommand
     | TransferCommand
+    | UpdateCommand
+    | RotateCommand
     | FeedbackCommand
     | StatsCommand
     | CostsCommand
@@ -141,6 +162,8 @@ COMMAND_WORDS: tuple[str, ...] = (
     "approve",
     "reject",
     "transfer",
+    "update",
+    "rotate",
     "feedback",
     "stats",
     "costs",

@@ -43,6 +43,8 @@ class ProblemCode(StrEnum):
     MISSING_ARGUMENT = "missing_argument"  # e.g. `status` without a request id
     BAD_ARGUMENT = "bad_argument"  # e.g. `list everything`, `status PB-x`
     UNEXPECTED_ARGUMENT = "unexpected_argument"  # a word the command does not take
+    FIXED_KEY = "fixed_key"  # an update names a parameter that cannot change (name, env, ...)
+    NO_CHANGE = "no_change"  # an update that changes nothing
 
 
 class Problem(BaseModel):

@@ -3,6 +3,7 @@
     /platform request <path> [name] key=value ...     values may be "quoted"; lists are a,b,c
     /platform help [topic] | catalog [path] | status <id> | list [mine|pending|all] | cancel <id>
               | destroy <id> | approve <id> | reject <id> <reason> | transfer <id> team=<team>
+              | update <id> key=value ... | rotate <id>
               | feedback | stats [7d|30d|90d] | costs [team|path] [30d|90d] | drift [id] | rulebook [rule-id]
 
 Reading is forgiving (any case for command words, paths and keys; curly quotes; `pg` for
@@ -30,16 +31,18 @@ from intents.commands import (
     ListCommand,
     RejectCommand,
     RequestCommand,
+    RotateCommand,
     RulebookCommand,
     StatsCommand,
     StatusCommand,
     TransferCommand,
+    UpdateCommand,
 )
 from intents.errors import IntentError, Problem, ProblemCode
 from intents.intent import Intent
 from intents.suggest import closest, did_you_mean
 from intents.text import Token, clean_text, shorten, tokenize, unescape_entities
-from intents.values import Entry, evaluate
+from intents.values import Entry, evaluate, normalise_key
 
 SLASH_COMMAND = "/platform"
 REQUEST_ID_PREFIX = "PB-"
@@ -279,6 +282,8 @@ def _with_id(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
         return CancelCommand(request_id=request_id)
     if verb == "approve":
         return ApproveCommand(request_id=request_id)
+    if verb == "rotate":
+        return RotateCommand(request_id=request_id)
     return DestroyCommand(request_id=request_id)
 
 
@@ -321,6 +326,40 @@ def _transfer(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
     _raise(problems)
     assert request_id is not None
     return TransferCommand(request_id=request_id, team=teams[0].value)
+
+
+def _update(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
+    usage = "update PB-17 key=value ..."
+    problems: list[Problem] = []
+    id_words: list[str] = []
+    changes: list[tuple[str, str]] = []
+    continues = False  # as in a request: `extensions=pgcrypto, citext` is one list
+    for token in args:
+        if token.key is None and continues:
+            key, value = changes[-1]
+            changes[-1] = (key, f"{value} {token.value}")
+        elif token.key is None and not id_words and not changes:
+            id_words.append(token.value)
+        elif token.key is None:
+            problems.extend(_arguments(verb, [token], 0, usage)[1])
+        elif not token.key:
+            problems.append(_bad_argument(verb, token.raw, "key=value, without spaces around `=`"))
+        else:
+            changes.append((normalise_key(token.key), token.value))
+        continues = token.raw.endswith(",") and (bool(token.key) or continues)
+    request_id = _request_id(verb, id_words, problems, required=True)
+    if request_id is not None and not changes:
+        problems.append(
+            Problem(
+                code=ProblemCode.MISSING_ARGUMENT,
+                message="`update` needs the parameters to change: "
+                f"`/platform update {request_id} size=medium`.",
+                expected="key=value",
+            )
+        )
+    _raise(problems)
+    assert request_id is not None
+    return UpdateCommand(request_id=request_id, changes=tuple(changes))
 
 
 def _list(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
@@ -392,6 +431,8 @@ _PARSERS: dict[str, _Parser] = {
     "approve": _with_id,
     "reject": _reject,
     "transfer": _transfer,
+    "update": _update,
+    "rotate": _with_id,
     "drift": _with_id,
     "list": _list,
     "feedback": _feedback,

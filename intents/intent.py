@@ -19,6 +19,10 @@ class Intent(BaseModel):
 
     `path` is the canonical golden-path name (aliases resolved); `params` holds every
     parameter other than name and env, with catalog defaults filled in and keys lower-case.
+
+    `credentials_version` is no parameter anyone types: it counts the rotations of the resource's
+    generated credentials (`/platform rotate`), so a program that honours it (a rotating one)
+    issues new ones when it goes up. Every later intent for the resource carries it on.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -27,6 +31,7 @@ class Intent(BaseModel):
     name: str
     env: str
     params: dict[str, ParamValue] = Field(default_factory=dict)
+    credentials_version: int = Field(default=0, ge=0)
 
     def describe(self, *, redact: Collection[str] = ()) -> str:
         """The canonical one-line form, e.g. `postgres-database name=billing env=staging size=small`.
@@ -34,7 +39,7 @@ class Intent(BaseModel):
         Parsing it (intents.parse_intent) gives back an equal intent. Parameters appear in the
         order the catalog declares them (the order intents are built in). Keys in `redact` (the
         path's secret parameters, see GoldenPath.secret_keys) show as `***`: for display only,
-        such a line no longer round-trips.
+        such a line no longer round-trips. Neither does `credentials_version`, which is not typed.
         """
         parts = [self.path, f"name={quote(self.name)}", f"env={quote(self.env)}"]
         for key, value in self.params.items():

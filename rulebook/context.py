@@ -8,6 +8,7 @@ Every condition is evaluated against these top-level variables::
       .env         string   "dev" | "staging" | "prod"
       .params      map      every other parameter, catalog defaults filled in, keys lower-case;
                             lists are CEL lists (e.g. intent.params.extensions)
+      .credentials_version int  how often the resource's credentials were rotated (0: never)
     actor    who asked
       .user_id     string   Slack user id, e.g. "U012ABC"
       .team        string or null   their first team (alphabetically)
@@ -118,6 +119,8 @@ class ResourceFacts(BaseModel):
 NO_RESOURCE = ResourceFacts()
 
 
+    # The intent it was last applied with (the rules' top-level `previous`); None: not known.
+    intent: Intent | None = None
 class CostFacts(BaseModel):
     """The plan's monthly cost estimate. The default is "nothing known" (`priced` false)."""
 
@@ -162,7 +165,13 @@ def localize(moment: datetime, zone: tzinfo) -> datetime:
 
 def intent_facts(intent: Intent) -> dict[str, Any]:
     params = {k: list(v) if isinstance(v, tuple) else v for k, v in intent.params.items()}
-    return {"path": intent.path, "name": intent.name, "env": intent.env, "params": params}
+    return {
+        "path": intent.path,
+        "name": intent.name,
+        "env": intent.env,
+        "params": params,
+        "credentials_version": intent.credentials_version,
+    }
 
 
 def actor_facts(actor: Actor) -> dict[str, Any]:
@@ -189,7 +198,8 @@ def now_facts(moment: datetime, zone: tzinfo, zone_name: str) -> dict[str, Any]:
 
 
 def resource_facts(resource: ResourceFacts) -> dict[str, Any]:
-    return resource.model_dump()
+    # Its intent is the top-level `previous`, not a field of `resource`.
+    return resource.model_dump(exclude={"intent"})
 
 
 def plan_facts(plan: PlanFacts) -> dict[str, Any]:
@@ -237,3 +247,4 @@ def build_context(
         "cost": None if plan is None else cost_facts(plan.cost),
         "budget": None if plan is None else budget_facts(plan.budget),
     }
+        "previous": None if resource.intent is None else intent_facts(resource.intent),

@@ -20,7 +20,7 @@ from rulebook.cel_source import mask_strings
 
 # Top-level names a condition may use; those of PLAN_ROOTS only at the plan stage.
 PLAN_ROOTS = frozenset({"plan", "cost", "budget"})
-ROOTS = frozenset({"intent", "actor", "now", "action", "resource", "vars"}) | PLAN_ROOTS
+ROOTS = frozenset({"intent", "actor", "now", "action", "resource", "previous", "vars"}) | PLAN_ROOTS
 
 # The extension libraries registered on every context. The `lists` library is left out on
 # purpose: its `contains` would shadow the native string `contains`.

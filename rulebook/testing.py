@@ -12,6 +12,8 @@ also writes its cases next to it::
       - name: a prod database needs one security approval
         intent: "postgres-database name=billing env=prod"        # text, parsed with the catalog
         # or: intent: {path: postgres-database, name: billing, env: prod, params: {size: small}}
+        # resource: {exists: true, owner_team: payments, intent: {...}}   # optional; its intent
+        #                                   # is the rules' `previous` (an update or a rotation)
         plan:                               # optional; with it, plan-stage rules run too
           changes: [{urn: "urn:pulumi:...", type: "postgresql:index/database:Database",
                      op: replace, keys: [name], stateful: true}]
@@ -53,6 +55,7 @@ class IntentSpec(_Spec):
     name: str
     env: str
     params: dict[str, ParamValue] = Field(default_factory=dict)
+    credentials_version: int = 0
 
 
 class Expectation(_Spec):

@@ -47,6 +47,7 @@ def test_defaults_are_filled_and_optional_params_without_default_stay_absent(sin
         "name": "abc",
         "env": "dev",
         "params": {"replicas": 2, "debug": False},
+        "credentials_version": 0,
     }
 
 

@@ -223,7 +223,7 @@ def test_unknown_time_zone_is_reported_with_other_problems() -> None:
     assert messages(text) == [
         "book.yaml:2:11: unknown time zone 'Mars/Olympus'",
         "book.yaml:8:17: unknown name 'nope'"
-        " (a condition can use: action, actor, budget, cost, intent, now, plan, resource, vars)",
+        " (a condition can use: action, actor, budget, cost, intent, now, plan, previous, resource, vars)",
     ]
 
 
