@@ -24,6 +24,10 @@ Every condition is evaluated against these top-level variables::
       .time        string   "HH:MM", 24-hour (for messages)
       .timezone    string   e.g. "Europe/London"
     action   string   "apply", "destroy", or "keep" (remove an expiring environment's expiry)
+    previous the intent the live resource was last applied with (the fields of `intent`), or null
+             for a new resource: an update (`/platform update`) is `intent` against it, e.g.
+             `previous != null && intent.params.size != previous.params.size`; a rotation
+             (`/platform rotate`) has `intent.credentials_version > previous.credentials_version`
     resource the live resource (stack) the request would change or destroy, at both stages
       .exists      bool     false for a new resource (then the fields below are null, except
                             owner_team when the request declares a team: a service's `team`)
@@ -114,13 +118,13 @@ class ResourceFacts(BaseModel):
     owner_team: str | None = None
     owner: str | None = None
     request_id: str | None = None
+    # The intent it was last applied with (the rules' top-level `previous`); None: not known.
+    intent: Intent | None = None
 
 
 NO_RESOURCE = ResourceFacts()
 
 
-    # The intent it was last applied with (the rules' top-level `previous`); None: not known.
-    intent: Intent | None = None
 class CostFacts(BaseModel):
     """The plan's monthly cost estimate. The default is "nothing known" (`priced` false)."""
 
@@ -243,8 +247,8 @@ def build_context(
         "now": now_facts(now, zone, zone_name),
         "action": action,
         "resource": resource_facts(resource),
+        "previous": None if resource.intent is None else intent_facts(resource.intent),
         "plan": None if plan is None else plan_facts(plan),
         "cost": None if plan is None else cost_facts(plan.cost),
         "budget": None if plan is None else budget_facts(plan.budget),
     }
-        "previous": None if resource.intent is None else intent_facts(resource.intent),
