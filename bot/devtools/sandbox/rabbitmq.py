@@ -30,7 +30,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.devtools.sandbox.postgres import free_port, port_is_free
+from bot.devtools.sandbox.postgres import free_port
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,8 @@ class LocalRabbitMQ:
             {
                 # The Erlang cookie is $HOME/.erlang.cookie: this node's own, not the user's.
                 "HOME": str(root),
-                "RABBITMQ_NODENAME": f"platformbot-{self._ports['amqp']}@localhost",
+                # One node per directory: its database is RABBITMQ_MNESIA_BASE/<node name>.
+                "RABBITMQ_NODENAME": "platformbot@localhost",
                 "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
                 "RABBITMQ_NODE_PORT": str(self._ports["amqp"]),
                 "RABBITMQ_DIST_PORT": str(self._ports["dist"]),
@@ -217,7 +218,7 @@ class LocalRabbitMQ:
         its management port, and the node's database by its name (which holds the AMQP port)."""
         file = self.root / "ports.json"
         remembered: dict[str, int] = json.loads(file.read_text()) if file.exists() else {}
-        if set(remembered) == set(PORT_NAMES) and all(port_is_free(p) for p in remembered.values()):
+        if set(remembered) == set(PORT_NAMES) and all(_port_is_free(p) for p in remembered.values()):
             return remembered
         ports: dict[str, int] = {}
         while len(set(ports.values())) < len(PORT_NAMES):
@@ -228,6 +229,18 @@ class LocalRabbitMQ:
             )
         file.write_text(json.dumps(ports))
         return ports
+
+
+def _port_is_free(port: int) -> bool:
+    """Free to a server, which binds with SO_REUSEADDR as the node does: a port the last run left
+    in TIME_WAIT counts as free, so a restart keeps its ports."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
