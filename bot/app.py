@@ -32,6 +32,7 @@ from bot.drift.checker import DriftChecker
 from bot.drift.feature import Drift
 from bot.http_server import HttpServer, wsgi_app_for
 from bot.metrics.expiry import register_expiry_metrics
+from bot.metrics.expiry import stats_figure as expiry_stats_figure
 from bot.metrics.wiring import Outcomes, build_outcomes, instrument_notifier
 from bot.schedules import Schedules
 from bot.schedules.wiring import install_schedules
@@ -221,6 +222,7 @@ def create_app(
         registry=registry,
         currency=prices.currency,
     )
+    outcomes.stats.figures.append(expiry_stats_figure(store))
     # Each feature adds its listeners and its /platform commands; `help` lists them in this order.
     costs = CostsFeature(store=store, budgets=config.budgets, currency=prices.currency)
     for feature in (drift, *outcomes.features, costs, expiry):

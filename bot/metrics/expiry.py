@@ -9,7 +9,7 @@ Only destroys that succeeded count: an expiry destroy still waiting for approval
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -133,3 +133,21 @@ class ExpiryCollector(Collector):
 
 def register_expiry_metrics(registry: CollectorRegistry, store: Store) -> None:
     registry.register(ExpiryCollector(store))
+
+
+def stats_figure(store: Store) -> Callable[[datetime, datetime], tuple[str, str, str] | None]:
+    """The `/platform stats` line: environments the expiry destroyed in the window, the
+    resource-hours they had run and the monthly run-rate their destroy stopped."""
+
+    def figure(since: datetime, until: datetime) -> tuple[str, str, str] | None:
+        found = [e for e in expired_environments(store, since) if e.destroyed_at <= until]
+        if not found:
+            return None
+        total = totals(found)
+        detail = f"{total.resource_hours:.0f} resource-hours"
+        detail += f", {total.saved_monthly:.2f} a month saved"
+        if total.unestimated:
+            detail += f" ({total.unestimated} without an estimate)"
+        return ("Environments expired", str(total.expired), detail)
+
+    return figure

@@ -67,6 +67,9 @@ class StatsPoster:
     known_teams: Iterable[str] = field(default_factory=tuple)
     # The digest's cost line (bot.cost.digest): (label, value, detail), or None without cost data.
     cost_figure: Callable[[], tuple[str, str, str] | None] | None = None
+    # Figures other features add to every report, for its window (expired environments,
+    # bot.metrics.expiry): fn(since, until) -> (label, value, detail), or None when there is nothing.
+    figures: list[Callable[[datetime, datetime], tuple[str, str, str] | None]] = field(default_factory=list)
 
     def report(self, days: int, now: datetime | None = None) -> Report:
         return report_for(self.store, days, now or self.now(), self.known_teams)
@@ -103,20 +106,35 @@ class StatsPoster:
         """`/platform stats`: the ack has gone; computing and drawing take a moment."""
         assert isinstance(cmd, StatsCommand)
         report = self.report(int(cmd.days))
+        extra = self.features_extra(report)
         channel = str(command["channel_id"])
         try:
-            self.post(report, channel, command.get("thread_ts") or None)
+            self.post(report, channel, command.get("thread_ts") or None, extra)
         except SlackApiError as exc:
             error = exc.response.get("error")
             log.info("stats: cannot post in %s (%s); answering ephemerally", channel, error)
-            respond(blocks=stats_blocks(report), text=title(report), response_type="ephemeral")
+            respond(blocks=stats_blocks(report, extra), text=title(report), response_type="ephemeral")
 
     def digest(self, channel: str | None, now: datetime) -> str | None:
         """The weekly digest job: the last seven days' figures in the platform channel."""
         if not channel:
             log.info("digest: no platform channel configured (channels.platform); nothing posted")
             return None
-        return self.post(self.report(DIGEST_DAYS, now), channel, extra=self.digest_extra())
+        report = self.report(DIGEST_DAYS, now)
+        return self.post(report, channel, extra=[*self.features_extra(report), *self.digest_extra()])
+
+    def features_extra(self, report: Report) -> list[present.Figure]:
+        """The features' figures for the report's window; one that fails is left out, never the report."""
+        shown = []
+        for figure in self.figures:
+            try:
+                found = figure(report.window.since, report.window.until)
+            except Exception:
+                log.exception("stats: a feature's figure failed; shown without it")
+                continue
+            if found is not None:
+                shown.append(present.Figure(*found))
+        return shown
 
     def digest_extra(self) -> list[present.Figure]:
         """The digest's cost line; a failure to read costs leaves it out, never the digest."""

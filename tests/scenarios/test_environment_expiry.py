@@ -208,8 +208,20 @@ def test_at_expiry_the_bot_destroys_it_says_so_in_the_thread_and_counts_it(scena
     assert 'platformbot_environments_expired_total{path="service"} 1.0' in metrics
     assert 'platformbot_expired_resource_hours_total{path="service"}' in metrics
 
+    # Money saved: the run-rate the request's stored estimate gave it, which the destroy stopped.
+    assert request.cost is not None and request.cost.monthly is not None
+    saved = f'platformbot_expiry_saved_monthly{{path="service"}} {float(request.cost.monthly)}'
+    assert saved in metrics
+
     tick(scenario, timedelta(minutes=5))
     assert scenario.stored() == 2  # the destroy was asked once
+
+    scenario.driver.slash_command("stats 7d", user="U0DEV2", channel="C0REQUESTS")
+    figures = scenario.wait_for(
+        lambda: scenario.slack.find_message("Platform outcomes", channel="C0REQUESTS")
+    )
+    assert "Environments expired" in figures.all_text and "resource-hours" in figures.all_text
+    scenario.wait_for(lambda: next(iter(scenario.slack.files), None))  # the chart, before the bot stops
 
 
 def test_a_restart_between_the_dm_and_the_click_still_extends(scenario: Scenario) -> None:
