@@ -13,7 +13,9 @@ from bot.store.expiry import (
     due_resources,
     due_step,
     extended,
+    move_expiry,
     set_expiry,
+    start_expiry,
 )
 from tests.support.store_rows import T0, request_row
 
@@ -103,3 +105,32 @@ def test_extend_moves_by_the_step_up_to_the_max_after_creation(store: Store) -> 
     live = _read(store, "expiry-extend")
     assert extended(live, timedelta(days=1), timedelta(days=14)) is None
     assert due_step(live, T0 + timedelta(days=30)) is None
+
+
+def test_a_move_applies_only_to_the_expiry_that_was_seen_and_not_after_the_destroy_was_asked(
+    store: Store,
+) -> None:
+    _live(store, "expiry-move")
+    seen = T0 + timedelta(days=1)
+    with store.write() as session:
+        set_expiry(session, "expiry-move", seen)
+        assert move_expiry(session, "expiry-move", seen, seen + timedelta(days=1))
+        # The same click again (a double click, a stale DM): the expiry it saw is gone.
+        assert not move_expiry(session, "expiry-move", seen, seen + timedelta(days=1))
+    live = _read(store, "expiry-move")
+    assert live.expires_at == seen + timedelta(days=1) and live.expiry_notice is None
+    with store.write() as session:
+        assert claim_step(session, live, EXPIRED)
+        assert not move_expiry(session, "expiry-move", seen + timedelta(days=1), None)
+    assert _read(store, "expiry-move").expires_at == seen + timedelta(days=1)
+
+
+def test_only_the_request_that_created_a_resource_starts_its_expiry(store: Store) -> None:
+    _live(store, "expiry-start")
+    creator = _read(store, "expiry-start").created_by
+    with store.write() as session:
+        assert start_expiry(session, "expiry-start", creator + 1, timedelta(days=1)) is None
+        assert start_expiry(session, "expiry-start", creator, timedelta(days=1)) == T0 + timedelta(days=1)
+        # Started once: a resumed apply of the same request does not move it again.
+        assert start_expiry(session, "expiry-start", creator, timedelta(days=2)) is None
+    assert _read(store, "expiry-start").expires_at == T0 + timedelta(days=1)
