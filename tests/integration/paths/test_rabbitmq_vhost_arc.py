@@ -137,6 +137,15 @@ def test_the_vhost_limits_are_enforced_by_the_broker(arc: Arc) -> None:
         channel = connection.channel()
         for i in range(19):
             channel.queue_delete(queue=f"q{i}")
+        # Nine more make ten connections, the limit of a small vhost; the eleventh is refused.
+        more = [as_user(arc) for _ in range(9)]
+        try:
+            with pytest.raises(pika.exceptions.AMQPConnectionError) as refused_connection:
+                as_user(arc)
+            assert "connection limit (10) is reached" in repr(refused_connection.value)
+        finally:
+            for extra in more:
+                extra.close()
 
 
 def test_the_password_is_not_written_to_the_state_in_plain_text(arc: Arc) -> None:

@@ -46,7 +46,7 @@ def _setting(settings: RunnerSettings, key: str, example: str) -> str:
     if value is None:
         raise ProgramUnavailable(
             f"rabbitmq-vhost is not available here: no `{key}` is configured "
-            f"(`path_settings: {{rabbitmq-vhost: {{{key}: {example}}}}}`)."
+            f"(config `paths: {{rabbitmq-vhost: {{{key}: {example}}}}}`)."
         )
     return value
 
