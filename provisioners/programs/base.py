@@ -30,6 +30,8 @@ class GoldenPathProgram:
     `engine_env` adds environment for the engine and its provider processes (e.g. the admin DSN).
     `secret_outputs` name outputs that are secret whatever the program marks: the runner never
     returns them among the plain outputs (they go to the owning team by DM only).
+    `rotates_credentials`: the program issues new generated credentials when the intent's
+    `credentials_version` goes up (`/platform rotate`); the bot offers rotation only then.
     """
 
     name: str
@@ -39,3 +41,4 @@ class GoldenPathProgram:
     stateful_types: frozenset[str]
     engine_env: Callable[[RunnerSettings], dict[str, str]] = field(default=_no_env)
     secret_outputs: frozenset[str] = frozenset()
+    rotates_credentials: bool = False

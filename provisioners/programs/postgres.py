@@ -16,6 +16,7 @@ from provisioners.programs.base import GoldenPathProgram, PulumiProgram
 from provisioners.providers.postgres import (
     ADMIN_DSN_ENV,
     ALLOWED_EXTENSIONS,
+    CREDENTIALS_VERSION,
     IDENTIFIER,
     PostgresDatabase,
     PostgresRole,
@@ -37,6 +38,8 @@ class DatabaseSpec:
     server: str
     host: str
     port: int
+    # The intent's credentials_version: raising it (`/platform rotate`) issues a new password.
+    credentials_version: int = 0
 
 
 def database_name(intent: Intent) -> str:
@@ -71,7 +74,16 @@ def database_spec(intent: Intent, settings: RunnerSettings) -> DatabaseSpec:
     if refused:
         raise InvalidParameters(f"extension(s) not on the allow list: {', '.join(refused)}.")
     host, _, port = server.rpartition(":")
-    return DatabaseSpec(database, owner, SIZE_CONNECTION_LIMITS[size], extensions, server, host, int(port))
+    return DatabaseSpec(
+        database,
+        owner,
+        SIZE_CONNECTION_LIMITS[size],
+        extensions,
+        server,
+        host,
+        int(port),
+        credentials_version=intent.credentials_version,
+    )
 
 
 def _extensions(value: object) -> tuple[str, ...]:
@@ -97,6 +109,7 @@ def declare(spec: DatabaseSpec, labels: Labels) -> PostgresResources:
             "connection_limit": spec.connection_limit,
             "login": True,
             "server": spec.server,
+            CREDENTIALS_VERSION: spec.credentials_version,
             LABELS_INPUT: tags,
         },
         pulumi.ResourceOptions(additional_secret_outputs=["password"]),
@@ -155,4 +168,5 @@ PROGRAM = GoldenPathProgram(
     stateful_types=frozenset({ROLE_TYPE, DATABASE_TYPE}),
     engine_env=engine_env,
     secret_outputs=frozenset({"dsn"}),
+    rotates_credentials=True,
 )

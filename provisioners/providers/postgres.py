@@ -93,6 +93,22 @@ def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[s
     return [k for k in keys if news.get(k) == UNKNOWN or _norm(olds.get(k)) != _norm(news.get(k))]
 
 
+# Rotation (`/platform rotate`): the program passes the intent's credentials_version; a higher one
+# than the state's makes update() issue a new password. A state from before rotation has none,
+# which counts as 0, so upgrading the bot shows no change.
+CREDENTIALS_VERSION = "credentials_version"
+
+
+def _version(props: Mapping[str, Any]) -> dict[str, Any]:
+    value = props.get(CREDENTIALS_VERSION)
+    return {CREDENTIALS_VERSION: value if value == UNKNOWN else _norm(value or 0)}
+
+
+def rotation_keys(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """[credentials_version] when the new inputs ask for other credentials than the state holds."""
+    return [CREDENTIALS_VERSION] if _version(olds) != _version(news) else []
+
+
 def _check_identifier(failures: list[CheckFailure], props: Mapping[str, Any], key: str) -> None:
     value = props.get(key)
     if value != UNKNOWN and not (isinstance(value, str) and IDENTIFIER.match(value)):
@@ -156,7 +172,7 @@ class RoleProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        keys = changed_keys(olds, news, self.KEYS)
+        keys = changed_keys(olds, news, self.KEYS) + rotation_keys(olds, news)
         return DiffResult(changes=bool(keys), replaces=[k for k in keys if k in self.REPLACE_KEYS])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -173,7 +189,7 @@ class RoleProvider(ResourceProvider):
             conn.execute(
                 sql.SQL("COMMENT ON ROLE {} IS {}").format(sql.Identifier(name), sql.Literal(CREATED_MARK))
             )
-        return CreateResult(name, {**_inputs(props, self.KEYS), "password": password})
+        return CreateResult(name, {**_inputs(props, self.KEYS), **_version(props), "password": password})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         server = props["server"]
@@ -184,18 +200,28 @@ class RoleProvider(ResourceProvider):
         if row is None:
             return ReadResult(None, {})
         live = {**_inputs(props, self.KEYS), "name": id_, "connection_limit": row[0], "login": row[1]}
+        live |= _version(props)
         return ReadResult(id_, {**live, "password": props.get("password")}, live)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         name, server = news["name"], news["server"]
         login = sql.SQL("LOGIN" if news.get("login", True) else "NOLOGIN")
-        with admin_connection(server, f"alter role {name}") as conn:
+        password = olds.get("password")
+        rotate = bool(rotation_keys(olds, news))
+        # One transaction: a failed update leaves the old password working, as the state says.
+        with admin_connection(server, f"alter role {name}") as conn, conn.transaction():
+            if rotate:
+                # A rotation: a new password; the old one stops working with the commit.
+                password = secrets.token_urlsafe(24)
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(name), sql.Literal(password))
+                )
             conn.execute(
                 sql.SQL("ALTER ROLE {} {} CONNECTION LIMIT {}").format(
                     sql.Identifier(name), login, sql.Literal(_norm(news["connection_limit"]))
                 )
             )
-        return UpdateResult({**_inputs(news, self.KEYS), "password": olds.get("password")})
+        return UpdateResult({**_inputs(news, self.KEYS), **_version(news), "password": password})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with admin_connection(props["server"], f"drop role {id_}") as conn:

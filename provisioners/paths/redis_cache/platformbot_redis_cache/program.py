@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pulumi
 
 from intents.intent import Intent
-from platformbot_redis_cache.provider import ADMIN_URL_ENV, RedisUser, server_label
+from platformbot_redis_cache.provider import ADMIN_URL_ENV, CREDENTIALS_VERSION, RedisUser, server_label
 from provisioners.errors import InvalidParameters, ProgramUnavailable
 from provisioners.labels import LABELS_INPUT, Labels
 from provisioners.programs.base import GoldenPathProgram, PulumiProgram
@@ -40,6 +40,8 @@ class CacheSpec:
     server: str
     host: str
     port: int
+    # The intent's credentials_version: raising it (`/platform rotate`) issues a new password.
+    credentials_version: int = 0
 
 
 def admin_url(settings: RunnerSettings) -> str:
@@ -72,6 +74,7 @@ def cache_spec(intent: Intent, settings: RunnerSettings) -> CacheSpec:
         server=server,
         host=host,
         port=int(port),
+        credentials_version=intent.credentials_version,
     )
 
 
@@ -86,6 +89,7 @@ def declare(spec: CacheSpec, labels: Labels) -> RedisUser:
             "commands": COMMANDS,
             "enabled": True,
             "memory_budget_mb": spec.memory_budget_mb,
+            CREDENTIALS_VERSION: spec.credentials_version,
             LABELS_INPUT: labels.as_input(),
         },
         pulumi.ResourceOptions(additional_secret_outputs=["password"]),
@@ -127,4 +131,5 @@ PROGRAM = GoldenPathProgram(
     stateful_types=frozenset({USER_TYPE}),
     engine_env=engine_env,
     secret_outputs=frozenset({"password", "url"}),
+    rotates_credentials=True,
 )

@@ -41,6 +41,22 @@ KEYS = ("name", "server", "key_prefix", "commands", "enabled", "memory_budget_mb
 REPLACE_KEYS = ("name", "server")
 
 
+# Rotation (`/platform rotate`): the program passes the intent's credentials_version; a higher one
+# than the state's makes update() set a new password. A state from before rotation has none,
+# which counts as 0, so upgrading shows no change.
+CREDENTIALS_VERSION = "credentials_version"
+
+
+def _version(props: Mapping[str, Any]) -> dict[str, Any]:
+    value = props.get(CREDENTIALS_VERSION)
+    return {CREDENTIALS_VERSION: value if value == UNKNOWN else _norm(value or 0)}
+
+
+def rotation_keys(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """[credentials_version] when the new inputs ask for other credentials than the state holds."""
+    return [CREDENTIALS_VERSION] if _version(olds) != _version(news) else []
+
+
 def server_label(url: str) -> str:
     """`host:port` of a redis:// URL: names the server in plans and state, without credentials."""
     parts = urlsplit(url)
@@ -129,12 +145,14 @@ class RedisUserProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = [k for k in KEYS if news.get(k) == UNKNOWN or _norm(olds.get(k)) != _norm(news.get(k))]
+        keys += rotation_keys(olds, news)
         return DiffResult(changes=bool(keys), replaces=[k for k in keys if k in REPLACE_KEYS])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         password = secrets.token_urlsafe(24)
         rendered = self._set(props, password, f"create user {props['name']}")
-        return CreateResult(props["name"], {**_inputs(props), "password": password, "rendered": rendered})
+        outputs = {**_inputs(props), **_version(props), "password": password, "rendered": rendered}
+        return CreateResult(props["name"], outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         server, password = props["server"], str(props.get("password") or "")
@@ -154,14 +172,18 @@ class RedisUserProvider(ResourceProvider):
         if live["passwords"] != [password_hash(password)]:
             # A password set by hand: the one we handed out may not work; an update sets it again.
             inputs["enabled"] = False
+        inputs |= _version(props)
         return ReadResult(id_, {**inputs, "password": password, "rendered": props.get("rendered")}, inputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         password = str(olds.get("password") or "")
+        if rotation_keys(olds, news):
+            # A rotation: the ACL is set whole (`reset` first), so the old password stops working.
+            password = secrets.token_urlsafe(24)
         if not password:
             raise ProviderFailure(f"the password of Redis user {news['name']} is not in the state")
         rendered = self._set(news, password, f"change user {news['name']}")
-        return UpdateResult({**_inputs(news), "password": password, "rendered": rendered})
+        return UpdateResult({**_inputs(news), **_version(news), "password": password, "rendered": rendered})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Remove the user (Redis closes its connections) and every key under its prefix."""
