@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cost.bill import PeriodBill
+from bot.cost.bill import UNATTRIBUTED, Line, PeriodBill
 from bot.cost.imports import ImportSummary
 from bot.cost.present import money, percent, versus
 
@@ -30,12 +30,20 @@ def period_lines(
     teams = [t for t in bill.by_team if team is None or t.name == team]
     paths = [p for p in bill.by_path if path is None or p.name == path]
     if path is None:
-        lines += [
-            f"team {t.name}: {versus(t.estimate, t.actual, currency)}" for t in teams[:MAX_LINES_PER_LIST]
-        ]
+        for line in teams[:MAX_LINES_PER_LIST]:
+            lines.append(
+                f"{_named(line, 'team ', 'no team')}: {versus(line.estimate, line.actual, currency)}"
+            )
     if team is None:
-        lines += [f"{p.name}: {versus(p.estimate, p.actual, currency)}" for p in paths[:MAX_LINES_PER_LIST]]
+        for line in paths[:MAX_LINES_PER_LIST]:
+            lines.append(
+                f"{_named(line, '', 'no golden path')}: {versus(line.estimate, line.actual, currency)}"
+            )
     return lines
+
+
+def _named(line: Line, prefix: str, nobody: str) -> str:
+    return nobody if line.name == UNATTRIBUTED else prefix + line.name
 
 
 def bill_lines(summary: ImportSummary, *, team: str | None = None, path: str | None = None) -> list[str]:
