@@ -262,6 +262,28 @@ def test_the_connect_template_renders_a_client_that_works_with_the_secret_url(
     assert ran.stdout.strip() == f"hello from {NAME}"
 
 
+def test_a_rotation_is_planned_as_an_update_of_the_user_alone(arc: Arc) -> None:
+    rotated = arc.intent.model_copy(update={"credentials_version": 1})
+    plan = arc.runner.preview(rotated, arc.labels)
+    (change,) = plan.changes
+    assert (change.type, change.op) == (USER, "update")
+    assert "credentials_version" in change.keys
+
+
+def test_after_a_rotation_the_new_password_connects_and_the_old_one_is_refused(arc: Arc) -> None:
+    rotated = arc.intent.model_copy(update={"credentials_version": 1})
+    result = arc.runner.up(rotated, labels=arc.labels)
+    old, new = arc.password, str(result.secret_outputs["password"])
+    assert new and new != old
+    with pytest.raises(pika.exceptions.ProbableAuthenticationError):
+        as_user(arc, password=old)
+    with pika.BlockingConnection(pika.URLParameters(str(result.secret_outputs["url"]))) as connection:
+        method, _props, body = connection.channel().basic_get(queue="invoices", auto_ack=False)
+        assert method is not None and body == b"PB-1"  # the vhost and its messages stay
+    arc.intent, arc.password, arc.url = rotated, new, str(result.secret_outputs["url"])
+    assert not arc.runner.drift(arc.intent).has_drift
+
+
 def test_a_vhost_name_taken_on_the_server_fails_the_preview_readably(arc: Arc) -> None:
     taken = Intent(path="rabbitmq-vhost", name="taken", env="dev", params={"size": "small"})
     arc.admin.put("/vhosts/taken-dev", {"description": "made by hand"})

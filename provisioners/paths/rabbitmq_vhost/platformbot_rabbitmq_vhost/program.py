@@ -17,7 +17,7 @@ import pulumi
 
 from intents.intent import Intent
 from platformbot_rabbitmq_vhost.management import ADMIN_URL_ENV, server_label
-from platformbot_rabbitmq_vhost.provider import NAME, RabbitVhost, RabbitVhostUser
+from platformbot_rabbitmq_vhost.provider import CREDENTIALS_VERSION, NAME, RabbitVhost, RabbitVhostUser
 from provisioners.errors import InvalidParameters, ProgramUnavailable
 from provisioners.labels import LABELS_INPUT, Labels
 from provisioners.programs.base import GoldenPathProgram, PulumiProgram
@@ -39,6 +39,8 @@ class VhostSpec:
     max_queues: int
     amqp_host: str
     amqp_port: int
+    # The intent's credentials_version: raising it (`/platform rotate`) issues a new password.
+    credentials_version: int = 0
 
 
 def _setting(settings: RunnerSettings, key: str, example: str) -> str:
@@ -78,6 +80,7 @@ def vhost_spec(intent: Intent, settings: RunnerSettings) -> VhostSpec:
         max_queues=queues,
         amqp_host=amqp.hostname,
         amqp_port=amqp_port,
+        credentials_version=intent.credentials_version,
     )
 
 
@@ -106,6 +109,7 @@ def declare(spec: VhostSpec, labels: Labels) -> tuple[RabbitVhost, RabbitVhostUs
             "tags": [],
             "password_issued": True,
             LABELS_INPUT: labels.as_input(),
+            CREDENTIALS_VERSION: spec.credentials_version,
         },
         # After the vhost (permissions need it) and deleted before it.
         pulumi.ResourceOptions(depends_on=[vhost], additional_secret_outputs=["password"]),
@@ -150,4 +154,5 @@ PROGRAM = GoldenPathProgram(
     stateful_types=frozenset({VHOST_TYPE}),
     engine_env=engine_env,
     secret_outputs=frozenset({"password", "url"}),
+    rotates_credentials=True,
 )

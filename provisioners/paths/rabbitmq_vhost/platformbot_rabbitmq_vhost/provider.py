@@ -59,6 +59,10 @@ USER_KEYS = (
     LABELS_INPUT,
 )
 REPLACE_KEYS = ("name", "server")
+# Rotation (`/platform rotate`): the program passes the intent's credentials_version; a higher one
+# than the state's makes the user's update() set a new password. Connections already open keep
+# going (RabbitMQ checks a password at connect only), as with the other paths' rotations.
+CREDENTIALS_VERSION = "credentials_version"
 HASHES = {
     "rabbit_password_hashing_sha256": hashlib.sha256,
     "rabbit_password_hashing_sha512": hashlib.sha512,
@@ -79,6 +83,16 @@ def _norm(value: Any) -> Any:
 def _changed(keys: tuple[str, ...], olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     moved = [k for k in keys if news.get(k) == UNKNOWN or _norm(olds.get(k)) != _norm(news.get(k))]
     return DiffResult(changes=bool(moved), replaces=[k for k in moved if k in REPLACE_KEYS])
+
+
+def _version(props: Mapping[str, Any]) -> dict[str, Any]:
+    value = props.get(CREDENTIALS_VERSION)
+    return {CREDENTIALS_VERSION: value if value == UNKNOWN else _norm(value or 0)}
+
+
+def rotation_keys(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """[credentials_version] when the new inputs ask for other credentials than the state holds."""
+    return [CREDENTIALS_VERSION] if _version(olds) != _version(news) else []
 
 
 def _tag_list(value: Any) -> list[str]:
@@ -162,12 +176,15 @@ class VhostUserProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return _changed(USER_KEYS, olds, news)
+        found = _changed(USER_KEYS, olds, news)
+        rotation = rotation_keys(olds, news)
+        return DiffResult(changes=bool(found.changes or rotation), replaces=found.replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         password = secrets.token_urlsafe(24)
         self._set(props, password, f"create user {props['name']}")
-        return CreateResult(props["name"], {**_inputs(props, USER_KEYS), "password": password})
+        outputs = {**_inputs(props, USER_KEYS), **_version(props), "password": password}
+        return CreateResult(props["name"], outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         api = ManagementAPI(props["server"], f"read user {id_}")
@@ -184,14 +201,18 @@ class VhostUserProvider(ResourceProvider):
         inputs["tags"] = _tag_list(live.get("tags"))
         password = str(props.get("password") or "")
         inputs["password_issued"] = _password_matches(live, password)
+        inputs |= _version(props)
         return ReadResult(id_, {**inputs, "password": password}, inputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         password = str(olds.get("password") or "")
+        if rotation_keys(olds, news):
+            # A rotation: a new password; the old one is refused from the next connect on.
+            password = secrets.token_urlsafe(24)
         if not password:
             raise ProviderFailure(f"the password of RabbitMQ user {news['name']} is not in the state")
         self._set(news, password, f"change user {news['name']}")
-        return UpdateResult({**_inputs(news, USER_KEYS), "password": password})
+        return UpdateResult({**_inputs(news, USER_KEYS), **_version(news), "password": password})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """The user and its permissions; the vhost's delete closes any connection it still has."""
