@@ -7,7 +7,7 @@ from bot.cost.imports import ImportSummary
 from bot.cost.present import money, percent, versus
 
 # A bill's answer in Slack stays well inside one section (3,000 characters).
-MAX_LINES_PER_LIST = 8
+MAX_LINES_PER_LIST = 6
 
 
 def headline(summary: ImportSummary) -> str:

@@ -36,9 +36,10 @@ log = logging.getLogger(__name__)
 
 # What one message holds comfortably (Block Kit: 50 blocks; we keep the JSON under 12 kB): the
 # overview names each team's few dearest resources, one team's answer more of them.
-MAX_TEAMS_SHOWN = 15
-MAX_PATHS_SHOWN = 12
+MAX_TEAMS_SHOWN = 12
+MAX_PATHS_SHOWN = 8
 TOP_IN_OVERVIEW = 3
+TEAMS_PER_PATH = 5
 TOP_FOR_ONE_TEAM = 10
 TITLE = "Monthly cost of live resources"
 
@@ -73,7 +74,10 @@ def path_line(spend: PathSpend, currency: str) -> str:
     text = f"{spend.path}: {money(spend.committed.monthly, currency)}/month, {count} live"
     if spend.committed.unestimated:
         text += f" ({spend.committed.unestimated} without an estimate)"
-    return text + f"; teams {', '.join(spend.teams)}"
+    teams = ", ".join(spend.teams[:TEAMS_PER_PATH])
+    if len(spend.teams) > TEAMS_PER_PATH:
+        teams += f" and {len(spend.teams) - TEAMS_PER_PATH} more"
+    return text + f"; teams {teams}"
 
 
 def title_of(view: CostsView) -> str:
