@@ -137,3 +137,5 @@ class SlackExpiryPosts:
             destroy_state=str(destroy.state).replace("_", " "),
             actor=mention(destroy.requester),
         )
+        # The destroy's own thread says why it exists, so its approvers see it was not asked by hand.
+        self._posts.notice(destroy, "", "expiry_cause", cause=cause, target=request.id)

@@ -155,7 +155,11 @@ class ExpiryActions:
                 detail=detail,
             )
         self._notifier.destroy_asked(rows.snapshot(self._store, live.request_id), destroy, "clicked")
-        return f"Destroy asked: {destroy.id}, through the same rules as any destroy; its thread follows it."
+        state = str(destroy.state).replace("_", " ")
+        return (
+            f"Destroy asked: {destroy.id} ({state}), through the same rules as any destroy; "
+            "its thread follows it."
+        )
 
     # What every click checks -----------------------------------------------------------------
 

@@ -179,6 +179,7 @@ def test_destroy_now_destroys_it_through_the_destroy_path_and_a_later_click_says
     assert destroy.state is RequestState.SUCCEEDED, destroy.error
     assert resource(scenario, request.stack_name) is None
     scenario.wait_thread(request.id, "Destroy now")
+    scenario.wait_thread(destroy.id, "Asked with Destroy now")
 
     assert "already destroyed" in click(scenario, dm, "expiry_extend")
 
@@ -198,6 +199,7 @@ def test_at_expiry_the_bot_destroys_it_says_so_in_the_thread_and_counts_it(scena
     assert resource(scenario, request.stack_name) is None
     thread = scenario.wait_thread(request.id, "expired at")
     assert destroy.id in thread
+    scenario.wait_thread(destroy.id, "reached its expiry")
 
     with scenario.bot.store.read() as session:
         causes = session.exec(select(AuditEventRow).where(AuditEventRow.event == DESTROY_CAUSE)).all()
@@ -281,3 +283,44 @@ def test_at_its_maximum_the_extend_button_says_why_not_and_changes_nothing(scena
     answer = click(scenario, dm, "expiry_extend")
     assert "cannot be extended" in answer and "3d" in answer
     assert expires_at(scenario, request.stack_name) == before
+
+
+def test_a_restart_before_the_expiry_leaves_the_destroy_to_the_new_process_once(scenario: Scenario) -> None:
+    request = built_service(scenario, "restarted")
+    tick(scenario, timedelta(minutes=5))
+    tick(scenario, timedelta(hours=23))  # both warnings taken by the first process
+    scenario.wait_for(lambda: len(warnings(scenario, request.id)) == 2 or None)
+
+    restart(scenario)
+
+    tick(scenario, timedelta(hours=1))
+    destroy = scenario.settled_request(2)
+    assert destroy.action == "destroy" and destroy.state is RequestState.SUCCEEDED, destroy.error
+    tick(scenario, timedelta(minutes=5))
+    assert scenario.stored() == 2 and len(warnings(scenario, request.id)) == 2
+
+
+def test_an_expiring_prod_service_is_destroyed_only_after_the_approvals_any_prod_destroy_needs(
+    scenario: Scenario,
+) -> None:
+    scenario.driver.slash_command(SERVICE.format(name="prodexpiry") + " env=prod", user="U0REQ")
+    pending = scenario.settled_request()
+    assert pending.state is RequestState.AWAITING_APPROVAL, pending.error
+    scenario.driver.click(scenario.approval_message(pending.id), "approve", user="U0SEC1")
+    request = scenario.wait_state(pending.id, RequestState.SUCCEEDED, RequestState.FAILED)
+    assert request.state is RequestState.SUCCEEDED, request.error
+    scenario.settle()
+
+    tick(scenario, timedelta(minutes=5))
+    tick(scenario, timedelta(hours=23))
+    tick(scenario, timedelta(hours=1))
+    destroy = scenario.settled_request(2)
+    assert destroy.action == "destroy" and destroy.state is RequestState.AWAITING_APPROVAL, destroy.error
+    assert resource(scenario, request.stack_name) is not None  # nothing destroyed without them
+    scenario.wait_thread(request.id, "expired at")
+
+    scenario.driver.click(scenario.approval_message(destroy.id), "approve", user="U0SEC1")
+    scenario.driver.click(scenario.approval_message(destroy.id), "approve", user="U0SEC2")
+    done = scenario.wait_state(destroy.id, RequestState.SUCCEEDED, RequestState.FAILED)
+    assert done.state is RequestState.SUCCEEDED, done.error
+    assert resource(scenario, request.stack_name) is None
