@@ -144,9 +144,7 @@ class LocalRabbitMQ:
             pid = int(pid_file.read_text().strip())
             deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
             while time.monotonic() < deadline:
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
+                if not alive(pid):
                     return
                 time.sleep(0.1)
             os.kill(pid, signal.SIGKILL)
@@ -229,6 +227,22 @@ class LocalRabbitMQ:
             )
         file.write_text(json.dumps(ports))
         return ports
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie: the node is the start script's child, so once that script is gone an
+    ended node waits for init to reap it, and signal 0 alone would still find it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 def _port_is_free(port: int) -> bool:
