@@ -14,8 +14,6 @@ import pytest
 from bot.devtools.sandbox.rabbitmq import LocalRabbitMQ, RabbitMQUnavailable, alive
 from tests.support.rabbitmq import Admin
 
-pytestmark = [pytest.mark.engine]
-
 
 def local_node(root: Path, *, persist: bool) -> LocalRabbitMQ:
     try:
