@@ -157,7 +157,10 @@ def _print(context: Context, view: CostsView) -> None:
     for by_path in view.paths:
         committed = by_path.committed
         paths.add_row(
-            by_path.path, money(committed.monthly, currency), str(committed.resources), str(committed.unestimated)
+            by_path.path,
+            money(committed.monthly, currency),
+            str(committed.resources),
+            str(committed.unestimated),
         )
     console.print(paths)
     weeks = ", ".join(f"{p.week.since:%d %b} {money(p.total, currency)}" for p in view.trend)

@@ -147,6 +147,9 @@ class CostsFeature:
 
     def problem(self, scope: Scope) -> str | None:
         """Why `scope` names nothing known (answered privately, listing what is accepted)."""
+        if unknown_in(scope, self.teams, self.paths) is None:
+            return None
+        # Not a configured team: perhaps one that owns (or owned) a resource all the same.
         teams = known_teams(self.teams, live_costs(self.store), stack_changes(self.store))
         return unknown_in(scope, teams, self.paths)
 
