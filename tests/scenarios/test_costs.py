@@ -15,6 +15,8 @@ from bot.app import create_app
 from bot.clock import ManualClock
 from bot.config import TeamBudget
 from bot.cost.imports import import_focus
+from bot.cost.reading import stack_changes
+from bot.cost.view import Scope, build_view
 from bot.devtools.slack_emulator import SlackEmulator, default_workspace
 from bot.workflow import RequestState
 from tests.support.clock import MONDAY_MORNING
@@ -150,3 +152,21 @@ def test_gauges_digest_and_an_imported_bill_show_what_a_team_commits_and_spends(
     assert "Bill import #1 (focus-jan.csv, 2 rows" in answer and "75% attributed to a team" in answer
     assert "team payments: EUR 18 billed, est. EUR 4.07 (+EUR 13.93)" in answer
     assert "no team: EUR 6 billed, no estimate" in answer
+
+
+def test_the_trend_is_replayed_from_the_stored_apply_and_destroy(scenario: Scenario) -> None:
+    built = provision_service(scenario, "shortlived")  # Monday, week 1
+    scenario.clock.advance(timedelta(days=7))  # week 2: still live
+    scenario.driver.slash_command(f"destroy {built}", user="U0REQ")
+    destroy = scenario.wait_state(scenario.settled_request(2).id, RequestState.SUCCEEDED, RequestState.FAILED)
+    assert destroy.state is RequestState.SUCCEEDED, destroy.error
+    scenario.clock.advance(timedelta(days=7))  # week 3: gone
+
+    answer = costs_answer(scenario, "costs service")
+
+    assert "Monthly cost of live resources: service" in answer and "*payments*" not in answer  # none live
+    # The chart's points, as the command drew them: the run-rate at each week's end.
+    view = build_view(
+        [], stack_changes(scenario.bot.store), {}, "EUR", Scope(path="service"), scenario.clock.now()
+    )
+    assert [p.total for p in view.trend][-3:] == [Decimal(16), Decimal(0), Decimal(0)]
