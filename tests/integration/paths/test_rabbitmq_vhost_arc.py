@@ -226,6 +226,21 @@ def test_a_password_changed_by_hand_is_drift_and_reconcile_restores_the_issued_o
         assert connection.is_open
 
 
+def test_an_administrator_tag_given_by_hand_is_drift_and_reconcile_takes_it_away(arc: Arc) -> None:
+    live = arc.admin.get(f"/users/{NAME}")
+    # The same password hash, so only the tag moves.
+    arc.admin.put(f"/users/{NAME}", {"password_hash": live["password_hash"], "tags": "administrator"})
+    assert Admin(arc.server, user=NAME, password=arc.password).get("/overview") is not None
+    report = arc.runner.drift(arc.intent)
+    (change,) = report.changes
+    assert (change.type, change.keys) == (USER, ("tags",))
+    assert (change.before["tags"], change.after["tags"]) == ([], ["administrator"])
+    arc.runner.up(arc.intent, labels=arc.labels)
+    with pytest.raises(urllib.error.HTTPError):
+        Admin(arc.server, user=NAME, password=arc.password).get("/overview")
+    assert not arc.runner.drift(arc.intent).has_drift
+
+
 def test_labels_edited_by_hand_are_drift_and_reconcile_writes_them_back(arc: Arc) -> None:
     arc.admin.put(f"/vhosts/{NAME}", {"description": "nobody's"})
     report = arc.runner.drift(arc.intent)
