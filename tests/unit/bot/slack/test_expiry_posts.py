@@ -70,3 +70,12 @@ def test_button_values_round_trip_and_anything_else_is_refused() -> None:
         None,
     ):
         assert parse_value(tampered) is None
+
+
+def test_typed_text_and_resource_names_cannot_ping_or_break_the_warning() -> None:
+    hostile = "<!channel> ```end``` *bold* <https://evil.example|click>"
+    notice = _notice(request=make_request(intent_text=hostile), removes=(hostile,))
+    blocks = warning_blocks(notice)
+    assert [b.to_dict() for b in Block.parse_all(blocks)] == blocks
+    text = _text(blocks)
+    assert "<!channel>" not in text and "<https://evil.example" not in text and "```" not in text

@@ -290,6 +290,10 @@ def test_every_notice_renders_with_its_context(path: Path) -> None:
         "since": "2026-11-23 09:00 UTC",
         "target": "PB-3",
         "checked": 3,
+        # Expiring environments (bot/slack/expiry_posts.py).
+        "cause": "expiry",
+        "destroy_id": "PB-9",
+        "destroy_state": "evaluated",
         "drifting": 1,
         "posted": 1,
         "resolved": 0,

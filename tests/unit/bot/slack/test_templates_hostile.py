@@ -99,6 +99,10 @@ def _notice_context(user: str) -> dict[str, Any]:
         "since": views.moment(AT),
         "target": "PB-3",
         "checked": 3,
+        # Expiring environments (bot/slack/expiry_posts.py).
+        "cause": "expiry",
+        "destroy_id": "PB-9",
+        "destroy_state": "evaluated",
         "drifting": 1,
         "posted": 1,
         "resolved": 0,
