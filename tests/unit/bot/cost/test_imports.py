@@ -1,11 +1,10 @@
-"""Importing a FOCUS export into the store: whole or nothing, once per file, attributed on the way."""
+"""Importing a FOCUS export into the store (SQLite and PostgreSQL): whole or nothing, once per file,
+attributed on the way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlmodel import col, func, select
@@ -15,18 +14,12 @@ from bot.cost.focus import FocusError
 from bot.cost.imports import ImportSummary, import_focus, latest_import
 from bot.cost.reading import stack_changes
 from bot.store import CostImportChargeRow, CostImportRow, ResourceRow, Store, repository
+from tests.support.databases import store_on_each_backend  # noqa: F401  (the `store` fixture, on both backends)
 from tests.support.store_rows import request_row
 from tests.unit.bot.cost.focus_files import charge, focus_csv
 
 DEC = datetime(2024, 12, 1, tzinfo=UTC)
 NOW = datetime(2025, 2, 3, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'imports.sqlite3'}")
-    yield store
-    store.dispose()
 
 
 def applied(
