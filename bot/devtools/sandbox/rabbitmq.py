@@ -129,14 +129,26 @@ class LocalRabbitMQ:
             process.wait()
             self._wait_for_node_exit()
         if "epmd" in self._ports:
-            # The node started this port mapper as a daemon; it outlives the node otherwise.
-            subprocess.run(
-                [self._epmd, "-port", str(self._ports["epmd"]), "-kill"],
+            self._stop_port_mapper(self._ports["epmd"])
+
+    def _stop_port_mapper(self, port: int) -> None:
+        """The node started this port mapper as a daemon; it outlives the node otherwise. It
+        refuses `-kill` while it still lists the node, which it drops only once it sees the
+        node's connection close: ask again until it has gone."""
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            done = subprocess.run(
+                [self._epmd, "-port", str(port), "-kill"],
                 env=self._env(),
                 capture_output=True,
+                text=True,
                 check=False,
                 timeout=10,
             )
+            if "Killed" in done.stdout or not _accepts(port):
+                return
+            time.sleep(0.2)
+        log.warning("the Erlang port mapper on port %d of %s would not stop", port, self.root)
 
     def _wait_for_node_exit(self) -> None:
         pid_file = self.root / "node.pid"
@@ -243,6 +255,14 @@ def alive(pid: int) -> bool:
     except (OSError, IndexError):
         return True
     return state not in ("Z", "X")
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def _port_is_free(port: int) -> bool:
