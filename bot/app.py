@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,7 @@ from bot.workflow.locks import LeaseTimes
 from intents import Catalog, load_catalog
 from provisioners import Runner, RunnerSettings
 from provisioners.discovery import discover
+from provisioners.programs.base import GoldenPathProgram
 from rulebook import Rulebook, load_rulebook
 
 log = logging.getLogger("bot")
@@ -180,6 +182,7 @@ def create_app(
         worker=execution.executor,
         leases=LeaseTimes(config.leases.ttl, config.leases.renew_every),
         costing=Costing(store=store, pricing=BookPricing(prices), budgets=config.budgets),
+        rotatable=rotatable_paths(catalog, golden_paths.programs()),
     )
     notifier.read_approvers_with(lambda request_id: _approvers(workflow, request_id))
     services = SlackServices(
@@ -190,6 +193,7 @@ def create_app(
         directory=directory,
         worker=worker,
         unavailable=unavailable_paths(catalog, runner_settings) | golden_paths.unavailable(runner_settings),
+        path_origins={p.name: (p.version, p.source) for p in golden_paths.paths},
     )
     bolt = build_bolt_app(client, signing_secret, services)
     drift = Drift.build(
@@ -258,6 +262,13 @@ def create_app(
         execution=execution,
     )
     return bot
+
+
+def rotatable_paths(catalog: Catalog, programs: Mapping[str, GoldenPathProgram]) -> frozenset[str]:
+    """The golden paths whose programs issue new credentials on `/platform rotate`."""
+    return frozenset(
+        p.name for p in catalog.paths if (program := programs.get(p.program)) and program.rotates_credentials
+    )
 
 
 def runner_settings_for(settings: Settings, config: AppConfig) -> RunnerSettings:

@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.slack import present, reading
+from bot.slack import day2, present, reading
 from bot.slack.modals import request_modal
 from bot.slack.render import render_blocks, render_text
 from bot.slack.services import Handler, Section, SlackServices, acked, user_errors
@@ -233,7 +233,7 @@ _CORE: list[tuple[str, str, str, Handler, Section]] = [
     (
         "list",
         "list [mine|pending|all]",
-        "your requests, approvals waiting for you, or everything open",
+        "what you own that is live and your requests, approvals waiting for you, or everything open",
         reading.answer_list,
         Section.REQUESTS,
     ),
@@ -264,6 +264,20 @@ _CORE: list[tuple[str, str, str, Handler, Section]] = [
         "transfer <PB-n> team=<team>",
         "hand what a request built to another team (platform admins)",
         _transfer,
+        Section.REQUESTS,
+    ),
+    (
+        "update",
+        "update <PB-n> key=value …",
+        "change parameters of what a request built (same rules and approvals)",
+        day2.answer_update,
+        Section.REQUESTS,
+    ),
+    (
+        "rotate",
+        "rotate <PB-n>",
+        "new credentials for what a request built, by DM; the old ones stop working",
+        day2.answer_rotate,
         Section.REQUESTS,
     ),
     (

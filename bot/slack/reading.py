@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
+from bot.slack import day2
 from bot.slack import request_views as views
 from bot.slack.render import render_blocks, render_text
 from bot.slack.services import SlackServices, acked
@@ -34,6 +35,7 @@ def answer_catalog(services: SlackServices, cmd: CatalogCommand, user: str, ack:
                 "aliases": list(p.aliases),
                 "description": p.description,
                 "owner": p.owner,
+                **_origin(services, p.name),
                 "environments": list(p.environments),
                 "unavailable": services.unavailable.get(p.name),
             }
@@ -59,12 +61,19 @@ def answer_catalog(services: SlackServices, cmd: CatalogCommand, user: str, ack:
         "name": golden.name,
         "description": golden.description,
         "owner": golden.owner,
+        **_origin(services, golden.name),
         "environments": list(golden.environments),
         "unavailable": services.unavailable.get(golden.name),
         "parameters": parameters,
         "example": example,
     }
     ack(response_type="ephemeral", blocks=render_blocks("catalog_path", path=view), text=golden.name)
+
+
+def _origin(services: SlackServices, path: str) -> dict[str, str | None]:
+    """The version of the package that ships the path, and which package (or `built in`)."""
+    version, source = services.path_origins.get(path, (None, None))
+    return {"version": version, "source": source}
 
 
 def answer_status(
@@ -106,7 +115,12 @@ def answer_list(
         zone = services.time_zones.zone(client, user)
         shown = [views.request_view(r, tz=zone) for r in requests[:MAX_LISTED]]
         more = max(len(requests) - MAX_LISTED, 0)
-        blocks = render_blocks("request_list", title=title, requests=shown, more=more)
+        extra: dict[str, Any] = {}
+        if cmd.scope == "mine":
+            # What the person owns that is live (their teams' too, whoever asked for it), first.
+            owned = services.workflow.owned_by(services.actor(user))
+            extra["resources"] = day2.resource_views(owned, tz=zone)
+        blocks = render_blocks("request_list", title=title, requests=shown, more=more, **extra)
         respond(blocks=blocks, text=title, response_type="ephemeral")
 
 

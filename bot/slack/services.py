@@ -106,6 +106,8 @@ class SlackServices:
     commands: CommandRegistry = field(default_factory=CommandRegistry)
     # Each reader's Slack time zone, for answers only they see (ephemeral, App Home).
     time_zones: UserTimeZones = field(default_factory=UserTimeZones)
+    # golden path -> (version, where it came from), from discovery: what `catalog` shows.
+    path_origins: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def actor(self, user_id: str) -> Actor:
         teams = tuple(sorted(team for team, members in self.config.teams.items() if user_id in members))

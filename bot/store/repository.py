@@ -267,12 +267,21 @@ def resource_changed(
         session.flush()
         return None
     previous = live.request_id
+    before = session.get(RequestRow, previous)
+    if before is not None and _rotations(row.intent) > _rotations(before.intent):
+        live.credentials_from_team = None  # rotated: what the old team held no longer works
     live.request_id, live.updated_at = row.id, at
     if live.owner is None and row.requester_team == live.owner_team:
         live.owner = row.requester  # a transfer left the team without an owner: the first to change it
     session.add(live)
     session.flush()
     return previous if previous != row.id else None
+
+
+def _rotations(intent: dict[str, Any]) -> int:
+    # The intent's credentials_version (bot.workflow.day2 raises it); absent in older rows.
+    value = intent.get("credentials_version")
+    return value if isinstance(value, int) else 0
 
 
 def resource_destroyed(session: Session, stack_name: str) -> None:

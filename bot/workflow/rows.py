@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.errors import RequestNotFound
-from bot.store import RequestRow, RunRow, Store, repository
+from bot.store import RequestRow, ResourceRow, RunRow, Store, repository
 from bot.workflow import ownership
 from bot.workflow.model import Request, format_request_id, parse_request_id
 from bot.workflow.ports import Directory
@@ -42,10 +42,21 @@ def locked(session: Session, number: int) -> RequestRow:
 
 
 def resource_facts(store: Store, stack_name: str, intent: Intent) -> ResourceFacts:
-    """Who owns the live resource now (the rulebook's `resource`); for a new one, the team `intent`
-    declares."""
+    """Who owns the live resource now (the rulebook's `resource`) and the intent it was last
+    applied with (the rulebook's `previous`); for a new one, the team `intent` declares."""
     with store.read() as session:
-        return ownership.facts_of(repository.get_resource(session, stack_name), intent)
+        live = repository.get_resource(session, stack_name)
+        facts = ownership.facts_of(live, intent)
+        previous = live_intent(session, live)
+    return facts if previous is None else facts.model_copy(update={"intent": previous})
+
+
+def live_intent(session: Session, live: ResourceRow | None) -> Intent | None:
+    """The intent a live resource was last applied with: that of the request that last changed it."""
+    if live is None:
+        return None
+    last = repository.get_request(session, live.request_id)
+    return None if last is None else Intent.model_validate(last.intent)
 
 
 def action_of(row: RequestRow) -> Action:

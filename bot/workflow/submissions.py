@@ -76,7 +76,21 @@ class Submissions:
         any is not, nothing is stored and `UnknownPeople` names them all.
         """
         self._check_people(intent)
+        intent = self._keep_credentials(intent)
         return self._open(intent, actor, channel, "apply", None, now or self._clock.now(), dedupe_key)
+
+    def _keep_credentials(self, intent: Intent) -> Intent:
+        """A request on a live resource keeps its rotated credentials: only `rotate` changes them
+        (a lower credentials_version would be a rotation nobody asked for)."""
+        try:
+            stack_name = self._runner.stack_name(intent)
+        except ProvisionerError:
+            return intent  # _open says why
+        with self._store.read() as session:
+            live = rows.live_intent(session, repository.get_resource(session, stack_name))
+        if live is None or intent.credentials_version >= live.credentials_version:
+            return intent
+        return intent.model_copy(update={"credentials_version": live.credentials_version})
 
     def _check_people(self, intent: Intent) -> None:
         path = self._catalog.find(intent.path)

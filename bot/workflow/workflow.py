@@ -8,6 +8,7 @@ delegates to one of them:
     Applier         apply                          (applier.py)
     Approvals       approve, reject, cancel, expire_due   (approving.py)
     Transfers       transfer                       (transfers.py)
+    DayTwo          update, rotate, owned_by       (day2.py)
     Recovery        recover_after_restart          (recovery.py)
     RequestQueries  get, list_for, pending_approvals_for, status   (queries.py)
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import assert_never
 
@@ -29,6 +31,7 @@ from bot.store import Store
 from bot.workflow.applier import Applier
 from bot.workflow.approving import Approvals
 from bot.workflow.costing import Costing
+from bot.workflow.day2 import DayTwo, LiveResource, LiveTarget
 from bot.workflow.locks import LeaseTimes, StackLocks
 from bot.workflow.model import Outcome, Request, RequestStatus, Step
 from bot.workflow.planner import Planner, Previewer
@@ -60,6 +63,7 @@ class Workflow:
         "_applier",
         "_approvals",
         "_transfers",
+        "_day2",
         "_recovery",
         "_queries",
     )
@@ -80,11 +84,13 @@ class Workflow:
         pid: int | None = None,
         leases: LeaseTimes | None = None,
         costing: Costing | None = None,
+        rotatable: Collection[str] | None = None,
     ) -> None:
         """`worker`: where follow-up work goes (plan after submit, apply after the last approval,
         the next request waiting for a stack). Without one nothing is scheduled and the caller drives
         each step, which is what the unit tests do. `costing`: the price book and budgets every plan
-        is estimated with; without it plans carry no estimate."""
+        is estimated with; without it plans carry no estimate. `rotatable`: the golden paths whose
+        credentials `rotate` can renew (None: any path may try)."""
         self.store = store
         self.clock = clock = clock or SystemClock()
         self.policy = policy = policy or WorkflowPolicy()
@@ -140,6 +146,9 @@ class Workflow:
             notifier=safe,
             schedule=schedule,
         )
+        self._day2 = DayTwo(
+            store=store, catalog=catalog, clock=clock, submissions=self._submissions, rotatable=rotatable
+        )
         self._approvals = Approvals(
             store=store, directory=directory, clock=clock, notifier=safe, policy=policy, schedule=schedule
         )
@@ -182,6 +191,28 @@ class Workflow:
         dedupe_key: str | None = None,
     ) -> Request:
         return self._submissions.request_destroy(target_request_id, actor, channel, dedupe_key=dedupe_key)
+
+    def update(
+        self,
+        request_id: str | int,
+        changes: Sequence[tuple[str, str]],
+        actor: Actor,
+        channel: str,
+        *,
+        dedupe_key: str | None = None,
+    ) -> Request:
+        return self._day2.update(request_id, changes, actor, channel, dedupe_key=dedupe_key)
+
+    def rotate(
+        self, request_id: str | int, actor: Actor, channel: str, *, dedupe_key: str | None = None
+    ) -> Request:
+        return self._day2.rotate(request_id, actor, channel, dedupe_key=dedupe_key)
+
+    def live_target(self, request_id: str | int) -> LiveTarget:
+        return self._day2.target(request_id)
+
+    def owned_by(self, actor: Actor) -> list[LiveResource]:
+        return self._day2.owned_by(actor)
 
     def plan(self, request_id: str | int) -> Request:
         return self._planner.plan(request_id)
