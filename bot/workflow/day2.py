@@ -142,7 +142,8 @@ class DayTwo:
             raise NotAllowed(f"`{path}` has no generated credentials the bot can rotate.")
         version = target.intent.credentials_version + 1
         intent = target.intent.model_copy(update={"credentials_version": version})
-        request = self._submissions.submit(intent, actor, channel, dedupe_key=dedupe_key)
+        note = f"(rotation {version} of its credentials)"
+        request = self._submissions.submit(intent, actor, channel, dedupe_key=dedupe_key, note=note)
         detail = {"of": target.named, "live": target.last_request, "credentials_version": version}
         self._record(request, "request.rotation_of", actor, detail)
         return request

@@ -69,15 +69,20 @@ class Submissions:
         now: datetime | None = None,
         *,
         dedupe_key: str | None = None,
+        note: str | None = None,
     ) -> Request:
         """Check the intent-stage rules and store the request: `denied` (with reasons) or `evaluated`.
+
+        `note` follows the intent in the text people see (a rotation says so: its parameters
+        are the live ones).
 
         Every person the intent names (an `owners=` list) must be a person of the workspace; if
         any is not, nothing is stored and `UnknownPeople` names them all.
         """
         self._check_people(intent)
         intent = self._keep_credentials(intent)
-        return self._open(intent, actor, channel, "apply", None, now or self._clock.now(), dedupe_key)
+        at = now or self._clock.now()
+        return self._open(intent, actor, channel, "apply", None, at, dedupe_key, note=note)
 
     def _keep_credentials(self, intent: Intent) -> Intent:
         """A request on a live resource keeps its rotated credentials: only `rotate` changes them
@@ -150,6 +155,8 @@ class Submissions:
         target: int | None,
         at: datetime,
         dedupe_key: str | None,
+        *,
+        note: str | None = None,
     ) -> Request:
         if dedupe_key is not None:
             with self._store.read() as session:
@@ -175,7 +182,8 @@ class Submissions:
             target_request_id=target,
             path=intent.path,
             intent=intent.model_dump(mode="json"),
-            intent_text=intent.describe(redact=path.secret_keys if path else ()),
+            intent_text=intent.describe(redact=path.secret_keys if path else ())
+            + (f" {note}" if note else ""),
             stack_name=stack_name,
             resource=ownership.stored(resource),
             state=RequestState.DENIED if denied else RequestState.EVALUATED,

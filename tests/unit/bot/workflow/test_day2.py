@@ -113,6 +113,7 @@ def test_a_rotation_raises_the_credentials_version_and_later_requests_keep_it(
     rotation = workflow.rotate(first.id, DEV, "C")
 
     assert rotation.intent.credentials_version == 1
+    assert rotation.intent_text.endswith("owners=U123ABC (rotation 1 of its credentials)")
     assert rotation.intent.params == first.intent.params
     assert workflow.plan(rotation.id).state is RequestState.SUCCEEDED
     plain = workflow.submit(service_intent(catalog, name="ledger", env="dev", owners="U123ABC"), DEV, "C")
