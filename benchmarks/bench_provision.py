@@ -95,7 +95,9 @@ class RawPreview:
         self.last_stdout = ""
 
     def run(self) -> subprocess.CompletedProcess[str]:
-        fn: Callable[[], None] = self.program.build(self.intent, self.settings, Labels.for_intent(self.intent))
+        fn: Callable[[], None] = self.program.build(
+            self.intent, self.settings, Labels.for_intent(self.intent)
+        )
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=_GRPC_CHANNEL_OPTIONS)
         language_pb2_grpc.add_LanguageRuntimeServicer_to_server(LanguageServer(fn), server)
         port = server.add_insecure_port("127.0.0.1:0")

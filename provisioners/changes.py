@@ -15,6 +15,7 @@ from pulumi.automation import EngineEvent
 from pulumi.automation.events import StepEventMetadata
 from pydantic import JsonValue
 
+from provisioners.labels import labels_of
 from provisioners.plan import (
     SECRET,
     UNKNOWN,
@@ -164,8 +165,9 @@ class EventCollector:
     def _change(self, meta: StepEventMetadata, op: ChangeOp) -> ResourceChange:
         new_inputs = {k: mask(v) for k, v in _props(meta, "new", "inputs").items()}
         old_inputs = {k: mask(v) for k, v in _props(meta, "old", "inputs").items()}
+        labels = labels_of(new_inputs)
         if op == "create":
-            return self._make(meta, op, tuple(sorted(new_inputs)), {}, new_inputs)
+            return self._make(meta, op, tuple(sorted(new_inputs)), {}, new_inputs, labels=labels)
         if op == "delete":
             return self._make(meta, op, tuple(sorted(old_inputs)), old_inputs, {})
         # Compare against the recorded outputs where they exist: they are what the provider
@@ -175,7 +177,7 @@ class EventCollector:
         keys = diff_keys({k: v for k, v in before.items() if v is not None}, new_inputs)
         replace_keys = tuple(sorted(meta.keys or ())) if op == "replace" else ()
         keys = tuple(sorted(set(keys) | set(replace_keys) | set(meta.diffs or ())))
-        return self._make(meta, op, keys, before, new_inputs, replace_keys)
+        return self._make(meta, op, keys, before, new_inputs, replace_keys, labels=labels)
 
     def _make(
         self,
@@ -185,6 +187,8 @@ class EventCollector:
         before: Mapping[str, JsonValue],
         after: Mapping[str, JsonValue],
         replace_keys: tuple[str, ...] = (),
+        *,
+        labels: dict[str, str] | None = None,
     ) -> ResourceChange:
         return ResourceChange(
             urn=meta.urn,
@@ -196,6 +200,7 @@ class EventCollector:
             before={k: before[k] for k in keys if k in before},
             after={k: after[k] for k in keys if k in after},
             stateful=meta.type in self._stateful,
+            labels=labels,
         )
 
     def _ordered(self, changes: list[ResourceChange]) -> tuple[ResourceChange, ...]:

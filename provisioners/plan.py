@@ -46,6 +46,10 @@ class ResourceChange(BaseModel):
     before: dict[str, JsonValue] = Field(default_factory=dict)
     after: dict[str, JsonValue] = Field(default_factory=dict)
     stateful: bool = False
+    # The resource's `labels` input as planned, whether it changes or not (None: it has none, or
+    # the change is a delete): what the plan-stage attribution rules read. Not in the hash: a
+    # change of labels is already among `keys`/`after`.
+    labels: dict[str, str] | None = None
 
     @property
     def short_type(self) -> str:

@@ -35,9 +35,12 @@ Every condition is evaluated against these top-level variables::
       .owner       string or null   Slack user id of its owner (who created it, or got it by transfer)
       .request_id  string or null   the request that last changed it, e.g. "PB-3"
     plan     only at the plan stage (intent-stage rules may not mention it; the linter refuses)
-      .changes     list of {urn, type, op, keys (changed or replace-causing keys), stateful (bool)};
-                   op is Pulumi's: create, update, delete, replace, create-replacement,
-                   delete-replaced, same, ...
+      .changes     list of {urn, type, op, keys (changed or replace-causing keys), stateful (bool),
+                   labels}; op is Pulumi's: create, update, delete, replace, create-replacement,
+                   delete-replaced, same, ...; labels is the resource's attribution as planned, a
+                   map {team, cost_centre, golden_path, request_id, requester, environment} ("" for
+                   a value the bot does not know), or null when the resource has none (and for a
+                   delete)
       .counts      map op -> int; create, update, delete, replace and same are always present
     cost     only at the plan stage: the plan's monthly cost estimate (the price book)
       .priced      bool     false when nothing is known (no prices for the golden path, or no
@@ -107,6 +110,8 @@ class ChangeFacts(BaseModel):
     op: str
     keys: tuple[str, ...] = ()
     stateful: bool = False
+    # The resource's attribution labels as planned; None when it carries none.
+    labels: dict[str, str] | None = None
 
 
 class ResourceFacts(BaseModel):
@@ -214,7 +219,14 @@ def plan_facts(plan: PlanFacts) -> dict[str, Any]:
         for change in plan.changes:
             counts[change.op] = counts.get(change.op, 0) + 1
     changes = [
-        {"urn": c.urn, "type": c.type, "op": c.op, "keys": list(c.keys), "stateful": c.stateful}
+        {
+            "urn": c.urn,
+            "type": c.type,
+            "op": c.op,
+            "keys": list(c.keys),
+            "stateful": c.stateful,
+            "labels": None if c.labels is None else dict(c.labels),
+        }
         for c in plan.changes
     ]
     return {"changes": changes, "counts": counts}

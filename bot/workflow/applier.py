@@ -210,7 +210,9 @@ class Applier:
         progress = _NewProgress(self._notifier, started.request)
         if started.kind == "destroy":
             return _Applied(summary=self._runner.destroy(intent, on_progress=progress).summary)
-        result = self._runner.up(intent, on_progress=progress)
+        # The labels the plan was previewed with (same owners, or the approvals were voided above).
+        labels = self._previewer.labels(rows.read(self._store, started.request.number), intent)
+        result = self._runner.up(intent, on_progress=progress, labels=labels)
         return _Applied(dict(result.outputs), result.secret_outputs, result.summary)
 
     def _fail(self, started: _Started, exc: Exception) -> Request:

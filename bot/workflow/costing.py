@@ -1,4 +1,5 @@
-"""The cost of a request's plan, as the planner stores it and the rulebook sees it (issue 14).
+"""The cost of a request's plan, as the planner stores it and the rulebook sees it (issue 14),
+and the attribution labels its resources carry.
 
 `Costing` prices the plan (bot.cost.estimate_plan) and reads the budget use of the team the
 resource belongs to (its owner team, for a new one the team it will belong to). A request's stored
@@ -17,6 +18,9 @@ from typing import Any
 from bot.cost import Estimate, Pricing, estimate_plan
 from bot.cost.budgets import BudgetUse, TeamLimits, budget_use, committed_spend
 from bot.store import RequestRow, Store, repository
+from bot.workflow.model import format_request_id
+from intents.intent import Intent
+from provisioners.labels import Labels
 from provisioners.plan import Plan
 from rulebook import BudgetFacts, CostFacts, ResourceFacts
 
@@ -84,6 +88,21 @@ class Costing:
         self._store = store
         self._pricing = pricing
         self._budgets = budgets or {}
+
+    def labels(self, row: RequestRow, intent: Intent, resource: ResourceFacts) -> Labels:
+        """The labels the program puts on every resource of the request: the team the resource
+        belongs to (the one its budget is read for), that team's cost centre from the config's
+        `budgets` ("" without one), the request that last shapes it and who asked."""
+        assert row.id is not None
+        team = resource.owner_team or row.requester_team
+        limits = self._budgets.get(team) if team else None
+        return Labels.for_intent(
+            intent,
+            team=team,
+            cost_centre=None if limits is None else limits.cost_centre,
+            request_id=format_request_id(row.id),
+            requester=row.requester,
+        )
 
     def estimate(self, row: RequestRow, plan: Plan, resource: ResourceFacts) -> Costed | None:
         if self._pricing is None:

@@ -29,6 +29,7 @@ from bot.workflow.safe_notifier import SafeNotifier
 from bot.workflow.superseding import Superseding, supersede_older
 from intents.intent import Intent
 from provisioners.errors import ProvisionerError
+from provisioners.labels import Labels
 from provisioners.plan import Plan
 from rulebook import Decision, ResourceFacts
 
@@ -49,13 +50,26 @@ def user_message(exc: Exception) -> str:
 
 class Previewer:
     def __init__(
-        self, *, store: Store, runner: Runner, clock: Clock, notifier: SafeNotifier, process: Process
+        self,
+        *,
+        store: Store,
+        runner: Runner,
+        clock: Clock,
+        notifier: SafeNotifier,
+        process: Process,
+        costing: Costing | None = None,
     ) -> None:
         self._store = store
         self._runner = runner
         self._clock = clock
         self._notifier = notifier
         self._process = process
+        self._costing = costing or Costing(store=store)
+
+    def labels(self, row: RequestRow, intent: Intent) -> Labels:
+        """The attribution of the request's resources, from who owns them now (as the plan and
+        the apply must agree on it, both read it here)."""
+        return self._costing.labels(row, intent, rows.resource_facts(self._store, row.stack_name, intent))
 
     def preview(self, row: RequestRow, intent: Intent) -> Plan | None:
         """Run the preview (recorded as a run); on failure mark the request failed and return None."""
@@ -67,7 +81,7 @@ class Previewer:
             if kind == "preview_destroy":
                 plan = self._runner.preview_destroy(intent)
             else:
-                plan = self._runner.preview(intent)
+                plan = self._runner.preview(intent, labels=self.labels(row, intent))
         except Exception as exc:
             message = user_message(exc)
             log.exception("%s of %s failed", kind, format_request_id(row.id))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.workflow.model import LockHolder, PlanChange, Request, Step, Transfer
 from intents.intent import Intent
+from provisioners.labels import Labels
 from provisioners.plan import Plan
 from rulebook import Action, Actor, Decision, PlanFacts, ResourceFacts
 
@@ -59,11 +60,17 @@ class DestroyResult(Protocol):
 class Runner(Protocol):
     def stack_name(self, intent: Intent) -> str: ...
 
-    def preview(self, intent: Intent) -> Plan: ...
+    def preview(self, intent: Intent, labels: Labels | None = None) -> Plan:
+        """`labels`: the attribution the program puts on every resource (provisioners.labels)."""
+        ...
 
     def preview_destroy(self, intent: Intent) -> Plan: ...
 
-    def up(self, intent: Intent, on_progress: ProgressCallback | None = None) -> ApplyResult: ...
+    def up(
+        self, intent: Intent, on_progress: ProgressCallback | None = None, labels: Labels | None = None
+    ) -> ApplyResult:
+        """`labels`: the same as the preview's, or the plan applied differs from the one approved."""
+        ...
 
     def destroy(self, intent: Intent, on_progress: ProgressCallback | None = None) -> DestroyResult: ...
 

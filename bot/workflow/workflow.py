@@ -110,8 +110,10 @@ class Workflow:
             schedule=schedule,
             times=leases,
         )
-        previewer = Previewer(store=store, runner=runner, clock=clock, notifier=safe, process=process)
         costing = costing or Costing(store=store)
+        previewer = Previewer(
+            store=store, runner=runner, clock=clock, notifier=safe, process=process, costing=costing
+        )
         self._applier = Applier(
             store=store,
             rulebook=rulebook,

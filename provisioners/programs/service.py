@@ -86,7 +86,9 @@ def service_files(
     }
     files = {**COMMON_FILES, **LANGUAGE_FILES[language]}
     env = _templates()
-    rendered = {path.format(env=intent.env): env.get_template(tpl).render(context) for path, tpl in files.items()}
+    rendered = {
+        path.format(env=intent.env): env.get_template(tpl).render(context) for path, tpl in files.items()
+    }
     if labels is not None:
         rendered[LABELS_FILE] = labels_file(labels)
     return rendered

@@ -4,6 +4,11 @@ Every change is a commit on the default branch made with the git CLI and an expl
 the history shows who did what; a file "drifts" when the default branch no longer holds the
 content platformbot committed. Commits are serialised per repository with a file lock: the engine
 creates the files in parallel and git allows one writer of the index at a time.
+
+Labels: a repository's attribution lives in a checked-in file (the service program's
+`.platform/labels.json`, one more RepoFile), so a hand edit of it is drift like any file's. Every
+resource also carries the `labels` input (the plan-stage rules look for it), kept in the state
+but never a reason to update or replace it: only the labels file's content is.
 """
 
 from __future__ import annotations
@@ -91,7 +96,7 @@ def _changed(olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, 
 class RepositoryProvider(_Base):
     """A non-bare repository at `path` whose default branch starts with an empty commit."""
 
-    KEYS = ("path", "default_branch")
+    KEYS = ("path", "default_branch", "labels")
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
@@ -147,7 +152,7 @@ class RepositoryProvider(_Base):
 class FileProvider(_Base):
     """One file on the default branch of a repository created by RepositoryProvider."""
 
-    KEYS = ("repository", "path", "content", "branch")
+    KEYS = ("repository", "path", "content", "branch", "labels")
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []

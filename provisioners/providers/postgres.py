@@ -8,6 +8,7 @@ move to another server shows in the plan as a replacement.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -120,11 +121,45 @@ def _check_identifier(failures: list[CheckFailure], props: Mapping[str, Any], ke
 # leaves such a role behind; the resumed apply adopts it instead of failing on the name. A role
 # without the mark (made by hand, or by anyone else) is never adopted.
 CREATED_MARK = "created by platformbot"
-_ROLE_OF_OURS = "SELECT 1 FROM pg_roles r WHERE r.rolname = %s AND shobj_description(r.oid, 'pg_authid') = %s"
-_DATABASE_OF_OURS = (
-    "SELECT 1 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba"
-    " WHERE d.datname = %s AND r.rolname = %s AND shobj_description(r.oid, 'pg_authid') = %s"
+# The comment is also where the attribution labels live (PostgreSQL has no tags; a COMMENT is
+# what catalog tools and `\l+`/`\du+` show): JSON holding the mark and the labels, on the role and
+# on the database, e.g. {"created_by":"platformbot","labels":{"team":"payments",...}}. Roles
+# commented with the bare mark (before labels) still count as ours.
+CREATED_BY = "platformbot"
+_ROLE_COMMENT = "SELECT shobj_description(r.oid, 'pg_authid') FROM pg_roles r WHERE r.rolname = %s"
+_DATABASE_OWNER_COMMENT = (
+    "SELECT shobj_description(r.oid, 'pg_authid') FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba"
+    " WHERE d.datname = %s AND r.rolname = %s"
 )
+_DATABASE_COMMENT = "SELECT shobj_description(d.oid, 'pg_database') FROM pg_database d WHERE d.datname = %s"
+
+
+def labels_comment(labels: Mapping[str, Any] | None) -> str:
+    """The COMMENT text of a role or database: the mark and the labels, as canonical JSON."""
+    body = {"created_by": CREATED_BY, "labels": dict(labels or {})}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
+def _comment_json(text: Any) -> dict[str, Any] | None:
+    if not isinstance(text, str) or not text.startswith("{"):
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def comment_is_ours(text: Any) -> bool:
+    parsed = _comment_json(text)
+    return text == CREATED_MARK or (parsed is not None and parsed.get("created_by") == CREATED_BY)
+
+
+def comment_labels(text: Any) -> dict[str, str]:
+    """The labels a COMMENT holds; {} when it holds none (edited by hand into something else)."""
+    parsed = _comment_json(text) or {}
+    labels = parsed.get("labels")
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
 def _check_free(
@@ -141,17 +176,19 @@ def _check_free(
 
 
 def _role_is_ours(conn: Any, name: Any) -> bool:
-    return conn.execute(_ROLE_OF_OURS, (name, CREATED_MARK)).fetchone() is not None
+    row = conn.execute(_ROLE_COMMENT, (name,)).fetchone()
+    return row is not None and comment_is_ours(row[0])
 
 
 def _database_is_ours(conn: Any, name: Any, owner: Any) -> bool:
-    return conn.execute(_DATABASE_OF_OURS, (name, owner, CREATED_MARK)).fetchone() is not None
+    row = conn.execute(_DATABASE_OWNER_COMMENT, (name, owner)).fetchone()
+    return row is not None and comment_is_ours(row[0])
 
 
 class RoleProvider(ResourceProvider):
     """A LOGIN role with a generated password and a connection limit."""
 
-    KEYS = ("name", "connection_limit", "login", "server")
+    KEYS = ("name", "connection_limit", "login", "server", "labels")
     REPLACE_KEYS = ("name", "server")
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -187,7 +224,9 @@ class RoleProvider(ResourceProvider):
                 )
             )
             conn.execute(
-                sql.SQL("COMMENT ON ROLE {} IS {}").format(sql.Identifier(name), sql.Literal(CREATED_MARK))
+                sql.SQL("COMMENT ON ROLE {} IS {}").format(
+                    sql.Identifier(name), sql.Literal(labels_comment(props.get("labels")))
+                )
             )
         return CreateResult(name, {**_inputs(props, self.KEYS), **_version(props), "password": password})
 
@@ -195,11 +234,15 @@ class RoleProvider(ResourceProvider):
         server = props["server"]
         with admin_connection(server, f"read role {id_}") as conn:
             row = conn.execute(
-                "SELECT rolconnlimit, rolcanlogin FROM pg_roles WHERE rolname = %s", (id_,)
+                "SELECT rolconnlimit, rolcanlogin, shobj_description(oid, 'pg_authid')"
+                " FROM pg_roles WHERE rolname = %s",
+                (id_,),
             ).fetchone()
         if row is None:
             return ReadResult(None, {})
         live = {**_inputs(props, self.KEYS), "name": id_, "connection_limit": row[0], "login": row[1]}
+        if "labels" in props:  # a role from before labels has none to compare
+            live["labels"] = comment_labels(row[2])
         live |= _version(props)
         return ReadResult(id_, {**live, "password": props.get("password")}, live)
 
@@ -221,6 +264,11 @@ class RoleProvider(ResourceProvider):
                     sql.Identifier(name), login, sql.Literal(_norm(news["connection_limit"]))
                 )
             )
+            conn.execute(
+                sql.SQL("COMMENT ON ROLE {} IS {}").format(
+                    sql.Identifier(name), sql.Literal(labels_comment(news.get("labels")))
+                )
+            )
         return UpdateResult({**_inputs(news, self.KEYS), **_version(news), "password": password})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -231,7 +279,7 @@ class RoleProvider(ResourceProvider):
 class DatabaseProvider(ResourceProvider):
     """A database owned by a role, with allow-listed extensions."""
 
-    KEYS = ("name", "owner", "extensions", "server")
+    KEYS = ("name", "owner", "extensions", "server", "labels")
     REPLACE_KEYS = ("name", "server")
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -266,6 +314,7 @@ class DatabaseProvider(ResourceProvider):
                         sql.Identifier(name), sql.Identifier(props["owner"])
                     )
                 )
+            self._comment(conn, name, props)
         try:
             self._set_extensions(server, name, set(props.get("extensions") or []), set())
         except ProviderFailure:
@@ -278,7 +327,9 @@ class DatabaseProvider(ResourceProvider):
         server = props["server"]
         with admin_connection(server, f"read database {id_}") as conn:
             row = conn.execute(
-                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", (id_,)
+                "SELECT pg_get_userbyid(datdba), shobj_description(oid, 'pg_database')"
+                " FROM pg_database WHERE datname = %s",
+                (id_,),
             ).fetchone()
         if row is None:
             return ReadResult(None, {})
@@ -288,6 +339,8 @@ class DatabaseProvider(ResourceProvider):
             "owner": row[0],
             "extensions": self._extensions(server, id_),
         }
+        if "labels" in props:  # a database from before labels has none to compare
+            live["labels"] = comment_labels(row[1])
         return ReadResult(id_, live, live)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -299,6 +352,9 @@ class DatabaseProvider(ResourceProvider):
                         sql.Identifier(name), sql.Identifier(news["owner"])
                     )
                 )
+        if olds.get("labels") != news.get("labels"):
+            with admin_connection(server, f"label database {name}") as conn:
+                self._comment(conn, name, news)
         self._set_extensions(
             server, name, set(news.get("extensions") or []), set(olds.get("extensions") or [])
         )
@@ -308,6 +364,13 @@ class DatabaseProvider(ResourceProvider):
         # FORCE (PostgreSQL 13+) ends open sessions; the request was to remove the database.
         with admin_connection(props["server"], f"drop database {id_}") as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(id_)))
+
+    def _comment(self, conn: Any, name: str, props: Mapping[str, Any]) -> None:
+        conn.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(name), sql.Literal(labels_comment(props.get("labels")))
+            )
+        )
 
     def _extensions(self, server: str, dbname: str) -> list[str]:
         with admin_connection(server, f"list extensions in {dbname}", dbname) as conn:

@@ -3,8 +3,10 @@
 A double, not the engine: the model-based test takes thousands of steps, and a real Pulumi
 preview costs about a second. It keeps live stacks in a dict, answers with real `Plan` objects
 (one resource per stack whose inputs are the intent's parameters, so a changed parameter is an
-update and a repeat is "same"), hands out a secret password for databases, and records which
-request changed which stack so invariants can be checked against it. The real engine is covered
+update and a repeat is "same"; it carries the labels it is handed, as a real program's resources
+do, on the change's `labels` only, so a plan hashes the same with and without them), hands out
+a secret password for databases, and records which request changed which stack so invariants can
+be checked against it. The real engine is covered
 by tests/unit/bot/workflow/test_apply_engine.py and test_ownership_engine.py.
 """
 
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from intents.intent import Intent
+from provisioners.labels import Labels
 from provisioners.plan import Plan, ResourceChange
 from provisioners.runner import Runner as RealRunner
 
@@ -54,7 +57,12 @@ class FakeRunner:
         return json.loads(json.dumps(dict(intent.params), default=list))
 
     def _change(
-        self, intent: Intent, op: str, before: dict[str, Any], after: dict[str, Any]
+        self,
+        intent: Intent,
+        op: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        labels: Labels | None = None,
     ) -> ResourceChange:
         stack = self.stack_name(intent)
         keys = tuple(sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k)))
@@ -67,17 +75,18 @@ class FakeRunner:
             before={k: before[k] for k in keys if k in before},
             after={k: after[k] for k in keys if k in after},
             stateful=intent.path in STATEFUL_PATHS,
+            labels=None if labels is None or op == "delete" else labels.as_input(),
         )
 
-    def preview(self, intent: Intent) -> Plan:
+    def preview(self, intent: Intent, labels: Labels | None = None) -> Plan:
         stack, after = self.stack_name(intent), self._inputs(intent)
         with self._lock:
             before = self.live.get(stack)
         if before is None:
-            return Plan.build(stack, [self._change(intent, "create", {}, after)])
+            return Plan.build(stack, [self._change(intent, "create", {}, after, labels)])
         if before == after:
             return Plan.build(stack, [], unchanged=1)
-        return Plan.build(stack, [self._change(intent, "update", before, after)])
+        return Plan.build(stack, [self._change(intent, "update", before, after, labels)])
 
     def preview_destroy(self, intent: Intent) -> Plan:
         stack = self.stack_name(intent)
@@ -87,7 +96,7 @@ class FakeRunner:
             return Plan.build(stack, [])
         return Plan.build(stack, [self._change(intent, "delete", before, {})])
 
-    def up(self, intent: Intent, on_progress: Any = None) -> FakeApplied:
+    def up(self, intent: Intent, on_progress: Any = None, labels: Labels | None = None) -> FakeApplied:
         stack = self.stack_name(intent)
         with self._lock:
             self.live[stack] = self._inputs(intent)

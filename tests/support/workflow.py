@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from bot.clock import Clock, ManualClock
+from bot.config import TeamBudget
 from bot.store import Store
 from bot.workflow import Request, Workflow, WorkflowPolicy, rows
 from bot.workflow import transitions as T
+from bot.workflow.costing import Costing
 from bot.workflow.ports import Directory, Executor, Notifier
 from intents import DEFAULT_CATALOG_PATH, Catalog, Intent, load_catalog
 from provisioners import Plan, ResourceChange, Runner
@@ -31,6 +33,11 @@ GROUPS = {
     "platform-admins": {"U_ADMIN"},
 }
 DEV = Actor(user_id="U_DEV", team="payments")
+# The tests' teams are charged to cost centres (the default rulebook denies production resources
+# without one); no budget limits, so no plan needs finance unless a test sets its own.
+TEAM_BUDGETS = {
+    team: TeamBudget(cost_centre=f"CC-{team}") for team in ("payments", "search", "platform", "identity")
+}
 
 
 class RecordingNotifier:
@@ -169,8 +176,10 @@ def make_workflow(
     worker: Executor | None = None,
     hostname: str = "bot-host",
     pid: int = 4242,
+    costing: Costing | None = None,
 ) -> Workflow:
-    """The real Workflow with the test's parts; an 8-hour approval window and U_ADMIN as admin."""
+    """The real Workflow with the test's parts; an 8-hour approval window and U_ADMIN as admin;
+    no price book, and the cost centres of TEAM_BUDGETS."""
     return Workflow(
         store=store,
         rulebook=rulebook,
@@ -183,6 +192,7 @@ def make_workflow(
         worker=worker,
         hostname=hostname,
         pid=pid,
+        costing=costing or Costing(store=store, budgets=TEAM_BUDGETS),
     )
 
 

@@ -26,6 +26,7 @@ FILES = {
     "infra/Pulumi.dev.yaml",
     "main.go",
     "go.mod",
+    ".platform/labels.json",  # the repository's attribution labels, checked in
 }
 
 

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 import bot.cli.rulebook  # noqa: F401  (registers `platformbot rulebook`)
 from bot.cli import app
-from rulebook import DEFAULT_RULEBOOK_PATH
+from rulebook import DEFAULT_RULEBOOK_PATH, load_rulebook
 from tests.support.rules import rule, rulebook_text
 
 runner = CliRunner()
@@ -21,7 +21,11 @@ def run(*args: str) -> tuple[int, str]:
 def test_check_accepts_the_default_rulebook() -> None:
     code, out = run("check")
     assert code == 0
-    assert "platform-default 2025.1, 16 rules (11 intent, 5 plan), version" in out
+    # Counted from the book itself: the rules change more often than this test should.
+    rules = load_rulebook(DEFAULT_RULEBOOK_PATH).rules
+    intent = sum(1 for r in rules if r.stage == "intent")
+    summary = f"{len(rules)} rules ({intent} intent, {len(rules) - intent} plan), version"
+    assert f"platform-default 2025.1, {summary}" in out
 
 
 def test_check_with_the_bots_groups() -> None:

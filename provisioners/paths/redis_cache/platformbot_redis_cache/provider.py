@@ -8,6 +8,13 @@ Drift: Redis rewrites the command rules it is given (`+@read` becomes a list of 
 exceptions, in no fixed order), so the provider keeps the rules as Redis rendered them
 (`rendered`) and compares the live ones with those, as sets. When they differ, read() reports
 the live rules as `commands`, which the plan shows as a change and an update sets back.
+
+Labels: Redis has no tags on users or keys, so the provider keeps each user's attribution labels
+in a hash of its own, `_platformbot:labels:<user>` (HSET team payments cost_centre CC-4711 ...).
+The leading `_` puts it outside every cache's key prefix (cache names start with a letter), so
+no cache user can read or change it, and it is not among the keys a delete removes with the
+prefix; the admin connection writes it with the ACL, reads it back on refresh (a hand edit is
+drift, which an update sets back) and deletes it with the user.
 """
 
 from __future__ import annotations
@@ -37,7 +44,8 @@ from provisioners.providers.failure import ProviderFailure
 ADMIN_URL_ENV = "PLATFORMBOT_REDIS_ADMIN_URL"
 # The engine's placeholder for a value a preview cannot know yet.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-KEYS = ("name", "server", "key_prefix", "commands", "enabled", "memory_budget_mb")
+KEYS = ("name", "server", "key_prefix", "commands", "enabled", "memory_budget_mb", "labels")
+LABELS_KEY = "_platformbot:labels:{user}"
 REPLACE_KEYS = ("name", "server")
 
 
@@ -117,6 +125,19 @@ def _live(client: redis.Redis, name: str) -> dict[str, Any] | None:
     }
 
 
+def labels_key(user: str) -> str:
+    return LABELS_KEY.format(user=user)
+
+
+def _write_labels(client: redis.Redis, user: str, labels: Any) -> None:
+    """Replace the user's labels hash (in one MULTI: nobody sees it half written)."""
+    pipe = client.pipeline(transaction=True)
+    pipe.delete(labels_key(user))
+    if isinstance(labels, Mapping) and labels:
+        pipe.hset(labels_key(user), mapping={str(k): "" if v is None else str(v) for k, v in labels.items()})
+    pipe.execute()
+
+
 def _text(value: Any) -> str:
     return " ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value or "")
 
@@ -158,9 +179,12 @@ class RedisUserProvider(ResourceProvider):
         server, password = props["server"], str(props.get("password") or "")
         with admin(server, f"read user {id_}") as client:
             live = _live(client, id_)
+            labels: dict[str, str] = dict(client.hgetall(labels_key(id_)))  # type: ignore[arg-type]
         if live is None:
             return ReadResult(None, {})
         inputs = _inputs(props)
+        if "labels" in props:  # a user from before labels has none to compare
+            inputs["labels"] = labels
         prefix = props["key_prefix"]
         inputs["enabled"] = live["enabled"]
         if live["keys"] != f"~{prefix}*" or live["channels"] != f"&{prefix}*":
@@ -191,6 +215,7 @@ class RedisUserProvider(ResourceProvider):
         with admin(props["server"], f"delete user {id_}") as client:
             client.acl_deluser(id_)
             _save_acl(client)
+            client.delete(labels_key(id_))
             batch: list[str] = []
             for key in client.scan_iter(match=f"{prefix}*", count=500):
                 batch.append(key)
@@ -204,6 +229,7 @@ class RedisUserProvider(ResourceProvider):
         with admin(props["server"], action) as client:
             client.execute_command("ACL", "SETUSER", props["name"], *acl_rules(props, password))
             _save_acl(client)
+            _write_labels(client, props["name"], props.get("labels"))
             live = _live(client, props["name"])
         return str(live["commands"]) if live else ""
 

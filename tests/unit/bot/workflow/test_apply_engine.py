@@ -50,7 +50,7 @@ def test_a_dev_request_is_planned_and_applied_without_anyone(
         runs = repository.runs_for(session, request.number)
     # Planned and applied under one stack lock: the plan just made is applied, no second preview.
     assert [(r.kind, r.outcome) for r in runs] == [("preview", "succeeded"), ("up", "succeeded")]
-    assert runs[1].summary == {"create": 9}
+    assert runs[1].summary == {"create": 10}  # 9 files and the repository (one is the labels file)
     assert workflow.plan(request.id).state is RequestState.SUCCEEDED  # a second plan() changes nothing
 
 

@@ -39,7 +39,11 @@ def _workflow(
     costing = Costing(
         store=store,
         pricing=BookPricing(load_price_book()),
-        budgets={"payments": TeamBudget(cost_centre="CC-4711", monthly_budget=payments_budget)},
+        budgets={
+            "payments": TeamBudget(cost_centre="CC-4711", monthly_budget=payments_budget),
+            # No limit; a cost centre, as every team with production resources needs one.
+            "search": TeamBudget(cost_centre="CC-2040"),
+        },
     )
     return Workflow(
         store=store,

@@ -19,6 +19,7 @@ from bot.workflow.safe_notifier import SafeNotifier
 from bot.workflow.workflow import Workflow, WorkflowPolicy
 from intents import Catalog
 from intents.intent import Intent
+from provisioners.labels import Labels
 from rulebook import Rulebook
 from tests.support.fake_runner import FakeApplied, FakeRunner
 from tests.support.workflow import RecordingNotifier, StaticDirectory, make_workflow, seed, service_intent
@@ -101,10 +102,10 @@ class _StopsInUp(FakeRunner):
         self.inside = threading.Event()
         self.go_on = threading.Event()
 
-    def up(self, intent: Intent, on_progress: Any = None) -> FakeApplied:
+    def up(self, intent: Intent, on_progress: Any = None, labels: Labels | None = None) -> FakeApplied:
         self.inside.set()
         assert self.go_on.wait(30)
-        return super().up(intent, on_progress)
+        return super().up(intent, on_progress, labels)
 
 
 def test_a_stale_holder_writes_nothing_after_its_lease_was_taken_over(

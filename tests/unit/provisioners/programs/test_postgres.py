@@ -8,6 +8,7 @@ import pytest
 
 from intents.intent import Intent
 from provisioners.errors import InvalidParameters, ProgramUnavailable
+from provisioners.labels import Labels
 from provisioners.programs import PROGRAMS
 from provisioners.programs.postgres import (
     DATABASE_TYPE,
@@ -17,7 +18,6 @@ from provisioners.programs.postgres import (
     database_spec,
     declare,
 )
-from provisioners.labels import Labels
 from provisioners.settings import RunnerSettings
 from tests.support.pulumi_mocks import RecordingMocks
 

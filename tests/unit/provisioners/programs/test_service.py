@@ -11,13 +11,15 @@ from pulumi.automation import EngineEvent
 from intents.intent import Intent
 from provisioners.changes import EventCollector
 from provisioners.errors import InvalidParameters, ProgramUnavailable
+from provisioners.labels import Labels
 from provisioners.programs import PROGRAMS
 from provisioners.programs.service import FILE_TYPE, REPOSITORY_TYPE, declare, repository_path, service_files
-from provisioners.labels import Labels
 from provisioners.settings import RunnerSettings
 from tests.support.pulumi_mocks import RecordingMocks
 
-LABELS = Labels(golden_path="service", environment="dev", team="payments", request_id="PB-3", requester="U123")
+LABELS = Labels(
+    golden_path="service", environment="dev", team="payments", request_id="PB-3", requester="U123"
+)
 
 
 def settings(git_root: Path | None = Path("/srv/git")) -> RunnerSettings:
