@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,12 @@ from bot.workflow.model import Step
 from bot.workflow.ports import StepRunner
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from intents.intent import Intent
+    from provisioners.plan import DriftReport
+
+DriftCheck = Callable[["Intent"], "DriftReport"]
 
 
 @dataclass(frozen=True)
@@ -40,12 +47,22 @@ class TemporalExecutor:
         self._connection = connection
         self.options = options or StepOptions()
         self._run: StepRunner | None = None
+        # The engine's drift check, for this process's worker (bot/temporal/drift.py).
+        self._drift: DriftCheck | None = None
         # Workflows started from here and not yet seen closed; drain asks the server about each.
         self._started: set[str] = set()
         self._lock = threading.Lock()
 
     def bind(self, run: StepRunner) -> None:
         self._run = run
+
+    def bind_drift(self, check: DriftCheck) -> None:
+        """What a drift check means on this process's worker (the real engine's `drift`)."""
+        self._drift = check
+
+    @property
+    def drift_check(self) -> DriftCheck | None:
+        return self._drift
 
     def run_step(self, step: Step, request_id: str) -> object:
         if self._run is None:

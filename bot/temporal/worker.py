@@ -1,5 +1,6 @@
-"""A Temporal worker for the step workflows: `platformbot worker` runs one; tests run one in the
-test process. Its activities call the step runner bound to the given TemporalExecutor.
+"""A Temporal worker for the step workflows and drift checks: `platformbot worker` runs one; tests
+run one in the test process. Its activities call the step runner and the drift check bound to the
+given TemporalExecutor.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from bot.temporal.activities import StepActivities
 from bot.temporal.connection import TemporalConnection
+from bot.temporal.drift import DriftActivities
 from bot.temporal.executor import TemporalExecutor
-from bot.temporal.workflows import StepWorkflow
+from bot.temporal.workflows import DriftCheckWorkflow, StepWorkflow
 
 
 class StepWorker:
@@ -23,6 +25,8 @@ class StepWorker:
         self._connection = connection
         self._threads = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="platformbot-step")
         self._activities = StepActivities(executor, self._threads)
+        # Drift checks share the step threads: `concurrency` bounds the engines this worker runs.
+        self._drift = DriftActivities(lambda: executor.drift_check, self._threads)
         self._concurrency = concurrency
         self._task_queue = executor.options.task_queue
         self._worker: Worker | None = None
@@ -38,7 +42,7 @@ class StepWorker:
         return Worker(
             self._connection.client,
             task_queue=self._task_queue,
-            workflows=[StepWorkflow],
+            workflows=[StepWorkflow, DriftCheckWorkflow],
             # The workflow module imports only temporalio, but its package pulls in the bot (config
             # reads paths at import); those modules are shared as they are, not re-imported.
             workflow_runner=SandboxedWorkflowRunner(
@@ -46,7 +50,7 @@ class StepWorker:
                     "bot", "intents", "rulebook", "provisioners"
                 )
             ),
-            activities=[self._activities.run_step],
+            activities=[self._activities.run_step, self._drift.check_drift],
             max_concurrent_activities=self._concurrency,
             # A step still running at shutdown is left to its heartbeat timeout and run elsewhere.
             graceful_shutdown_timeout=timedelta(seconds=5),

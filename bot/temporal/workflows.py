@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -75,3 +76,46 @@ class StepWorkflow:
             runs += 1
             if not self._again:
                 return runs
+
+
+DRIFT_WORKFLOW = "platformbot.drift_check"
+DRIFT_ACTIVITY = "platformbot.check_drift"
+# What a drift check's activity raises for the engine's own refusals (bot/temporal/drift.py):
+# the sweep reports them; running the check again would not change the answer.
+DRIFT_BUSY, DRIFT_REFUSED, DRIFT_UNEXPECTED = "StackBusy", "ProvisionerError", "DriftCheckFailed"
+DRIFT_NOT_RETRIED = [DRIFT_BUSY, DRIFT_REFUSED, DRIFT_UNEXPECTED]
+
+
+@dataclass(frozen=True)
+class DriftJob:
+    intent: dict[str, Any]
+    stack: str
+    heartbeat_timeout_seconds: float = 30.0
+    max_attempts: int = 5
+
+
+def drift_workflow_id(task_queue: str, stack: str) -> str:
+    """One check per stack at a time across the fleet (see workflow_id for the task queue)."""
+    return f"{task_queue}/drift/{stack}"
+
+
+@workflow.defn(name=DRIFT_WORKFLOW)
+class DriftCheckWorkflow:
+    """One stack's drift check on a worker; its answer is the DriftReport, as JSON."""
+
+    @workflow.run
+    async def run(self, job: DriftJob) -> dict[str, Any]:
+        answer: dict[str, Any] = await workflow.execute_activity(
+            DRIFT_ACTIVITY,
+            job,
+            # A refresh preview of a big stack can take minutes; a dead worker shows by its heartbeats.
+            start_to_close_timeout=timedelta(hours=1),
+            heartbeat_timeout=timedelta(seconds=job.heartbeat_timeout_seconds),
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=1),
+                maximum_interval=timedelta(seconds=10),
+                maximum_attempts=job.max_attempts,
+                non_retryable_error_types=DRIFT_NOT_RETRIED,
+            ),
+        )
+        return answer
