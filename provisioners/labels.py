@@ -15,12 +15,15 @@ without a cost centre, a preview outside any request) is "", so rules can tell "
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from intents.intent import Intent
+
+if TYPE_CHECKING:
+    from provisioners.plan import ResourceChange
 
 LABELS_INPUT = "labels"
 LABEL_KEYS = ("team", "cost_centre", "golden_path", "request_id", "requester", "environment")
@@ -69,3 +72,13 @@ def missing_label_keys(inputs: Mapping[str, Any]) -> list[str]:
     """The label keys a resource's inputs lack (all of them when it has no `labels` input)."""
     found = labels_of(inputs) or {}
     return [key for key in LABEL_KEYS if key not in found]
+
+
+def unlabelled_creates(changes: Iterable[ResourceChange]) -> list[str]:
+    """The creates among `changes` that do not carry every label (what the plan-stage rule
+    `creates-must-carry-labels` denies), as `<short type> <name>`, for `platformbot paths test`."""
+    return [
+        f"{c.short_type} {c.name}"
+        for c in changes
+        if c.op == "create" and (c.labels is None or any(k not in c.labels for k in LABEL_KEYS))
+    ]

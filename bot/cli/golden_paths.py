@@ -60,6 +60,7 @@ def test_paths(name: str | None, config_path: Path | None, console: Console | No
     from intents import CatalogError, IntentError, load_catalog, parse_intent
     from provisioners.discovery import BUILT_IN, discover
     from provisioners.errors import GoldenPathError, ProvisionerError
+    from provisioners.labels import unlabelled_creates
     from provisioners.runner import Runner
     from provisioners.settings import RunnerSettings
     from rulebook import DEFAULT_RULEBOOK_PATH, RulebookError, load_rulebook
@@ -128,5 +129,14 @@ def test_paths(name: str | None, config_path: Path | None, console: Console | No
                 failed = True
                 continue
         counts = ", ".join(f"{n} to {op}" for op, n in plan.counts.items()) or "no changes"
+        bare = unlabelled_creates(plan.changes)
+        if bare:
+            # The bot's rulebook would deny this plan (creates-must-carry-labels): say so here first.
+            console.print(
+                f"{label}: preview of `{escape(example)}` [red]creates resources without their labels[/red]: "
+                f"{escape(', '.join(bare))} (pass labels.as_input() as the `labels` input of every resource)"
+            )
+            failed = True
+            continue
         console.print(f"{label}: preview of `{escape(example)}` [green]ok[/green]: {counts}")
     return 1 if failed else 0

@@ -105,6 +105,23 @@ def test_a_failing_rule_test_or_preview_fails_paths_test(tmp_path: Path) -> None
     assert "preview of `team-notes name=example env=dev size=huge` failed" in result.output
 
 
+def test_a_program_that_leaves_the_labels_off_a_resource_fails_paths_test(tmp_path: Path) -> None:
+    require_pulumi_cli()
+    assert CliRunner().invoke(app, ["paths", "new", "team-notes", "--dir", str(tmp_path)]).exit_code == 0
+    program = tmp_path / "team-notes" / "platformbot_team_notes" / "program.py"
+    program.write_text(program.read_text().replace(", LABELS_INPUT: labels.as_input()}", "}"))
+    result = CliRunner().invoke(
+        app,
+        ["paths", "test", "team-notes", "--config", str(_config(tmp_path, tmp_path / "team-notes"))],
+        env={"COLUMNS": "300"},
+    )
+    assert result.exit_code == 1, result.output
+    assert (
+        "team-notes: preview of `team-notes name=example env=dev size=small` creates resources without "
+        "their labels: platformbot:TeamNotesRecord record" in result.output
+    )
+
+
 def test_paths_new_refuses_a_bad_name_and_an_existing_folder(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, ["paths", "new", "Team_Notes", "--dir", str(tmp_path)])
     assert bad.exit_code == 1 and "cannot name a golden path" in bad.output
