@@ -16,12 +16,19 @@ from intents import IntentError
 from intents.catalog import Catalog
 from intents.intent import Intent, format_value
 from provisioners.errors import ProvisionerError
+from provisioners.labels import LABELS_INPUT
 from provisioners.plan import ResourceChange
 from provisioners.programs.postgres import DATABASE_TYPE, ROLE_TYPE, SIZE_CONNECTION_LIMITS
-from provisioners.programs.service import FILE_TYPE, service_files
+from provisioners.programs.service import FILE_TYPE, LABELS_FILE, service_files
 
 OWNERS_LINE = re.compile(r"^# Slack owners: (?P<owners>.*)$", re.MULTILINE)
 TEAM_LINE = re.compile(r"^\* @(?P<team>\S+)$", re.MULTILINE)
+# Labels are attribution, not a parameter: who owns a resource and what it is charged to.
+LABELS_EDITED = (
+    "The labels of `{name}` were changed by hand; they say who owns it and which cost centre pays "
+    "for it, which come from its owners and the bot's config, not from a parameter. Reconcile writes "
+    "them back; to move the resource to another team, transfer it."
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,8 @@ def _postgres(drift: Sequence[ResourceChange]) -> tuple[dict[str, str], list[str
                     overrides["size"] = size
             elif change.type == DATABASE_TYPE and key == "extensions" and isinstance(live, list):
                 overrides["extensions"] = ",".join(str(e) for e in live)
+            elif key == LABELS_INPUT:
+                reasons.append(LABELS_EDITED.format(name=change.name))
             else:
                 reasons.append(
                     f"`{key}` of `{change.name}` changed by hand, and no parameter of "
@@ -116,6 +125,8 @@ def _service(drift: Sequence[ResourceChange]) -> tuple[dict[str, str], list[str]
             )
         elif change.op == "delete":
             reasons.append(f"`{change.name}` was removed from the repository. Reconcile restores it.")
+        elif change.name == LABELS_FILE:
+            reasons.append(LABELS_EDITED.format(name=change.name))
         elif change.name != "CODEOWNERS":
             reasons.append(
                 f"`{change.name}` is generated from the service template; a hand edit to it "

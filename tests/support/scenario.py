@@ -14,7 +14,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import PlatformBot, create_app
 from bot.clock import ManualClock
-from bot.config import AppConfig, ApproverGroup, Channels, PulumiSettings, Settings
+from bot.config import AppConfig, ApproverGroup, Channels, PulumiSettings, Settings, TeamBudget
 from bot.devtools.slack_emulator import Message, SlackDriver, SlackEmulator
 from bot.http_server import HttpServer
 from bot.workflow import FINAL_STATES, Request, RequestState
@@ -37,6 +37,8 @@ def scenario_config(pulumi_bin_dir: Path) -> AppConfig:
             "finance": ApproverGroup(user_ids=("U0ONCALL",), channel="C0PLATFORM"),
         },
         teams={"payments": ("U0REQ", "U0DEV2"), "platform": ("U0SEC1", "U0SEC2", "U0ONCALL")},
+        # Cost centres (the default rulebook denies production resources without one); no limits.
+        budgets={"payments": TeamBudget(cost_centre="CC-4711"), "platform": TeamBudget(cost_centre="CC-1000")},
         admins=("U0ONCALL",),
         approval_ttl_hours=24,
         pulumi=PulumiSettings(pulumi_bin_dir=pulumi_bin_dir),

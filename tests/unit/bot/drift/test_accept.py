@@ -111,3 +111,20 @@ def test_owners_that_are_not_slack_ids_are_refused_by_the_catalog(catalog: Catal
 def test_a_hand_edit_to_a_generated_file_is_explained(catalog: Catalog) -> None:
     proposal = propose(service(catalog), [_change(FILE, "README.md", "content", "a", "b")], catalog)
     assert proposal.intent is None and "generated from the service template" in proposal.reasons[0]
+
+
+def test_labels_changed_by_hand_are_not_accepted_and_reconcile_or_transfer_is_named(catalog: Catalog) -> None:
+    labels = {"team": "payments", "cost_centre": "CC-4711"}
+    database = propose(
+        postgres_intent(catalog),
+        [_change(DATABASE, "database", "labels", labels, {**labels, "cost_centre": "CC-0"})],
+        catalog,
+    )
+    repository = propose(
+        service(catalog), [_change(FILE, ".platform/labels.json", "content", "{}", '{"team": "x"}')], catalog
+    )
+    for proposal, name in ((database, "database"), (repository, ".platform/labels.json")):
+        assert proposal.intent is None
+        (reason,) = proposal.reasons
+        assert reason.startswith(f"The labels of `{name}` were changed by hand")
+        assert "Reconcile writes them back" in reason and "transfer it" in reason
