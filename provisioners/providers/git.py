@@ -18,6 +18,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -79,18 +81,63 @@ def _author() -> dict[str, str]:
     }
 
 
+# How long a `.git/index.lock` found under our lock may belong to a live git (a person's commit
+# by hand takes milliseconds) before it is taken for a dead writer's.
+STALE_INDEX_LOCK_SECONDS = 2.0
+
+
 @contextmanager
 def repo_lock(repo: Path) -> Iterator[None]:
+    """The repository to ourselves: platformbot's writers take this flock (the kernel lets go of it
+    when its holder dies), then clear an index.lock a killed writer left behind."""
     with open(repo / ".git" / "platformbot.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
+            _clear_stale_index_lock(repo)
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _clear_stale_index_lock(repo: Path) -> None:
+    """A process SIGKILLed inside `git add` or `git commit` leaves `.git/index.lock`, and every later
+    git write fails on it ("File exists"): the resumed apply could never converge. No writer of
+    ours holds it (we hold the flock); a live git of someone else's lets go within moments."""
+    index_lock = repo / ".git" / "index.lock"
+    deadline = time.monotonic() + STALE_INDEX_LOCK_SECONDS
+    while index_lock.exists():
+        if time.monotonic() > deadline:
+            print(f"removing {index_lock}: left by a git that stopped", file=sys.stderr)
+            index_lock.unlink(missing_ok=True)
+            return
+        time.sleep(0.05)
+
+
 def _changed(olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, ...]) -> list[str]:
     return [k for k in keys if news.get(k) == UNKNOWN or olds.get(k) != news.get(k)]
+
+
+# The request a repository this provider created was made for, as git config in the repository,
+# written before the repository is moved into place (so it never exists without it). An apply
+# killed after the create but before Pulumi recorded it leaves such a repository behind; the
+# resumed apply of the same request adopts it instead of failing on the name. Anything else at
+# the path (a hand-made directory, another request's repository, one made outside any request)
+# is still refused.
+CREATED_FOR = "platformbot.createdfor"
+
+
+def _created_for(props: Mapping[str, Any]) -> str:
+    labels = props.get("labels")
+    request_id = labels.get("request_id") if isinstance(labels, Mapping) else None
+    return request_id if isinstance(request_id, str) and request_id != UNKNOWN else ""
+
+
+def _left_by_this_request(path: Path, props: Mapping[str, Any]) -> bool:
+    wanted = _created_for(props)
+    if not wanted or not (path / ".git").is_dir():
+        return False
+    mark = git(path, "config", "--local", "--get", CREATED_FOR, author=_author(), check=False)
+    return mark.returncode == 0 and mark.stdout.strip() == wanted
 
 
 class RepositoryProvider(_Base):
@@ -103,7 +150,7 @@ class RepositoryProvider(_Base):
         path = news.get("path")
         if not (isinstance(path, str) and os.path.isabs(path)):
             failures.append(CheckFailure("path", "must be an absolute path"))
-        elif not olds and os.path.exists(path):
+        elif not olds and os.path.exists(path) and not _left_by_this_request(Path(path), news):
             # Caught at preview time, so a clash is refused before anyone approves it.
             failures.append(
                 CheckFailure("path", f"{os.path.basename(path)} already exists under the git root")
@@ -116,13 +163,19 @@ class RepositoryProvider(_Base):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         path, branch, author = Path(props["path"]), props["default_branch"], _author()
+        outs = {k: props[k] for k in self.KEYS if k in props}
+        if _left_by_this_request(path, props):
+            return CreateResult(str(path), outs)  # an interrupted apply's: adopted
         if path.exists():
             raise ProviderFailure(f"{path.name} already exists under the git root; pick another name")
-        path.mkdir(parents=True)
+        # Built beside its place and renamed into it: a kill part-way leaves only the hidden draft.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = Path(tempfile.mkdtemp(prefix=f".{path.name}.creating-", dir=path.parent))
         try:
-            git(path, "init", "--quiet", "--initial-branch", branch, author=author)
+            git(draft, "init", "--quiet", "--initial-branch", branch, author=author)
+            git(draft, "config", "--local", CREATED_FOR, _created_for(props), author=author)
             git(
-                path,
+                draft,
                 "commit",
                 "--quiet",
                 "--allow-empty",
@@ -130,10 +183,15 @@ class RepositoryProvider(_Base):
                 "platformbot: initialise repository",
                 author=author,
             )
-        except ProviderFailure:
-            shutil.rmtree(path, ignore_errors=True)
+            os.rename(draft, path)
+        except (ProviderFailure, OSError) as exc:
+            shutil.rmtree(draft, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise ProviderFailure(
+                    f"{path.name} already exists under the git root; pick another name"
+                ) from exc
             raise
-        return CreateResult(str(path), {k: props[k] for k in self.KEYS if k in props})
+        return CreateResult(str(path), outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         path = Path(id_)

@@ -110,3 +110,46 @@ def test_a_repository_on_another_branch_is_left_alone(tmp_path: Path) -> None:
     subprocess.run(["git", "checkout", "-qb", "feature"], cwd=repo, check=True)
     with pytest.raises(ProviderFailure, match="feature checked out"):
         FileProvider().create(file_props(repo))
+
+
+def _for(request_id: str, path: Path) -> dict[str, object]:
+    return {"path": str(path), "default_branch": "main", "labels": {"request_id": request_id}}
+
+
+def test_a_repository_an_interrupted_apply_left_is_adopted_by_that_requests_resume(tmp_path: Path) -> None:
+    # The apply that created it was killed before Pulumi recorded it: the state has no repository.
+    first = RepositoryProvider().create(_for("PB-7", tmp_path / "svc"))
+
+    resumed = _for("PB-7", tmp_path / "svc")
+    assert RepositoryProvider().check({}, resumed).failures == []
+    again = RepositoryProvider().create(resumed)
+
+    assert again.id == first.id
+    assert log(tmp_path / "svc") == ["platformbot test <bot@example.test> platformbot: initialise repository"]
+
+
+def test_another_requests_repository_is_not_adopted(tmp_path: Path) -> None:
+    RepositoryProvider().create(_for("PB-7", tmp_path / "svc"))
+
+    other = _for("PB-8", tmp_path / "svc")
+    assert [f.property for f in RepositoryProvider().check({}, other).failures] == ["path"]
+    with pytest.raises(ProviderFailure, match="already exists"):
+        RepositoryProvider().create(other)
+
+
+def test_a_repository_is_only_ever_seen_whole_and_its_draft_does_not_stay(tmp_path: Path) -> None:
+    RepositoryProvider().create(_for("PB-7", tmp_path / "svc"))
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["svc"]
+    assert (tmp_path / "svc" / ".git").is_dir()
+
+
+def test_an_index_lock_left_by_a_killed_git_does_not_stop_the_next_commit(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    # What a writer SIGKILLed inside `git add` leaves: every later git write fails on it.
+    (repo / ".git" / "index.lock").write_text("")
+
+    FileProvider().create(file_props(repo))
+
+    assert log(repo)[0].endswith("platformbot: add CODEOWNERS")
+    assert not (repo / ".git" / "index.lock").exists()
