@@ -46,10 +46,16 @@ def dev(
     port: Annotated[int, typer.Option(help="Port of the web page on 127.0.0.1 (0: any free port)")] = 8080,
     data_dir: Annotated[
         Path | None,
-        typer.Option(help="SQLite, Pulumi state, repos, PostgreSQL (default: PLATFORMBOT_DATA_DIR/sandbox)"),
+        typer.Option(
+            help="SQLite, Pulumi state, repos and the local servers (default: PLATFORMBOT_DATA_DIR/sandbox)"
+        ),
     ] = None,
     no_postgres: Annotated[
         bool, typer.Option("--no-postgres", help="Start no PostgreSQL: postgres-database is then unavailable")
+    ] = False,
+    no_rabbitmq: Annotated[
+        bool,
+        typer.Option("--no-rabbitmq", help="Start no RabbitMQ node: rabbitmq-vhost is then unavailable"),
     ] = False,
     socket: Annotated[
         bool,
@@ -74,7 +80,12 @@ def dev(
         )
         raise typer.Exit(2)
     options = SandboxOptions(
-        data_dir=where, port=port, postgres=not no_postgres, pulumi_bin_dir=pulumi_bin_dir, socket=socket
+        data_dir=where,
+        port=port,
+        postgres=not no_postgres,
+        rabbitmq=not no_rabbitmq,
+        pulumi_bin_dir=pulumi_bin_dir,
+        socket=socket,
     )
     sandbox = Sandbox(options)
     try:
@@ -103,6 +114,13 @@ def _redis_line(sandbox: Sandbox) -> str:
     return redis.server or f"none: redis-cache is unavailable ({redis.unavailable})"
 
 
+def _rabbitmq_line(sandbox: Sandbox) -> str:
+    rabbitmq = sandbox.rabbitmq
+    if rabbitmq.server is None:
+        return f"none: rabbitmq-vhost is unavailable ({rabbitmq.unavailable})"
+    return f"{rabbitmq.server} (management API on {rabbitmq.management}, node in {rabbitmq.directory})"
+
+
 def _banner(sandbox: Sandbox, log_file: Path) -> None:
     postgres = sandbox.postgres
     if postgres.server:
@@ -123,6 +141,7 @@ def _banner(sandbox: Sandbox, log_file: Path) -> None:
                 f"  data dir    {sandbox.data_dir}",
                 f"  PostgreSQL  {pg}",
                 f"  Redis       {_redis_line(sandbox)}",
+                f"  RabbitMQ    {_rabbitmq_line(sandbox)}",
                 f"  bot         {_bot_line(sandbox)}",
                 f"  log         {log_file}",
                 "",

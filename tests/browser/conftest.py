@@ -68,6 +68,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresS
         data_dir=tmp_path_factory.mktemp("sandbox"),
         port=0,
         postgres_dsn=postgres_server.dsn(),
+        # No browser test provisions a vhost: the node's start is not worth its seconds here.
+        rabbitmq=False,
         clock=ManualClock(MONDAY_MORNING),
         pulumi_bin_dir=pulumi_bin_dir,
     )

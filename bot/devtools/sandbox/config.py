@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.clock import Clock
 from bot.config import AppConfig, ApproverGroup, Channels, PulumiSettings, Settings, TeamBudget
+from bot.devtools.sandbox.rabbitmq import RabbitMQServer
 from bot.devtools.slack_emulator import Workspace
 
 DEFAULT_PAGE_PORT = 8080
@@ -39,14 +40,25 @@ class SandboxOptions:
     postgres: bool = True
     # An admin DSN to use instead of starting a cluster (tests share one server per session).
     postgres_dsn: str | None = None
+    # A local rabbitmq-server for rabbitmq-vhost (`--no-rabbitmq`: none). Its node takes seconds
+    # to start, which tests that never provision a vhost need not pay.
+    rabbitmq: bool = True
     clock: Clock | None = None
     pulumi_bin_dir: Path | None = None
     # Socket Mode instead of HTTP between the local Slack and the bot (`platformbot dev --socket`).
     socket: bool = False
 
 
-def sandbox_app_config(options: SandboxOptions, *, redis_admin_url: str | None = None) -> AppConfig:
+def sandbox_app_config(
+    options: SandboxOptions, *, redis_admin_url: str | None = None, rabbitmq: RabbitMQServer | None = None
+) -> AppConfig:
     data = options.data_dir
+    # The sandbox's own servers, when it started them (their paths are unavailable otherwise).
+    paths: dict[str, dict[str, str]] = {}
+    if redis_admin_url:
+        paths["redis-cache"] = {"admin_url": redis_admin_url}
+    if rabbitmq is not None:
+        paths["rabbitmq-vhost"] = {"admin_url": rabbitmq.admin_url(), "amqp_url": rabbitmq.amqp_url()}
     return AppConfig(
         channels=Channels(requests=REQUESTS_CHANNEL, platform=PLATFORM_CHANNEL),
         groups={
@@ -68,8 +80,7 @@ def sandbox_app_config(options: SandboxOptions, *, redis_admin_url: str | None =
         },
         admins=("U0ONCALL",),
         timezone="Europe/Berlin",
-        # The sandbox's own redis-server, when it started one (redis-cache is unavailable otherwise).
-        paths={"redis-cache": {"admin_url": redis_admin_url}} if redis_admin_url else {},
+        paths=paths,
         pulumi=PulumiSettings(
             state_dir=data / "pulumi-state",
             git_root=data / "repos",

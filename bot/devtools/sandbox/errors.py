@@ -3,6 +3,7 @@
 SandboxError                 the sandbox cannot start (message says what to do)
 ├── PostgresUnavailable      no local PostgreSQL: binaries missing or the server would not start
 ├── RedisUnavailable         no local redis-server: not installed or it would not start
+├── RabbitMQUnavailable      no local rabbitmq-server: not installed or the node would not come up
 └── DataDirBusy              another `platformbot dev` is using the same data dir
 """
 
@@ -19,6 +20,10 @@ class PostgresUnavailable(SandboxError):
 
 class RedisUnavailable(SandboxError):
     """redis-server is not installed, or it did not start."""
+
+
+class RabbitMQUnavailable(SandboxError):
+    """rabbitmq-server is not installed here, or its node did not come up."""
 
 
 class DataDirBusy(SandboxError):

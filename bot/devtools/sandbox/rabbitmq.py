@@ -30,7 +30,10 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.devtools.sandbox.errors import RabbitMQUnavailable
 from bot.devtools.sandbox.postgres import free_port
+
+__all__ = ["LocalRabbitMQ", "RabbitMQServer", "RabbitMQUnavailable", "running_rabbitmq"]
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +44,6 @@ INSTALL_HINT = "run `make setup` or `apt-get install rabbitmq-server`"
 DEBIAN_SCRIPTS = Path("/usr/lib/rabbitmq/bin")
 ADMIN_USER = "platformbot-admin"
 PORT_NAMES = ("amqp", "management", "dist", "epmd")
-
-
-class RabbitMQUnavailable(Exception):
-    """rabbitmq-server is not installed here, or did not come up."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +82,16 @@ class LocalRabbitMQ:
         self.root = root
         self.persist = persist
         self._process: subprocess.Popen[bytes] | None = None
+        self._server: RabbitMQServer | None = None
         self._ports: dict[str, int] = {}
 
     def start(self) -> RabbitMQServer:
+        self.launch()
+        return self.wait_until_up()
+
+    def launch(self) -> RabbitMQServer:
+        """Start the node without waiting for it: it takes seconds to answer, which the caller can
+        spend starting other things before wait_until_up(). Its URLs are known from here on."""
         self.root.mkdir(parents=True, exist_ok=True)
         self._ports = self._choose_ports()
         server = RabbitMQServer(
@@ -106,12 +112,19 @@ class LocalRabbitMQ:
             start_new_session=True,
         )
         log_file.close()
+        self._server = server
+        return server
+
+    def wait_until_up(self) -> RabbitMQServer:
+        """The launched node, once it answers; a node that exits or stays silent is stopped."""
+        if self._process is None or self._server is None:
+            raise RuntimeError("wait_until_up() before launch()")
         try:
-            _wait_until_up(server, self._process, self.root)
+            _wait_until_up(self._server, self._process, self.root)
         except RabbitMQUnavailable:
             self.stop()
             raise
-        return server
+        return self._server
 
     def stop(self) -> None:
         process, self._process = self._process, None

@@ -34,8 +34,15 @@ from bot.devtools.sandbox.config import (
     sandbox_app_config,
     sandbox_settings,
 )
-from bot.devtools.sandbox.errors import DataDirBusy, PostgresUnavailable, RedisUnavailable, SandboxError
+from bot.devtools.sandbox.errors import (
+    DataDirBusy,
+    PostgresUnavailable,
+    RabbitMQUnavailable,
+    RedisUnavailable,
+    SandboxError,
+)
 from bot.devtools.sandbox.postgres import LocalCluster, PostgresServer, cluster_root_for
+from bot.devtools.sandbox.rabbitmq import LocalRabbitMQ, RabbitMQServer
 from bot.devtools.sandbox.redis import LocalRedis
 from bot.devtools.sandbox.web import SandboxWebServer
 from bot.devtools.slack_emulator import SlackDriver, SlackEmulator, default_workspace
@@ -64,12 +71,23 @@ class RedisStatus:
     unavailable: str | None = None
 
 
+@dataclass(frozen=True)
+class RabbitStatus:
+    """Which rabbitmq-server `rabbitmq-vhost` provisions into, or why there is none."""
+
+    server: str | None = None  # host:port of AMQP
+    management: str | None = None  # host:port of the management API
+    directory: Path | None = None  # the node's database, config and logs
+    unavailable: str | None = None
+
+
 class Sandbox:
     def __init__(self, options: SandboxOptions) -> None:
         self.options = options
         self.data_dir = options.data_dir.expanduser().resolve()
         self.postgres = PostgresStatus()
         self.redis = RedisStatus()
+        self.rabbitmq = RabbitStatus()
         self.slack: SlackEmulator | None = None
         self.bot: PlatformBot | None = None
         self.bot_server: HttpServer | None = None
@@ -78,6 +96,7 @@ class Sandbox:
         self.web: SandboxWebServer | None = None
         self._cluster: LocalCluster | None = None
         self._redis: LocalRedis | None = None
+        self._rabbitmq: LocalRabbitMQ | None = None
         self._lock: IO[str] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -94,6 +113,8 @@ class Sandbox:
     def _start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_data_dir(self.data_dir)
+        # The node takes seconds to answer: it comes up while the rest starts.
+        self._launch_rabbitmq()
         dsn = self._start_postgres()
         self._start_redis()
         workspace = default_workspace()
@@ -101,13 +122,18 @@ class Sandbox:
         self.slack = SlackEmulator(workspace, persist_to=self.data_dir / "slack-emulator.json").start()
         settings = sandbox_settings(workspace, self.slack.base_url, self.data_dir)
         clock = self.options.clock or SystemClock()
+        rabbitmq = self._wait_for_rabbitmq()
         # create_app reads the admin DSN and the passphrase from the environment once, while it
         # builds the runner; they are set only for that call.
         with _environment(ADMIN_DSN_ENV, dsn), _environment(PASSPHRASE_ENV, self._passphrase()):
-            config = sandbox_app_config(self.options, redis_admin_url=self.redis.admin_url)
+            config = sandbox_app_config(self.options, redis_admin_url=self.redis.admin_url, rabbitmq=rabbitmq)
             self.bot = create_app(settings, config, clock=clock)
         # Why a path has no server, in the sandbox's words rather than the missing setting's.
-        reasons = {"postgres-database": self.postgres.unavailable, "redis-cache": self.redis.unavailable}
+        reasons = {
+            "postgres-database": self.postgres.unavailable,
+            "redis-cache": self.redis.unavailable,
+            "rabbitmq-vhost": self.rabbitmq.unavailable,
+        }
         self.bot.services.unavailable = {
             path: reasons.get(path) or reason for path, reason in self.bot.services.unavailable.items()
         }
@@ -169,6 +195,41 @@ class Sandbox:
         self._redis = local
         self.redis = RedisStatus(server=f"{server.host}:{server.port}", admin_url=server.admin_url())
 
+    def _launch_rabbitmq(self) -> None:
+        if not self.options.rabbitmq:
+            self.rabbitmq = RabbitStatus(unavailable="the sandbox was started with --no-rabbitmq")
+            return
+        try:
+            local = LocalRabbitMQ(self.data_dir / "rabbitmq")
+            local.launch()
+        except (RabbitMQUnavailable, OSError) as exc:
+            self._rabbitmq_failed(exc)
+            return
+        self._rabbitmq = local
+
+    def _wait_for_rabbitmq(self) -> RabbitMQServer | None:
+        """The launched node once it answers; None (and the reason) when there is none."""
+        if self._rabbitmq is None:
+            return None
+        try:
+            server = self._rabbitmq.wait_until_up()
+        except RabbitMQUnavailable as exc:
+            self._rabbitmq = None  # wait_until_up() stopped it
+            self._rabbitmq_failed(exc)
+            return None
+        self.rabbitmq = RabbitStatus(
+            server=f"{server.host}:{server.amqp_port}",
+            management=f"{server.host}:{server.management_port}",
+            directory=self._rabbitmq.root,
+        )
+        return server
+
+    def _rabbitmq_failed(self, exc: Exception) -> None:
+        log.warning("no local rabbitmq-server: %s", exc)
+        self.rabbitmq = RabbitStatus(
+            unavailable=f"the sandbox could not start a local rabbitmq-server: {exc}"
+        )
+
     def close(self) -> None:
         """Stop in reverse order: the page, then the bot (its background work first), then Slack."""
         if self.web is not None:
@@ -189,6 +250,9 @@ class Sandbox:
         if self._redis is not None:
             self._redis.stop()
             self._redis = None
+        if self._rabbitmq is not None:
+            self._rabbitmq.stop()
+            self._rabbitmq = None
         if self._lock is not None:
             self._lock.close()
             self._lock = None
@@ -211,7 +275,8 @@ class Sandbox:
 
 
 def _lock_data_dir(data_dir: os.PathLike[str]) -> IO[str]:
-    """One sandbox per data dir: two would share (and stop) one PostgreSQL and one SQLite file."""
+    """One sandbox per data dir: two would share (and stop) one PostgreSQL, one RabbitMQ node and
+    one SQLite file."""
     handle = open(os.path.join(data_dir, "sandbox.lock"), "w")  # noqa: SIM115 - held until close()
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,5 +1,5 @@
-"""A sandbox without PostgreSQL (postgres-database unavailable) and without engine work: what the
-page sees and does, through the real bot over HTTP."""
+"""A sandbox without PostgreSQL and RabbitMQ (postgres-database and rabbitmq-vhost unavailable) and
+without engine work: what the page sees and does, through the real bot over HTTP."""
 
 from __future__ import annotations
 
@@ -18,7 +18,11 @@ from tests.support.clock import MONDAY_MORNING
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     options = SandboxOptions(
-        data_dir=tmp_path / "data", port=0, postgres=False, clock=ManualClock(MONDAY_MORNING)
+        data_dir=tmp_path / "data",
+        port=0,
+        postgres=False,
+        rabbitmq=False,
+        clock=ManualClock(MONDAY_MORNING),
     )
     with Sandbox(options) as started:
         yield started

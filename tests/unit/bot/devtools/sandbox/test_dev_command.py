@@ -30,14 +30,14 @@ def test_help_lists_the_options() -> None:
     result = CliRunner().invoke(app, ["dev", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
 
     assert result.exit_code == 0
-    for option in ("--port", "--data-dir", "--no-postgres", "--socket", "--log-level"):
+    for option in ("--port", "--data-dir", "--no-postgres", "--no-rabbitmq", "--socket", "--log-level"):
         assert option in result.stdout
 
 
 def test_dev_prints_the_page_url_serves_it_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     bin_dir = require_pulumi_cli()
     env = _env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    argv = [*COMMAND, "--port", "0", "--no-postgres", "--data-dir", str(tmp_path / "data")]
+    argv = [*COMMAND, "--port", "0", "--no-postgres", "--no-rabbitmq", "--data-dir", str(tmp_path / "data")]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stdout is not None
@@ -65,7 +65,7 @@ def test_dev_prints_the_page_url_serves_it_and_stops_on_ctrl_c(tmp_path: Path) -
 
 def test_without_the_pulumi_cli_dev_says_how_to_get_it(tmp_path: Path) -> None:
     env = _env(PATH="/usr/bin:/bin", XDG_CACHE_HOME=str(tmp_path / "no-cache"))
-    argv = [*COMMAND, "--port", "0", "--no-postgres", "--data-dir", str(tmp_path / "data")]
+    argv = [*COMMAND, "--port", "0", "--no-postgres", "--no-rabbitmq", "--data-dir", str(tmp_path / "data")]
 
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
 
@@ -80,7 +80,15 @@ def test_a_taken_port_is_a_message_not_a_traceback(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        argv = [*COMMAND, "--port", str(port), "--no-postgres", "--data-dir", str(tmp_path / "data")]
+        argv = [
+            *COMMAND,
+            "--port",
+            str(port),
+            "--no-postgres",
+            "--no-rabbitmq",
+            "--data-dir",
+            str(tmp_path / "data"),
+        ]
         env = _env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
 
         done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)

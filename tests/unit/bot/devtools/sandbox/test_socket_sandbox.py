@@ -12,7 +12,12 @@ from tests.support.clock import MONDAY_MORNING
 
 def test_a_socket_sandbox_answers_commands_over_its_socket_mode_link(tmp_path: Path) -> None:
     options = SandboxOptions(
-        data_dir=tmp_path / "data", port=0, postgres=False, clock=ManualClock(MONDAY_MORNING), socket=True
+        data_dir=tmp_path / "data",
+        port=0,
+        postgres=False,
+        rabbitmq=False,
+        clock=ManualClock(MONDAY_MORNING),
+        socket=True,
     )
     with Sandbox(options) as sandbox:
         assert sandbox.web is not None and sandbox.slack is not None
