@@ -1,40 +1,48 @@
-"""Chaos: two `platformbot serve` replicas and two `platformbot worker`s on loopback, a Temporal dev
+"""Chaos: three `platformbot serve` replicas and two `platformbot worker`s on loopback, a Temporal dev
 server, one PostgreSQL server holding the bot's database and the Pulumi state, the emulator in
-front. A dozen allowed requests (services and PostgreSQL databases) go in, then replicas and
-workers are SIGKILLed at random moments (mostly while an apply runs) and started again.
+front. Thirty requests: allowed `service` and dev `postgres-database` requests, production
+`postgres-database` requests whose approvals are clicked on random replicas (one is never
+approved), and destroys of services once they exist. Meanwhile twenty SIGKILLs hit random replicas
+and workers at random moments, several aimed at the process running an apply, each restarted.
 
-Then, from the database and the emulator: every request ended (nothing left applying or planning);
-no two runs on one stack overlapped; no request applied twice; every state change is a transition
-of the table, from the state before; a resumed attempt's fencing token is above the one before;
-each thread's root shows the state the database has and the requester was told the outcome once.
-The counts are printed. Bounded: the chaos stops after KILLS kills, the wait after WAIT_SECONDS.
+Then, from the database, the emulator and the Pulumi state: every request is terminal (or awaits
+the approval nobody gave); each requester was told the outcome once; no two runs on one stack
+overlapped (a killed run ends at its kill); no Pulumi lock or pending operation is left; every
+state change is an audited transition of the table, from the state before; every slot of the
+one-minute schedules ran once however many replicas ticked; every created database accepts the
+DSN its requester was sent. The counts are printed. Bounded: the whole run has DEADLINE_SECONDS.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 import yaml
-from sqlmodel import select
 
-from bot.devtools.slack_emulator import SlackDriver, SlackEmulator, default_workspace
+from bot.devtools.slack_emulator import SlackEmulator, default_workspace
 from bot.slack.request_views import STATE_LABELS
-from bot.store import AuditEventRow, RequestRow, RunRow, Store
+from bot.store import AuditEventRow, RequestRow, Store
 from bot.workflow import RequestState
 from bot.workflow import transitions as T
 from bot.workflow.model import format_request_id
-from tests.scenarios.test_restart import BotProcess, _descendants
+from tests.support.chaos import Fleet
+from tests.support.chaos_checks import (
+    overlaps,
+    precreate_pulumi_state,
+    pulumi_leftovers,
+    resume_waits,
+    slot_claims,
+)
+from tests.support.chaos_people import Chaos, Rows, Traffic, read_rows, until
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli
 from tests.support.scenario import scenario_config
@@ -42,11 +50,16 @@ from tests.support.temporal import dev_server, unique_task_queue
 
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]
 
-REPO = Path(__file__).resolve().parents[2]
-SERVICES = 8
-DATABASES = 4
-KILLS = 8
-WAIT_SECONDS = 180
+SERVICES = 16
+DEV_DATABASES = 2
+PROD_DATABASES = 6  # one of them is never approved
+DESTROYS = 6
+TOTAL = SERVICES + DEV_DATABASES + PROD_DATABASES + DESTROYS
+KILLS = 20
+AIMED_AT_APPLIES = 0.5  # the share of kills that wait for an apply and kill the process running it
+DEADLINE_SECONDS = 330  # the whole scenario, start-up to checks; the test fails past it
+SCHEDULED = ("expiry", "reminders")  # every minute, on all three replicas
+REQUESTERS = ("U0REQ", "U0DEV2")
 ENDED = {RequestState.SUCCEEDED, RequestState.FAILED, RequestState.DENIED, RequestState.CANCELLED}
 # Every (event, from, to) the transition table allows.
 ALLOWED = {
@@ -55,40 +68,6 @@ ALLOWED = {
     if isinstance(t, T.Transition)
     for source in t.sources
 }
-
-
-class WorkerProcess:
-    """`python -m bot worker` in a process group of its own (SIGKILL takes its Pulumi CLI too)."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self._log = log.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "worker", "--concurrency", "2"],
-            cwd=REPO,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def kill(self) -> None:
-        tree = _descendants(self.proc.pid)
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        for pid in tree:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._log.close()
 
 
 def _database(server: PostgresServer, prefix: str) -> Iterator[str]:
@@ -112,43 +91,43 @@ def state_database(postgres_server: PostgresServer) -> Iterator[str]:
     yield from _database(postgres_server, "pb_chaos_state")
 
 
-def _rows(store: Store) -> tuple[list[RequestRow], list[RunRow], list[AuditEventRow]]:
-    with store.read() as session:
-        requests = list(session.exec(select(RequestRow).order_by(RequestRow.id)))  # type: ignore[arg-type]
-        runs = list(session.exec(select(RunRow).order_by(RunRow.id)))  # type: ignore[arg-type]
-        audit = list(session.exec(select(AuditEventRow).order_by(AuditEventRow.id)))  # type: ignore[arg-type]
-    return requests, runs, audit
-
-
-def test_requests_survive_replicas_and_workers_killed_at_random(
+def test_thirty_requests_survive_twenty_kills_of_replicas_and_workers(
     tmp_path: Path,
     postgres_server: PostgresServer,
     bot_database: str,
     state_database: str,
 ) -> None:
+    started = time.monotonic()
+    deadline = started + DEADLINE_SECONDS
     pulumi_bin_dir = require_pulumi_cli()
     temporal = dev_server()
     settings = scenario_config(pulumi_bin_dir).model_dump(mode="json")
     settings.update(
-        schedules={name: "" for name in ("drift", "feedback", "reminders", "expiry", "digest")},
+        schedules={
+            name: ("* * * * *" if name in SCHEDULED else "")
+            for name in ("drift", "feedback", "reminders", "expiry", "digest")
+        },
         executor="temporal",
         temporal={
             "address": temporal.address,
             "task_queue": unique_task_queue("chaos"),
             "heartbeat_timeout_seconds": 3,
-            "max_attempts": 20,
+            "max_attempts": 30,
         },
         leases={"ttl_seconds": 6, "renew_seconds": 2},
+        # Production resources are charged to a cost centre; the budget leaves finance out of it.
+        budgets={"payments": {"cost_centre": "CC-4711", "monthly_budget": 100000}},
         server={"inflight_grace_seconds": 1, "shutdown_grace_seconds": 5},
     )
-    state_url = postgres_server.dsn(state_database).replace("postgresql://", "postgres://", 1)
+    state_dsn = postgres_server.dsn(state_database)
+    precreate_pulumi_state(state_dsn)
+    state_url = state_dsn.replace("postgresql://", "postgres://", 1)
     settings["pulumi"]["backend_url"] = f"{state_url}?sslmode=disable"
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(settings))
     database_url = postgres_server.sqlalchemy_url(bot_database)
-    log = tmp_path / "processes.log"
     rng = random.Random(1313)
-    tag = uuid.uuid4().hex[:6]
+    tag = uuid.uuid4().hex[:5]
     with SlackEmulator(default_workspace()) as slack:
         env = {
             **os.environ,
@@ -162,119 +141,216 @@ def test_requests_survive_replicas_and_workers_killed_at_random(
             "PULUMI_CONFIG_PASSPHRASE": "chaos-passphrase",
             "PATH": f"{pulumi_bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         }
-        # The first replica migrates the database before the others start.
-        replicas = [BotProcess(env, log)]
-        replicas[0].wait_ready(slack)
-        replicas.append(BotProcess(env, log))
-        workers = [WorkerProcess(env, log), WorkerProcess(env, log)]
+        fleet = Fleet(env, tmp_path / "processes.log", random.Random(rng.random()))
         store = Store.from_url(database_url)
-        kills: Counter[str] = Counter()
-        try:
-            replicas[1].wait_ready(slack)
-            texts = [
-                f"request service name=cs{tag}{i} team=payments language=go owners=U0REQ env=dev"
-                for i in range(SERVICES)
-            ]
-            texts += [f"request postgres-database cd{tag}{i} env=dev" for i in range(DATABASES)]
-            rng.shuffle(texts)
-            for i, text in enumerate(texts):
-                replica = replicas[i % len(replicas)]
-                SlackDriver(slack, replica.url, signing_secret=env["SLACK_SIGNING_SECRET"]).slash_command(
-                    text, user="U0REQ"
-                )
-
-            for _ in range(KILLS):
-                # Mostly while an apply runs: wait a little for one, then strike.
-                deadline = time.monotonic() + rng.uniform(2, 8)
-                while time.monotonic() < deadline:
-                    requests, _, _ = _rows(store)
-                    if any(r.state == RequestState.APPLYING for r in requests) and rng.random() < 0.3:
-                        break
-                    time.sleep(0.3)
-                kind = rng.choice(["worker", "worker", "replica"])
-                if kind == "worker":
-                    at = rng.randrange(len(workers))
-                    workers[at].kill()
-                    workers[at] = WorkerProcess(env, log)
-                else:
-                    at = rng.randrange(len(replicas))
-                    replicas[at].kill()
-                    replicas[at].stop()
-                    replicas[at] = BotProcess(env, log)
-                    replicas[at].wait_ready(slack)
-                kills[kind] += 1
-
-            def all_ended() -> bool | None:
-                requests, _, _ = _rows(store)
-                done = len(requests) == len(texts) and all(RequestState(r.state) in ENDED for r in requests)
-                return done or None
-
-            try:
-                slack.wait_for(all_ended, timeout=WAIT_SECONDS)
-            except Exception:
-                requests, _, _ = _rows(store)
-                states = Counter(r.state for r in requests)
-                pytest.fail(f"not all ended: {dict(states)}; log:\n{log.read_text(errors='replace')[-6000:]}")
-            requests, runs, audit = _rows(store)
-            # The roots and outcome notices follow the state change a moment later.
-            for request in requests:
-                label = STATE_LABELS[RequestState(request.state)]
-
-                def root_shows(request: RequestRow = request, label: str = label) -> bool | None:
-                    if request.thread_ts is None:
-                        return None
-                    thread = slack.thread(request.channel, request.thread_ts)
-                    return (bool(thread) and f"state {label}" in thread[0].all_text.replace("*", "")) or None
-
-                slack.wait_for(root_shows, timeout=30)
-        finally:
-            for replica in replicas:
-                replica.stop()
-            for worker in workers:
-                worker.stop()
-            store.dispose()
-
-        states = Counter(r.state for r in requests)
-        resumed = [e for e in audit if e.event == "request.resumed"]
-        print(
-            f"\nchaos: {len(requests)} requests {dict(states)}; kills {dict(kills)}; "
-            f"{len(resumed)} resumes; {sum(r.kind != 'preview' for r in runs)} apply runs"
+        chaos = Chaos(
+            fleet, store, random.Random(rng.random()), deadline, kills=KILLS, aimed=AIMED_AT_APPLIES
         )
-        assert len(requests) == len(texts)
-        by_id = {r.id: r for r in requests}
+        try:
+            fleet.start(replicas=3, workers=2)
+            traffic = Traffic(fleet, slack, store, rng)
+            rows = _scenario(traffic, chaos, tag, deadline)
+            _wait_for_roots(slack, rows.requests, deadline)
+        except BaseException:
+            print(f"\nprocess log (tail):\n{fleet.tail()}\n{_diagnosis(read_rows(store))}")
+            raise
+        finally:
+            fleet.stop()
+            store.dispose()
+        _check(rows, slack, fleet, state_dsn, wall=time.monotonic() - started)
 
-        # No two runs on one stack overlapped (an interrupted run ends where its resume starts).
-        applies = sorted((r for r in runs if r.kind in ("up", "destroy")), key=lambda r: r.started_at)
-        for stack in {r.stack_name for r in requests}:
-            mine = [r for r in applies if by_id[r.request_id].stack_name == stack]
-            for run, next_run in zip(mine, mine[1:], strict=False):
-                assert run.finished_at is not None and run.finished_at <= next_run.started_at, stack
-        # Nobody's request applied twice.
-        succeeded_runs = Counter(r.request_id for r in applies if r.outcome == "succeeded")
-        assert max(succeeded_runs.values(), default=0) <= 1, succeeded_runs
-        assert all(r.outcome != "running" for r in applies)
 
-        for request in requests:
-            events = [e for e in audit if e.request_id == request.id]
-            # A record (stack.busy, request.resumed) keeps the state; a change must be in the table.
-            changes = [e for e in events if e.from_state not in (None, e.to_state) and e.to_state is not None]
-            for event in changes:
-                assert (event.event, event.from_state, event.to_state) in ALLOWED, event
-            chain = [e for e in events if e.to_state is not None]
-            for before, after in zip(chain, chain[1:], strict=False):
-                assert after.from_state == before.to_state, (request.id, before.event, after.event)
-            assert chain and chain[-1].to_state == request.state
-            assert [e.event for e in events].count("request.succeeded") <= 1
-            tokens = [int(e.detail["fencing_token"]) for e in events if e.event == "request.resumed"]
-            assert tokens == sorted(set(tokens)), (request.id, tokens)
+def _scenario(traffic: Traffic, chaos: Chaos, tag: str, deadline: float) -> Rows:
+    rng = traffic.rng
+    new = [(f"request service name=cs{tag}{i} team=payments language=go owners=U0REQ env=dev", f"cs{tag}{i}")
+           for i in range(SERVICES)]  # fmt: skip
+    new += [(f"request postgres-database cd{tag}{i} env=dev", f"cd{tag}{i}") for i in range(DEV_DATABASES)]
+    new += [(f"request postgres-database cp{tag}{i} env=prod", f"cp{tag}{i}") for i in range(PROD_DATABASES)]
+    rng.shuffle(new)
+    prod = [name for _, name in new if name.startswith(f"cp{tag}")]
+    unapproved = prod[-1]
+    chaos.start()
+    for text, name in new:
+        traffic.request(text, rng.choice(REQUESTERS), name)
+        time.sleep(rng.uniform(0.0, 1.0))
 
-            # Told once: one outcome notice in the thread, and it is the state the database has.
-            assert request.thread_ts is not None
-            thread = [m.all_text for m in slack.thread(request.channel, request.thread_ts)]
-            number = format_request_id(request.id or 0)
-            told_succeeded = sum(f"{number} succeeded" in text for text in thread[1:])
-            told_failed = sum(f"{number} failed." in text for text in thread[1:])
-            if request.state == RequestState.SUCCEEDED:
-                assert (told_succeeded, told_failed) == (1, 0), (number, thread)
-            elif request.state == RequestState.FAILED:
-                assert (told_succeeded, told_failed) == (0, 1), (number, thread)
+    approved: set[int] = set()
+    destroyed: set[int] = set()
+    while len(approved) < len(prod) - 1 or len(destroyed) < DESTROYS:
+        assert chaos.error is None, chaos.error
+        assert time.monotonic() < deadline, f"people still acting at the deadline: {approved}, {destroyed}"
+        requests = read_rows(traffic.store).requests
+        for row in requests:
+            asked = row.intent.get("name")
+            if row.state == RequestState.AWAITING_APPROVAL and asked in prod and asked != unapproved:
+                if row.id not in approved:
+                    traffic.approve(row.id or 0, row.required_approvals)
+                    approved.add(row.id or 0)
+        ready = [
+            r for r in requests
+            if r.path == "service" and r.action == "apply" and r.state == RequestState.SUCCEEDED
+            and r.id not in destroyed
+        ]  # fmt: skip
+        if ready and len(destroyed) < DESTROYS:
+            target = rng.choice(ready)
+            traffic.destroy(target)
+            destroyed.add(target.id or 0)
+        time.sleep(0.5)
+
+    chaos.join(max(deadline - time.monotonic(), 1))
+    assert not chaos.is_alive(), "the chaos did not finish before the deadline"
+    assert chaos.error is None, chaos.error
+
+    def settled() -> Rows | None:
+        rows = read_rows(traffic.store)
+        done = len(rows.requests) == TOTAL and all(
+            RequestState(r.state) in ENDED
+            or (r.intent.get("name") == unapproved and r.state == RequestState.AWAITING_APPROVAL)
+            for r in rows.requests
+        )
+        return rows if done else None
+
+    try:
+        return until(settled, deadline, "requests still running at the deadline")
+    except TimeoutError:
+        states = Counter((r.state, r.path, r.action) for r in read_rows(traffic.store).requests)
+        pytest.fail(f"not all ended before the deadline: {dict(states)}")
+
+
+def _diagnosis(rows: Rows) -> str:
+    """Where the requests stand and how long the engine took, for a run that did not finish."""
+    states = Counter((r.path, r.intent.get("env"), r.action, r.state) for r in rows.requests)
+    spans: dict[str, list[float]] = {}
+    for run in rows.runs:
+        if run.finished_at is not None:
+            spans.setdefault(f"{run.kind}/{run.outcome}", []).append(
+                (run.finished_at - run.started_at).total_seconds()
+            )
+    took = {k: (len(v), round(sum(v) / len(v), 1), round(max(v), 1)) for k, v in spans.items()}
+    return f"states {dict(states)}\nruns (count, mean s, max s) {took}"
+
+
+def _wait_for_roots(slack: SlackEmulator, requests: list[RequestRow], deadline: float) -> None:
+    """Each thread's root shows the state the database has (roots follow the change a moment later)."""
+    for request in requests:
+        label = STATE_LABELS[RequestState(request.state)]
+
+        def root_shows(request: RequestRow = request, label: str = label) -> bool | None:
+            if request.thread_ts is None:
+                return None
+            thread = slack.thread(request.channel, request.thread_ts)
+            return (bool(thread) and f"state {label}" in thread[0].all_text.replace("*", "")) or None
+
+        slack.wait_for(root_shows, timeout=max(deadline - time.monotonic(), 5))
+
+
+def _check(rows: Rows, slack: SlackEmulator, fleet: Fleet, state_dsn: str, wall: float) -> None:
+    requests, runs, audit = rows.requests, rows.runs, rows.audit
+    by_id = {r.id: r for r in requests}
+    killed_at = fleet.killed_at()
+    states = Counter(r.state for r in requests)
+    kinds = Counter((r.path, r.action, r.intent.get("env")) for r in requests)
+    resumed = [e for e in audit if e.event == "request.resumed"]
+    kills = Counter(k.kind for k in fleet.kills)
+    aimed = sum(k.during_apply for k in fleet.kills)
+    leftovers = pulumi_leftovers(state_dsn)
+    slots = [slot_claims(rows.claims, job, timedelta(minutes=1), killed_at) for job in SCHEDULED]
+    failed = {format_request_id(r.id or 0): r.error for r in requests if r.state == RequestState.FAILED}
+    dsns = _dsns_accepted(requests, slack)
+    waits = resume_waits(runs, killed_at)
+    print(
+        f"\nchaos: {len(requests)} requests {dict(states)} by kind {dict(kinds)}; "
+        f"kills {dict(kills)} ({aimed} aimed at applies); {len(resumed)} resumes; "
+        f"{sum(r.kind != 'preview' for r in runs)} apply/destroy runs, {len(runs)} runs in all; "
+        f"slots {[(s.job_id, s.slots, s.claimers, s.cut_short) for s in slots]}; "
+        f"pulumi: {leftovers.stacks} stack checkpoints, {len(leftovers.locks)} locks, "
+        f"{len(leftovers.pending)} with pending operations; {dsns} DSNs connected; "
+        f"after a kill the next run began in {max(waits, default=0):.0f} s at most "
+        f"({sum(waits) / max(len(waits), 1):.0f} s mean, {len(waits)} runs cut); wall {wall:.0f} s"
+    )
+    if failed:
+        print(f"chaos: failed requests and why: {failed}")
+    assert len(requests) == TOTAL
+    assert len(fleet.kills) == KILLS and aimed >= 3, fleet.kills
+    assert not failed, failed
+
+    # No two runs on one stack overlapped (a killed run ended at its kill; its resume began later).
+    clashes = overlaps(runs, lambda run: by_id[run.request_id].stack_name, killed_at)
+    assert not clashes, [(a.id, a.kind, a.pid, b.id, b.kind) for a, b in clashes]
+    applies = [r for r in runs if r.kind in ("up", "destroy")]
+    succeeded_runs = Counter(r.request_id for r in applies if r.outcome == "succeeded")
+    assert max(succeeded_runs.values(), default=0) <= 1, succeeded_runs
+    assert all(r.outcome != "running" or r.pid in killed_at for r in runs)
+
+    # Nothing left in the Pulumi state that would block or confuse the next operation.
+    live = {
+        r.stack_name
+        for r in requests
+        if r.action == "apply" and r.state == RequestState.SUCCEEDED and r.destroyed_at is None
+    }
+    assert leftovers.stacks >= len(live) > 0, (leftovers.stacks, len(live))  # the state was read
+    assert leftovers.locks == (), leftovers.locks
+    assert leftovers.pending == {}, leftovers.pending
+
+    for report in slots:
+        assert report.slots >= 2, report  # the run spans several minutes
+        assert (report.claimed_twice, report.missing, report.not_run) == ((), (), ()), report
+
+    for request in requests:
+        _check_audit(request, [e for e in audit if e.request_id == request.id])
+        _check_told_once(request, slack)
+    assert dsns == sum(
+        1 for r in requests
+        if r.path == "postgres-database" and r.state == RequestState.SUCCEEDED and r.destroyed_at is None
+    )  # fmt: skip
+
+
+def _check_audit(request: RequestRow, events: list[AuditEventRow]) -> None:
+    """Every state change is an event of the table, from the state before; the last is the state."""
+    changes = [e for e in events if e.from_state not in (None, e.to_state) and e.to_state is not None]
+    for event in changes:
+        assert (event.event, event.from_state, event.to_state) in ALLOWED, event
+    chain = [e for e in events if e.to_state is not None]
+    assert chain and chain[0].from_state is None, (request.id, [e.event for e in events])
+    for before, after in zip(chain, chain[1:], strict=False):
+        assert after.from_state == before.to_state, (request.id, before.event, after.event)
+    assert chain[-1].to_state == request.state
+    assert [e.event for e in events].count("request.succeeded") <= 1
+    tokens = [int(e.detail["fencing_token"]) for e in events if e.event == "request.resumed"]
+    assert tokens == sorted(set(tokens)), (request.id, tokens)
+
+
+def _check_told_once(request: RequestRow, slack: SlackEmulator) -> None:
+    """One outcome notice in the thread, and it is the state the database has; none while waiting."""
+    assert request.thread_ts is not None
+    thread = [m.all_text for m in slack.thread(request.channel, request.thread_ts)]
+    number = format_request_id(request.id or 0)
+    told = (
+        sum(f"{number} succeeded" in text for text in thread[1:]),
+        sum(f"{number} failed." in text for text in thread[1:]),
+    )
+    expected = {RequestState.SUCCEEDED: (1, 0), RequestState.FAILED: (0, 1)}.get(
+        RequestState(request.state), (0, 0)
+    )
+    assert told == expected, (number, request.state, thread)
+
+
+def _dsns_accepted(requests: list[RequestRow], slack: SlackEmulator) -> int:
+    """Every live database's DSN, as DMed to its requester, opens that database."""
+    accepted = 0
+    for request in requests:
+        if request.path != "postgres-database" or request.state != RequestState.SUCCEEDED:
+            continue
+        number = format_request_id(request.id or 0)
+
+        def sent(request: RequestRow = request, number: str = number) -> str | None:
+            texts = [m.all_text for m in slack.dms(request.requester)]
+            return next((t for t in texts if f"{number}:" in t and "postgresql://" in t), None)
+
+        dm = slack.wait_for(sent, timeout=30)
+        dsn = next(w.strip("`") for w in dm.split() if w.strip("`").startswith("postgresql://"))
+        with psycopg.connect(dsn, connect_timeout=10) as conn:
+            name = f"{request.intent['name']}_{request.intent['env']}".replace("-", "_")
+            assert conn.execute("select current_database()").fetchone() == (name,), number
+        accepted += 1
+    return accepted
