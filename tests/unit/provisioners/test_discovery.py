@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from intents import load_catalog, parse_catalog
-from provisioners.discovery import discover
+from provisioners.discovery import BUILT_IN, discover
 from provisioners.engine import engine_env
 from provisioners.errors import DuplicateGoldenPath, GoldenPathError
 from provisioners.programs import PROGRAMS
@@ -243,19 +243,24 @@ def test_two_paths_with_one_pattern_name_but_different_regexes_are_refused(tmp_p
 
 def test_the_redis_cache_package_brings_its_prices_and_needs_its_admin_url() -> None:
     registry = discover()
-    assert [p.name for p in registry.price_files()] == ["prices.yaml"]
-    assert registry.price_files()[0].parent.name == "platformbot_redis_cache"
+    redis_cache = registry.find("redis-cache")
+    assert redis_cache is not None and redis_cache.path.prices is not None
+    assert redis_cache.path.prices.parent.name == "platformbot_redis_cache"
+    assert redis_cache.path.prices in registry.price_files()
+    # The shipped paths' prices are in the config's price book, not handed on again.
+    shipped = {p.path.prices for p in registry.paths if p.source == BUILT_IN}
+    assert not shipped & set(registry.price_files())
     settings = RunnerSettings(state_dir=Path("s"), work_dir=Path("w"), passphrase="p")
-    assert registry.unavailable(settings) == {
-        "redis-cache": "its setting `admin_url` is not configured (config `paths: {redis-cache: ...}`)"
-    }
+    assert registry.unavailable(settings)["redis-cache"] == (
+        "its setting `admin_url` is not configured (config `paths: {redis-cache: ...}`)"
+    )
     configured = RunnerSettings(
         state_dir=Path("s"),
         work_dir=Path("w"),
         passphrase="p",
         path_settings={"redis-cache": {"admin_url": "x"}},
     )
-    assert registry.unavailable(configured) == {}
+    assert "redis-cache" not in registry.unavailable(configured)
 
 
 def test_a_folder_paths_rules_and_rule_tests_are_handed_on(tmp_path: Path) -> None:
@@ -272,5 +277,7 @@ def test_a_folder_paths_rules_and_rule_tests_are_handed_on(tmp_path: Path) -> No
         )
     )
     registry = discover([tmp_path])
-    assert registry.rule_fragments() == [package / "rules.yaml"]
-    assert registry.rule_tests() == [package / "rule-tests.yaml"]
+    # After the installed packages' own, as the folder's path comes after them.
+    installed = discover()
+    assert registry.rule_fragments() == [*installed.rule_fragments(), package / "rules.yaml"]
+    assert registry.rule_tests() == [*installed.rule_tests(), package / "rule-tests.yaml"]

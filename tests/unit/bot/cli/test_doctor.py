@@ -5,19 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from bot.cli import (
     app,
     commands,  # noqa: F401  (registers the sub-commands)
 )
-from bot.config import MANIFESTS
+from bot.config import MANIFESTS, load_app_config
 from bot.devtools.slack_emulator import SlackEmulator, default_workspace
+from provisioners.discovery import discover
+from rulebook import load_rulebook
 from tests.support.pulumi import require_pulumi_cli
 
 
 def test_doctor_passes_with_a_config_and_a_token_slack_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
     require_pulumi_cli()
+    config = load_app_config(MANIFESTS / "config.example.yaml")
+    for values in config.paths.values():  # the example's settings are all read from variables
+        for variable in values.values():
+            monkeypatch.delenv(variable, raising=False)
     workspace = default_workspace()
     with SlackEmulator(workspace) as slack:
         monkeypatch.setenv("SLACK_BOT_TOKEN", workspace.bot_token)
@@ -28,10 +35,19 @@ def test_doctor_passes_with_a_config_and_a_token_slack_accepts(monkeypatch: pyte
         result = CliRunner().invoke(app, ["doctor"], env={"COLUMNS": "200"})
 
     assert result.exit_code == 0, result.output
-    # The shipped two and the installed redis-cache package, which lacks its admin URL here.
-    assert "3 golden paths, 16 rules" in result.output
+    # Every discovered path (shipped and installed packages), and the main book's rules with
+    # each path's fragment's, counted from the files themselves.
+    registry = discover(config.golden_path_dirs)
+    rules = len(load_rulebook(config.rulebook_path).rules) + sum(
+        len(yaml.safe_load(fragment.read_text())["rules"]) for fragment in registry.rule_fragments()
+    )
+    assert f"{len(registry.paths)} golden paths, {rules} rules" in result.output
     (settings,) = [line for line in result.output.splitlines() if "golden path settings" in line]
-    assert "redis-cache lacks admin_url" in settings
+    # Paths from packages whose settings the example reads from variables that are not set here.
+    needing = [p for p in registry.paths if p.path.settings]
+    assert "redis-cache" in {p.name for p in needing}
+    for loaded in needing:
+        assert f"{loaded.name} lacks {', '.join(loaded.path.settings)}" in settings
     (auth,) = [line for line in result.output.splitlines() if "Slack auth.test" in line]
     assert "ok" in auth and workspace.team_name in auth
 
