@@ -324,3 +324,21 @@ def test_an_expiring_prod_service_is_destroyed_only_after_the_approvals_any_prod
     done = scenario.wait_state(destroy.id, RequestState.SUCCEEDED, RequestState.FAILED)
     assert done.state is RequestState.SUCCEEDED, done.error
     assert resource(scenario, request.stack_name) is None
+
+
+def test_list_mine_shows_when_a_live_environment_expires_and_follows_an_extend(scenario: Scenario) -> None:
+    request = built_service(scenario, "listed")
+
+    def listed() -> str:
+        seen = len(scenario.ephemerals("U0REQ"))
+        scenario.driver.slash_command("list mine", user="U0REQ")
+        return scenario.wait_for(
+            lambda: next((t for t in scenario.ephemerals("U0REQ")[seen:] if "Live resources" in t), None)
+        )
+
+    before = listed()
+    assert "`listed` in dev" in before and "expires 2026-11-24 09:00 UTC" in before
+    tick(scenario, timedelta(minutes=5))
+    dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
+    click(scenario, dm, "expiry_extend")
+    assert "expires 2026-11-25 09:00 UTC" in listed()
