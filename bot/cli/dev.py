@@ -64,9 +64,9 @@ def dev(
     log_level: Annotated[str, typer.Option(help="Terminal log level: debug, info, warning")] = "warning",
 ) -> None:
     """The sandbox: the bot, a local Slack and a web page to use them, on loopback, nothing to configure."""
+    from bot.devtools.sandbox.claim import claim
     from bot.devtools.sandbox.config import SandboxOptions, default_data_dir
     from bot.devtools.sandbox.errors import SandboxError
-    from bot.devtools.sandbox.runtime import Sandbox
     from provisioners.settings import PULUMI_VERSION, discover_pulumi_bin_dir
 
     where = (data_dir or default_data_dir()).expanduser().resolve()
@@ -87,7 +87,19 @@ def dev(
         pulumi_bin_dir=pulumi_bin_dir,
         socket=socket,
     )
-    sandbox = Sandbox(options)
+    try:
+        # Before the bot's modules load (seconds), so the RabbitMQ node's seconds pass meanwhile.
+        claimed = claim(where, rabbitmq=options.rabbitmq)
+    except SandboxError as exc:
+        typer.echo(f"platformbot dev: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        from bot.devtools.sandbox.runtime import Sandbox
+
+        sandbox = Sandbox(options, claimed)
+    except BaseException:
+        claimed.release()
+        raise
     try:
         sandbox.start()
     except SandboxError as exc:

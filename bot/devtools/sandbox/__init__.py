@@ -4,6 +4,7 @@ RabbitMQ servers.
 
     bot.devtools.sandbox.runtime    Sandbox: starts and stops the parts together
     bot.devtools.sandbox.config     the embedded configuration and SandboxOptions
+    bot.devtools.sandbox.claim      the data dir's lock and the RabbitMQ node's launch, done first
     bot.devtools.sandbox.api        what the page can see (a snapshot per person) and do (through SlackDriver)
     bot.devtools.sandbox.web        the page's stdlib HTTP server on loopback
     bot.devtools.sandbox.postgres   a local PostgreSQL cluster (persistent for the sandbox,

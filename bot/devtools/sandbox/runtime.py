@@ -11,7 +11,6 @@ acts through the SlackDriver, so every click is a signed request to `/slack/even
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 from collections.abc import Iterator
@@ -19,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -27,6 +25,7 @@ from bot.app import PlatformBot, create_app
 from bot.clock import SystemClock
 from bot.config import read_or_create_secret
 from bot.devtools.sandbox.api import SandboxApi
+from bot.devtools.sandbox.claim import Claim, claim, rabbitmq_failed
 from bot.devtools.sandbox.config import (
     ADMIN_DSN_ENV,
     PASSPHRASE_ENV,
@@ -35,14 +34,13 @@ from bot.devtools.sandbox.config import (
     sandbox_settings,
 )
 from bot.devtools.sandbox.errors import (
-    DataDirBusy,
     PostgresUnavailable,
     RabbitMQUnavailable,
     RedisUnavailable,
     SandboxError,
 )
 from bot.devtools.sandbox.postgres import LocalCluster, PostgresServer, cluster_root_for
-from bot.devtools.sandbox.rabbitmq import LocalRabbitMQ, RabbitMQServer
+from bot.devtools.sandbox.rabbitmq import RabbitMQServer
 from bot.devtools.sandbox.redis import LocalRedis
 from bot.devtools.sandbox.web import SandboxWebServer
 from bot.devtools.slack_emulator import SlackDriver, SlackEmulator, default_workspace
@@ -82,9 +80,13 @@ class RabbitStatus:
 
 
 class Sandbox:
-    def __init__(self, options: SandboxOptions) -> None:
+    def __init__(self, options: SandboxOptions, claimed: Claim | None = None) -> None:
+        """`claimed`: the data dir already held (and its node launched) by claim(); the sandbox
+        owns it from here on and releases it on close."""
         self.options = options
         self.data_dir = options.data_dir.expanduser().resolve()
+        if claimed is not None and claimed.data_dir.resolve() != self.data_dir:
+            raise ValueError(f"the claim is of {claimed.data_dir}, not of {self.data_dir}")
         self.postgres = PostgresStatus()
         self.redis = RedisStatus()
         self.rabbitmq = RabbitStatus()
@@ -96,8 +98,7 @@ class Sandbox:
         self.web: SandboxWebServer | None = None
         self._cluster: LocalCluster | None = None
         self._redis: LocalRedis | None = None
-        self._rabbitmq: LocalRabbitMQ | None = None
-        self._lock: IO[str] | None = None
+        self._claim = claimed
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -111,10 +112,9 @@ class Sandbox:
         return self
 
     def _start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = _lock_data_dir(self.data_dir)
-        # The node takes seconds to answer: it comes up while the rest starts.
-        self._launch_rabbitmq()
+        if self._claim is None:
+            # The node takes seconds to answer: it comes up while the rest starts.
+            self._claim = claim(self.data_dir, rabbitmq=self.options.rabbitmq)
         dsn = self._start_postgres()
         self._start_redis()
         workspace = default_workspace()
@@ -195,40 +195,25 @@ class Sandbox:
         self._redis = local
         self.redis = RedisStatus(server=f"{server.host}:{server.port}", admin_url=server.admin_url())
 
-    def _launch_rabbitmq(self) -> None:
-        if not self.options.rabbitmq:
-            self.rabbitmq = RabbitStatus(unavailable="the sandbox was started with --no-rabbitmq")
-            return
-        try:
-            local = LocalRabbitMQ(self.data_dir / "rabbitmq")
-            local.launch()
-        except (RabbitMQUnavailable, OSError) as exc:
-            self._rabbitmq_failed(exc)
-            return
-        self._rabbitmq = local
-
     def _wait_for_rabbitmq(self) -> RabbitMQServer | None:
         """The launched node once it answers; None (and the reason) when there is none."""
-        if self._rabbitmq is None:
+        claimed = self._claim
+        assert claimed is not None  # taken first thing in _start()
+        if claimed.rabbitmq is None:
+            self.rabbitmq = RabbitStatus(unavailable=claimed.rabbitmq_unavailable)
             return None
         try:
-            server = self._rabbitmq.wait_until_up()
+            server = claimed.rabbitmq.wait_until_up()
         except RabbitMQUnavailable as exc:
-            self._rabbitmq = None  # wait_until_up() stopped it
-            self._rabbitmq_failed(exc)
+            claimed.rabbitmq = None  # wait_until_up() stopped it
+            self.rabbitmq = RabbitStatus(unavailable=rabbitmq_failed(exc))
             return None
         self.rabbitmq = RabbitStatus(
             server=f"{server.host}:{server.amqp_port}",
             management=f"{server.host}:{server.management_port}",
-            directory=self._rabbitmq.root,
+            directory=claimed.rabbitmq.root,
         )
         return server
-
-    def _rabbitmq_failed(self, exc: Exception) -> None:
-        log.warning("no local rabbitmq-server: %s", exc)
-        self.rabbitmq = RabbitStatus(
-            unavailable=f"the sandbox could not start a local rabbitmq-server: {exc}"
-        )
 
     def close(self) -> None:
         """Stop in reverse order: the page, then the bot (its background work first), then Slack."""
@@ -250,12 +235,9 @@ class Sandbox:
         if self._redis is not None:
             self._redis.stop()
             self._redis = None
-        if self._rabbitmq is not None:
-            self._rabbitmq.stop()
-            self._rabbitmq = None
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
+        if self._claim is not None:
+            self._claim.release()  # the node, then the data dir
+            self._claim = None
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -272,20 +254,6 @@ class Sandbox:
         if self.web is None:
             raise RuntimeError("the sandbox is not running")
         return self.web.url
-
-
-def _lock_data_dir(data_dir: os.PathLike[str]) -> IO[str]:
-    """One sandbox per data dir: two would share (and stop) one PostgreSQL, one RabbitMQ node and
-    one SQLite file."""
-    handle = open(os.path.join(data_dir, "sandbox.lock"), "w")  # noqa: SIM115 - held until close()
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
-        handle.close()
-        raise DataDirBusy(
-            f"another `platformbot dev` is using {data_dir}; stop it, or pass --data-dir for a second sandbox"
-        ) from exc
-    return handle
 
 
 @contextmanager

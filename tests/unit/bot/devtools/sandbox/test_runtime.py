@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from bot.devtools.sandbox import rabbitmq as rabbitmq_launcher
+from bot.devtools.sandbox.claim import claim
 from bot.devtools.sandbox.config import ADMIN_DSN_ENV, SandboxOptions
 from bot.devtools.sandbox.errors import DataDirBusy
 from bot.devtools.sandbox.rabbitmq import RabbitMQServer
@@ -38,6 +39,21 @@ def test_a_second_sandbox_on_the_same_data_dir_is_refused_until_the_first_stops(
     sandbox.close()
     with second:
         assert second.page_url.startswith("http://127.0.0.1:")
+
+
+def test_a_sandbox_handed_the_claim_of_its_data_dir_starts_on_it_and_releases_it_on_close(
+    tmp_path: Path,
+) -> None:
+    options = SandboxOptions(data_dir=tmp_path / "data", port=0, postgres=False, rabbitmq=False)
+    claimed = claim(options.data_dir, rabbitmq=False)  # as `platformbot dev` does, before the imports
+    with pytest.raises(DataDirBusy):
+        Sandbox(options).start()
+    with pytest.raises(ValueError, match="not of"):
+        Sandbox(SandboxOptions(data_dir=tmp_path / "elsewhere", port=0), claimed)
+
+    with Sandbox(options, claimed) as sandbox:
+        assert sandbox.rabbitmq.unavailable == NO_RABBITMQ
+    claim(options.data_dir, rabbitmq=False).release()  # free again
 
 
 def test_an_admin_dsn_in_the_shell_never_reaches_the_sandbox(
