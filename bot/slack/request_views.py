@@ -135,14 +135,24 @@ def group_label(group: str) -> str:
     return "the owning team" if group == OWNING_TEAM else group
 
 
+def awaited(request: Request) -> str:
+    """Who an awaiting request still waits for: the approvals its round lacks, once the snapshot
+    carries them (an approval already given is not asked for again); else what was required."""
+    if request.missing_approvals is None:
+        return ", ".join(
+            f"{n} from {escape_mrkdwn(group_label(g))}" for g, n in sorted(request.required_approvals.items())
+        )
+    missing = sorted((g, n) for g, n in request.missing_approvals.items() if n > 0)
+    if not missing:
+        return "all approvals given"
+    return "waiting for " + ", ".join(f"{n} from {escape_mrkdwn(group_label(g))}" for g, n in missing)
+
+
 def state_line(request: Request) -> Trusted:
     """The state as the root shows it: what happened last, and to whom it belongs now."""
     label = f"*{STATE_LABELS[request.state]}*"
     if request.state is RequestState.AWAITING_APPROVAL and request.required_approvals:
-        needs = ", ".join(
-            f"{n} from {escape_mrkdwn(group_label(g))}" for g, n in sorted(request.required_approvals.items())
-        )
-        label += f" ({needs})"
+        label += f" ({awaited(request)})"
     elif request.state is RequestState.SUCCEEDED:
         lead = lead_time(request)
         if lead is not None:

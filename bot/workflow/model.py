@@ -132,6 +132,9 @@ class Request:
     approval_requested_at: datetime | None = None
     # The cost estimate of the current plan (None: no estimate, or not planned yet).
     cost: RequestCost | None = None
+    # Approvals the current round still lacks per group, for a request awaiting approval (what
+    # views show instead of what was required); None when not read with the votes (rows.request_of).
+    missing_approvals: dict[str, int] | None = None
 
     @property
     def actor(self) -> Actor:
@@ -148,10 +151,11 @@ class Request:
         return self.plan_decision or self.intent_decision
 
     @classmethod
-    def from_row(cls, row: RequestRow) -> Request:
+    def from_row(cls, row: RequestRow, missing_approvals: dict[str, int] | None = None) -> Request:
         assert row.id is not None
         return cls(
             id=format_request_id(row.id),
+            missing_approvals=missing_approvals,
             number=row.id,
             requester=row.requester,
             requester_team=row.requester_team,

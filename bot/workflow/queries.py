@@ -29,7 +29,7 @@ class RequestQueries:
         self._directory = directory
 
     def get(self, request_id: str | int) -> Request:
-        return Request.from_row(rows.read(self._store, request_id))
+        return rows.snapshot(self._store, request_id)
 
     def list_for(self, user: str, scope: Scope = "mine", limit: int = 20) -> list[Request]:
         """`mine`: the user's recent requests; `pending`: those waiting for the user's approval;
@@ -40,7 +40,7 @@ class RequestQueries:
             recent = repository.recent_requests(
                 session, requester=user if scope == "mine" else None, limit=limit
             )
-        return [Request.from_row(row) for row in recent]
+            return [rows.request_of(session, row) for row in recent]
 
     def pending_approvals_for(self, user: str) -> list[Request]:
         """Requests on which an approval by `user` would count right now (oldest first)."""
@@ -62,7 +62,8 @@ class RequestQueries:
             assert row.id is not None
             ballot = ballot_of(row, votes[row.id])
             if row.plan_hash and decide_approval(ballot, user, member_of, row.plan_hash, now).accepted:
-                pending.append(Request.from_row(row))
+                missing = remaining_need(row.required_approvals, votes[row.id], row.plan_hash)
+                pending.append(Request.from_row(row, missing))
         return pending
 
     def status(self, request_id: str | int) -> RequestStatus:
@@ -75,12 +76,14 @@ class RequestQueries:
         votes = [Vote(a.group, a.approver, a.plan_hash) for a in approvals]
         # A person is recorded for each required group they are in but counts for one of them.
         counted = assignment(row.required_approvals, votes, row.plan_hash)
+        remaining = remaining_need(row.required_approvals, votes, row.plan_hash)
+        awaiting = row.state == RequestState.AWAITING_APPROVAL
         return RequestStatus(
-            request=Request.from_row(row),
+            request=Request.from_row(row, remaining if awaiting else None),
             approvals=tuple(
                 ApprovalRecord.from_row(a) for a in approvals if counted.get(a.approver) == a.group
             ),
-            remaining=remaining_need(row.required_approvals, votes, row.plan_hash),
+            remaining=remaining,
             audit=tuple(AuditEntry.from_row(e) for e in audit),
             lock=None if lock is None else LockHolder.from_row(lock),
         )

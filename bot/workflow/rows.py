@@ -11,10 +11,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.approvals import Vote, remaining_need
 from bot.errors import RequestNotFound
 from bot.store import RequestRow, ResourceRow, RunRow, Store, repository
 from bot.workflow import ownership
-from bot.workflow.model import Request, format_request_id, parse_request_id
+from bot.workflow.model import Request, RequestState, format_request_id, parse_request_id
 from bot.workflow.ports import Directory
 from intents.intent import Intent
 from rulebook import Action, ResourceFacts
@@ -29,8 +30,26 @@ def read(store: Store, request_id: str | int) -> RequestRow:
     return row
 
 
-def snapshot(store: Store, number: int) -> Request:
-    return Request.from_row(read(store, number))
+def snapshot(store: Store, request_id: str | int) -> Request:
+    number = parse_request_id(request_id)
+    with store.read() as session:
+        row = repository.get_request(session, number)
+        if row is None:
+            raise RequestNotFound(format_request_id(number))
+        return request_of(session, row)
+
+
+def request_of(session: Session, row: RequestRow) -> Request:
+    """The snapshot of `row` with what its approval round still lacks, so a root, `status` or the
+    App Home says who is still waited for, not who was asked at the start."""
+    missing = None
+    if row.state == RequestState.AWAITING_APPROVAL and row.id is not None:
+        votes = [
+            Vote(v.group, v.approver, v.plan_hash)
+            for v in repository.current_approvals(session, row.id, row.approval_round)
+        ]
+        missing = remaining_need(row.required_approvals, votes, row.plan_hash)
+    return Request.from_row(row, missing)
 
 
 def locked(session: Session, number: int) -> RequestRow:

@@ -153,7 +153,7 @@ def test_dana_asking_for_the_same_database_is_told_it_is_payments_and_needs_its_
     owned = f"changes {created}'s {NAME}, owned by payments (@Riley Requester)"
     expect(root).to_contain_text(owned, timeout=APPLY_TIMEOUT)
     expect(root).to_contain_text(
-        "state awaiting approval (1 from security, 1 from team payments)", timeout=APPLY_TIMEOUT
+        "state awaiting approval (waiting for 1 from security, 1 from team payments)", timeout=APPLY_TIMEOUT
     )
 
     root.locator("[data-testid=thread-summary]").click()
