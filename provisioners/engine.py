@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import grpc
 from pulumi import automation as auto
 from pulumi.automation import errors as auto_errors
 
@@ -23,6 +24,21 @@ from provisioners.providers.failure import user_message
 from provisioners.settings import PULUMI_VERSION, RunnerSettings, pulumi_cache_bin_dir
 
 log = logging.getLogger("provisioners.engine")
+
+
+def _not_a_dead_engine(record: logging.LogRecord) -> bool:
+    """False for the inline program's gRPC server failing to log to an engine that already exited
+    (it does after every failed preview or update): noise with a traceback, not a fault of ours.
+    The failure itself is reported by `translated`."""
+    error = record.exc_info[1] if record.exc_info else None
+    code = getattr(error, "code", None)
+    if isinstance(error, grpc.RpcError) and callable(code) and code() is grpc.StatusCode.UNAVAILABLE:
+        log.debug("the program's server outlived its engine: %s", record.getMessage().splitlines()[0])
+        return False
+    return True
+
+
+logging.getLogger("grpc._server").addFilter(_not_a_dead_engine)
 
 MISSING_CLI = (
     f"The Pulumi CLI {PULUMI_VERSION} was not found (looked on PATH and in {pulumi_cache_bin_dir()}). "
@@ -118,9 +134,19 @@ def translated(operation: str, stack: str, diagnostics: Sequence[str] = ()) -> I
     except auto_errors.StackNotFoundError as exc:
         raise StackNotFound(stack) from exc
     except auto_errors.CommandError as exc:
-        log.error("pulumi %s failed for stack %s:\n%s", operation, stack, redact_urls(str(exc)))
+        reasons = provider_reasons([*diagnostics, str(exc)])
+        if reasons:
+            # A provider refused the inputs in words for people (a name taken, a value out of range):
+            # the requester's to fix, not an engine fault. One line; the engine's output at DEBUG.
+            log.warning("pulumi %s refused for stack %s: %s", operation, stack, "; ".join(reasons))
+            log.debug("pulumi %s output for stack %s:\n%s", operation, stack, redact_urls(str(exc)))
+        else:
+            log.error("pulumi %s failed for stack %s:\n%s", operation, stack, redact_urls(str(exc)))
         raise EngineError(
-            failure_message(operation, stack, [*diagnostics, str(exc)]), operation=operation, stack=stack
+            failure_message(operation, stack, [*diagnostics, str(exc)]),
+            operation=operation,
+            stack=stack,
+            refused=bool(reasons),
         ) from exc
     except auto_errors.InvalidVersionError as exc:
         log.error("pulumi %s: %s", operation, exc)
@@ -132,6 +158,16 @@ def translated(operation: str, stack: str, diagnostics: Sequence[str] = ()) -> I
 
 def failure_message(operation: str, stack: str, texts: Sequence[str]) -> str:
     """Only text our own providers wrote for people reaches the user; everything else is logged."""
+    reasons = provider_reasons(texts)
+    if reasons:
+        return f"The {operation} of stack `{stack}` failed: " + "; ".join(reasons[:3])
+    return (
+        f"The {operation} of stack `{stack}` failed in the Pulumi engine; details are in the platformbot log."
+    )
+
+
+def provider_reasons(texts: Sequence[str]) -> list[str]:
+    """What our own providers wrote for people in the engine's output, each once."""
     reasons: list[str] = []
     for text in texts:
         for line in text.splitlines():
@@ -140,8 +176,4 @@ def failure_message(operation: str, stack: str, texts: Sequence[str]) -> str:
             reason = found or (f"{check.group('name')}: {check.group('reason').strip()}" if check else None)
             if reason and reason not in reasons:
                 reasons.append(reason)
-    if reasons:
-        return f"The {operation} of stack `{stack}` failed: " + "; ".join(reasons[:3])
-    return (
-        f"The {operation} of stack `{stack}` failed in the Pulumi engine; details are in the platformbot log."
-    )
+    return reasons

@@ -77,10 +77,12 @@ class StackNotFound(ProvisionerError):
 class EngineError(ProvisionerError):
     """A Pulumi operation failed. The message names the operation and, where known, the cause."""
 
-    def __init__(self, message: str, *, operation: str = "", stack: str = "") -> None:
+    def __init__(self, message: str, *, operation: str = "", stack: str = "", refused: bool = False) -> None:
         super().__init__(message)
         self.operation = operation
         self.stack = stack
+        # A provider refused the inputs in words for people: expected, not an engine fault.
+        self.refused = refused
 
 
 class EngineUnavailable(EngineError):

@@ -28,7 +28,7 @@ from bot.workflow.rows import Process
 from bot.workflow.safe_notifier import SafeNotifier
 from bot.workflow.superseding import Superseding, supersede_older
 from intents.intent import Intent
-from provisioners.errors import ProvisionerError
+from provisioners.errors import EngineError, ProvisionerError
 from provisioners.labels import Labels
 from provisioners.plan import Plan
 from rulebook import Decision, ResourceFacts
@@ -84,7 +84,10 @@ class Previewer:
                 plan = self._runner.preview(intent, labels=self.labels(row, intent))
         except Exception as exc:
             message = user_message(exc)
-            log.exception("%s of %s failed", kind, format_request_id(row.id))
+            if isinstance(exc, EngineError) and exc.refused:
+                log.warning("%s of %s refused: %s", kind, format_request_id(row.id), message)
+            else:
+                log.exception("%s of %s failed", kind, format_request_id(row.id))
             at = self._clock.now()
             with self._store.write() as session:
                 repository.finish_run(session, run_id, at, "failed", error=message)

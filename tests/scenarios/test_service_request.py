@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
+
+import pytest
 
 from bot.workflow import RequestState
 from tests.support.scenario import Scenario, both_transports
@@ -29,3 +32,27 @@ def test_allowed_service_goes_from_command_to_repository(scenario: Scenario) -> 
         ["git", "-C", str(repo), "log", "--oneline"], capture_output=True, text=True, check=True
     )
     assert log.stdout.strip()
+
+
+def test_a_service_name_taken_in_another_env_fails_with_the_reason_and_no_traceback(
+    scenario: Scenario, caplog: pytest.LogCaptureFixture
+) -> None:
+    scenario.driver.slash_command(
+        "request service name=paybook team=payments language=python owners=U0REQ env=dev", user="U0REQ"
+    )
+    assert scenario.settled_request().state is RequestState.SUCCEEDED
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+
+    # Repositories are named by the service alone, so staging's `paybook` is the same repository.
+    scenario.driver.slash_command(
+        "request service name=paybook team=search language=go owners=U0DEV2 env=staging", user="U0DEV2"
+    )
+    second = scenario.settled_request(2)
+    assert second.state is RequestState.FAILED
+    assert second.error is not None and "paybook already exists under the git root" in second.error
+    thread = scenario.wait_thread(second.id, "failed")
+    assert "paybook already exists" in thread
+    # Expected and the requester's to fix: one warning line each, no traceback, no engine dump.
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR and "pulumi" in r.name]
+    assert any("refused" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)

@@ -60,6 +60,31 @@ def test_a_provider_failure_message_is_shown_to_the_user() -> None:
     assert caught.value.message == "The update of stack `s` failed: role billing_owner already exists"
 
 
+def test_a_provider_refusal_is_one_warning_line_not_an_engine_error_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="provisioners.engine")
+    check = (
+        "error: pulumi-python:dynamic/platformbot:GitRepository resource 'repository': property path "
+        "value {/srv/repos/paybook} has a problem: paybook already exists under the git root"
+    )
+    with pytest.raises(EngineError) as caught, translated("preview", "service.paybook.dev", [check]):
+        raise auto_errors.create_command_error(result())
+    assert caught.value.refused
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert record.getMessage() == (
+        "pulumi preview refused for stack service.paybook.dev: "
+        "repository: paybook already exists under the git root"
+    )
+
+
+def test_an_engine_failure_without_a_provider_reason_is_not_a_refusal() -> None:
+    with pytest.raises(EngineError) as caught, translated("update", "s"):
+        raise auto_errors.create_command_error(result())
+    assert not caught.value.refused
+
+
 def test_a_check_failure_is_shown_with_its_resource() -> None:
     text = (
         "error: pulumi-python:dynamic/platformbot:PostgresDatabase resource 'database' "

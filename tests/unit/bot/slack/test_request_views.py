@@ -137,3 +137,18 @@ def test_the_status_of_a_cancelled_request_mentions_who_cancelled_it_and_keeps_t
         b for b in render_blocks("status", request=views.request_view(typed)) if b["type"] == "section"
     ][:1]
     assert "<!here>" not in section["text"]["text"]
+
+
+def test_lists_and_app_home_mark_destroys_and_say_what_destroyed_a_resource() -> None:
+    built = make_request(
+        state=RequestState.SUCCEEDED, destroyed_by="PB-29", destroyed_at=AT + timedelta(days=1)
+    )
+    destroy = make_request(id="PB-29", number=29, action="destroy", state=RequestState.SUCCEEDED)
+    shown = [views.request_view(r) for r in (built, destroy)]
+    (listed,) = render_blocks("request_list", title="Your requests", requests=shown, more=0)
+    text = listed["text"]["text"]
+    first, second = text.split("\n• ")[1:]
+    assert "*destroyed* by PB-29" in first and "destroy `" not in first
+    assert second.startswith("*PB-29* *succeeded*") and "· destroy `service name=demo" in second
+    home = json.dumps(render_blocks("home", approvals=[], mine=shown), ensure_ascii=False)
+    assert "*destroyed* by PB-29" in home and "destroy `service name=demo" in home
