@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -23,6 +24,9 @@ from bot.workflow import Workflow
 from intents import Catalog
 from rulebook import Actor
 
+if TYPE_CHECKING:
+    from bot.temporal.wiring import DriftEngine, Execution
+
 
 @dataclass(frozen=True)
 class Drift:
@@ -34,17 +38,21 @@ class Drift:
         cls,
         *,
         store: Store,
-        runner: DriftRunner,
+        runner: DriftEngine,
         client: WebClient,
         config: AppConfig,
         workflow: Workflow,
         catalog: Catalog,
         clock: Clock,
         actor_of: Callable[[str], Actor],
+        execution: Execution | None = None,
     ) -> Drift:
+        """`execution`: who runs the sweep's per-stack checks; with `executor: temporal`, the
+        task queue's workers (and this process's worker, if it runs one, checks with `runner`)."""
         notifier = slack.SlackDriftNotifier(client, config)
+        checks: DriftRunner = runner if execution is None else execution.drift_runner(runner)
         checker = DriftChecker(
-            store=store, runner=runner, notifier=notifier, clock=clock, concurrency=config.drift_concurrency
+            store=store, runner=checks, notifier=notifier, clock=clock, concurrency=config.drift_concurrency
         )
         actions = DriftActions(
             findings=checker.findings,

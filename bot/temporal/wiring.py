@@ -4,6 +4,7 @@ threads, no server needed) or `executor: temporal` (steps go to Temporal workers
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.config import AppConfig
 from bot.drift.ports import DriftRunner
@@ -11,7 +12,13 @@ from bot.temporal.connection import TemporalConnection
 from bot.temporal.drift import TemporalDriftRunner
 from bot.temporal.executor import StepOptions, TemporalExecutor
 from bot.workflow import Executor, ThreadExecutor, ThreadPool
-from provisioners import Runner
+from intents.intent import Intent
+
+
+class DriftEngine(DriftRunner, Protocol):
+    """What checks drift in the process that runs the check (the provisioners' Runner)."""
+
+    def stack_name(self, intent: Intent) -> str: ...
 
 
 @dataclass
@@ -22,7 +29,7 @@ class Execution:
     temporal: TemporalExecutor | None = None
     connection: TemporalConnection | None = None
 
-    def drift_runner(self, runner: Runner) -> DriftRunner:
+    def drift_runner(self, runner: DriftEngine) -> DriftRunner:
         """What the drift sweep checks stacks with: the engine here (in-process), or a worker.
 
         With Temporal, `runner` is also bound as this process's worker's drift check: a replica

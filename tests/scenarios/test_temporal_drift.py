@@ -4,7 +4,8 @@ the finding is posted in the request's thread as with in-process checks. Real pa
 dev server, the Pulumi engine, PostgreSQL (a hand-set connection limit is the drift), the emulator.
 
 The replica and the worker are two `Execution`s on two Temporal connections, as two processes
-have them (bot/temporal/wiring.py: `drift_runner` sends from one, the worker of the other runs).
+have them (bot/temporal/wiring.py: `drift_runner` sends from one, the worker of the other runs);
+the replica's sweep is the drift feature as the app builds it, handed its Execution.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
-from bot.drift.checker import DriftChecker
-from bot.drift.slack import SlackDriftNotifier
+from bot.drift.feature import Drift
 from bot.temporal import StepWorker, TemporalConnection, TemporalExecutor
 from bot.temporal.executor import StepOptions
 from bot.temporal.wiring import Execution
@@ -101,12 +101,19 @@ def test_a_drift_found_by_a_worker_is_posted_in_the_thread_as_in_process(
     scenario.driver.slash_command("request postgres-database twdrift env=dev size=small", user="U0REQ")
     request = scenario.settled_request()
     assert request.state is RequestState.SUCCEEDED, request.error
-    checker = DriftChecker(
-        store=scenario.bot.store,
-        runner=sides.replica.drift_runner(scenario.bot.runner),
-        notifier=SlackDriftNotifier(scenario.bot.client, scenario.bot.config),
+    bot = scenario.bot
+    # What create_app builds with `executor: temporal` (its Execution handed to the drift feature).
+    checker = Drift.build(
+        store=bot.store,
+        runner=bot.runner,
+        client=bot.client,
+        config=bot.config,
+        workflow=bot.workflow,
+        catalog=bot.catalog,
         clock=scenario.clock,
-    )
+        actor_of=bot.services.actor,
+        execution=sides.replica,
+    ).checker
 
     quiet = checker.sweep()
     assert quiet.checked == (request.stack_name,) and quiet.posted == ()
