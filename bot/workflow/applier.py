@@ -135,9 +135,7 @@ class Applier:
             return rows.snapshot(self._store, number)
         # A changed plan, or owners who changed since the decision (someone else created or took the
         # resource meanwhile), void the approvals: the request is decided again on the facts of now.
-        owners_changed = rows.resource_facts(self._store, row.stack_name, intent) != ownership.loaded(
-            row.resource, intent
-        )
+        owners_changed = rows.facts_changed(self._store, row)
         if (plan.plan_hash != row.plan_hash or owners_changed) and self._replan(
             number, intent, plan
         ) is not RequestState.APPROVED:

@@ -61,6 +61,8 @@ class Approvals:
         # Ask the directory (Slack, maybe) before taking the lock; again inside only if a re-plan
         # changed the groups in between.
         member_of = rows.member_of(self._directory, approver, before.required_approvals)
+        # Read before the lock, as the directory is; the apply step checks again under the stack lock.
+        stale = rows.facts_changed(self._store, before)
         try:
             result, expired = self._record_approval(number, before, approver, member_of, plan_hash, at)
         except StoreConflict:
@@ -74,7 +76,12 @@ class Approvals:
         if expired:
             self._notifier.expired(request)
         if result.accepted:
-            self._notifier.approval_recorded(request, approver, result.groups, result.remaining)
+            if result.complete and stale:
+                # Not "approved, applying" for a plan about to be voided: the apply step (at once)
+                # voids these approvals and asks again on the resource as it is now.
+                self._notifier.request_updated(request)
+            else:
+                self._notifier.approval_recorded(request, approver, result.groups, result.remaining)
             if result.complete:
                 self._schedule(Step.APPLY, request.id)
         return result

@@ -70,6 +70,14 @@ def resource_facts(store: Store, stack_name: str, intent: Intent) -> ResourceFac
     return facts if previous is None else facts.model_copy(update={"intent": previous})
 
 
+def facts_changed(store: Store, row: RequestRow) -> bool:
+    """The live resource is not the one `row` was decided on: another request created or changed
+    it, or a transfer gave it other owners. Its approvals no longer hold; checked when the last one
+    arrives (so nobody is told "applying") and again under the stack lock before the apply."""
+    intent = Intent.model_validate(row.intent)
+    return resource_facts(store, row.stack_name, intent) != ownership.loaded(row.resource, intent)
+
+
 def live_intent(session: Session, live: ResourceRow | None) -> Intent | None:
     """The intent a live resource was last applied with: that of the request that last changed it."""
     if live is None:

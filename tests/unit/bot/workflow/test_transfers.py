@@ -105,3 +105,26 @@ def test_a_re_decision_that_needs_no_approvals_still_opens_a_new_round(
     assert voided.state is RequestState.APPROVED and voided.required_approvals == {}
     assert voided.approval_round == first_round + 1
     assert wf.status(danas.id).approvals == ()
+
+
+def test_the_last_approval_of_a_request_on_a_resource_that_changed_is_not_announced_as_applying(
+    teams_workflow: Workflow, catalog: Catalog, notifier: RecordingNotifier, directory: StaticDirectory
+) -> None:
+    """Payments' approval completes Dana's change after an admin handed the database to platform:
+    the thread is not told "approved, applying"; the apply step voids the approvals at once and
+    asks platform, the owners now."""
+    directory.groups["team:platform"] = {"U_OLIVE"}
+    wf = teams_workflow
+    rileys = wf.submit(_database(catalog), RILEY, "C")  # type: ignore[arg-type]
+    wf.plan(rileys.id)
+    danas = wf.submit(_database(catalog, "medium"), DANA, "C")  # type: ignore[arg-type]
+    planned = wf.plan(danas.id)
+    wf.transfer(rileys.id, "platform", "U_ADMIN")
+
+    assert wf.approve(danas.id, "U_PAY2", planned.plan_hash or "").complete
+    assert [a for a in notifier.of("approval_recorded") if a[0].id == danas.id] == []
+
+    assert wf.apply(danas.id).state is RequestState.AWAITING_APPROVAL
+    ((voided, _change),) = [a for a in notifier.of("approvals_voided") if a[0].id == danas.id]
+    assert voided.required_approvals == {"team:platform": 1}
+    assert wf.status(danas.id).approvals == ()
