@@ -35,12 +35,12 @@ Every condition is evaluated against these top-level variables::
       .owner       string or null   Slack user id of its owner (who created it, or got it by transfer)
       .request_id  string or null   the request that last changed it, e.g. "PB-3"
     plan     only at the plan stage (intent-stage rules may not mention it; the linter refuses)
-      .changes     list of {urn, type, op, keys (changed or replace-causing keys), stateful (bool),
-                   labels}; op is Pulumi's: create, update, delete, replace, create-replacement,
-                   delete-replaced, same, ...; labels is the resource's attribution as planned, a
-                   map {team, cost_centre, golden_path, request_id, requester, environment} ("" for
-                   a value the bot does not know), or null when the resource has none (and for a
-                   delete)
+      .changes     list of {urn, type, name (for messages: "PostgresRole billing"), op, keys
+                   (changed or replace-causing keys), stateful (bool), labels}; op is Pulumi's:
+                   create, update, delete, replace, create-replacement, delete-replaced, same,
+                   ...; labels is the resource's attribution as planned, a map {team,
+                   cost_centre, golden_path, request_id, requester, environment} ("" for a value
+                   the bot does not know), or null when the resource has none (and for a delete)
       .counts      map op -> int; create, update, delete, replace and same are always present
     cost     only at the plan stage: the plan's monthly cost estimate (the price book)
       .priced      bool     false when nothing is known (no prices for the golden path, or no
@@ -110,6 +110,9 @@ class ChangeFacts(BaseModel):
     op: str
     keys: tuple[str, ...] = ()
     stateful: bool = False
+    # How people name the resource in messages, e.g. "PostgresRole billing" (the type token is for
+    # conditions; it reads as `pulumi-python:dynamic/platformbot:PostgresRole`).
+    name: str = ""
     # The resource's attribution labels as planned; None when it carries none.
     labels: dict[str, str] | None = None
 
@@ -222,6 +225,8 @@ def plan_facts(plan: PlanFacts) -> dict[str, Any]:
         {
             "urn": c.urn,
             "type": c.type,
+            # A hand-written fact (a rule test) may give no name: its type is the best there is.
+            "name": c.name or c.type,
             "op": c.op,
             "keys": list(c.keys),
             "stateful": c.stateful,

@@ -19,6 +19,7 @@ def plan_facts(plan: Plan, costed: Costed | None = None) -> PlanFacts:
             op=c.op,
             keys=tuple(dict.fromkeys((*c.keys, *c.replace_keys))),
             stateful=c.stateful,
+            name=c.readable_address,
             labels=c.labels,
         )
         for c in plan.changes

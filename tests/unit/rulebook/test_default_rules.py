@@ -85,11 +85,18 @@ def test_business_hours_do_not_matter_outside_production(default_book: Rulebook)
 
 def test_deleting_or_replacing_stateful_resources_needs_security(default_book: Rulebook) -> None:
     for op in ("delete", "replace", "create-replacement", "delete-replaced"):
-        change = ChangeFacts(urn="urn:x", type="postgresql:index/database:Database", op=op, stateful=True)
+        change = ChangeFacts(
+            urn="urn:x",
+            type="postgresql:index/database:Database",
+            name="Database billing",
+            op=op,
+            stateful=True,
+        )
         decision = default_book.evaluate(postgres(), REQUESTER, TUESDAY_10, plan=PlanFacts(changes=(change,)))
         assert decision.rule_ids == ("stateful-delete-or-replace-needs-security",), op
         assert needs(decision) == {"security": 1}
-        assert decision.matches[0].message.endswith(f"{op} postgresql:index/database:Database.")
+        # Named as people read it, not by its type token.
+        assert decision.matches[0].message.endswith(f"{op} Database billing.")
 
 
 def test_stateless_deletes_and_stateful_updates_pass(default_book: Rulebook) -> None:
