@@ -205,6 +205,7 @@ def create_app(
         catalog=catalog,
         clock=clock,
         actor_of=services.actor,
+        execution=execution,
     )
     expiry = Expiry.build(
         store=store,
