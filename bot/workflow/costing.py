@@ -17,7 +17,8 @@ from typing import Any
 
 from bot.cost import Estimate, Pricing, estimate_plan
 from bot.cost.budgets import BudgetUse, TeamLimits, budget_use, committed_spend
-from bot.store import RequestRow, Store, repository
+from bot.store import RequestRow, ResourceRow, Store, repository
+from bot.workflow import ownership
 from bot.workflow.model import format_request_id
 from intents.intent import Intent
 from provisioners.labels import Labels
@@ -89,19 +90,21 @@ class Costing:
         self._pricing = pricing
         self._budgets = budgets or {}
 
-    def labels(self, row: RequestRow, intent: Intent, resource: ResourceFacts) -> Labels:
+    def labels(self, row: RequestRow, intent: Intent, live: ResourceRow | None) -> Labels:
         """The labels the program puts on every resource of the request: the team the resource
         belongs to (the one its budget is read for), that team's cost centre from the config's
-        `budgets` ("" without one), the request that last shapes it and who asked."""
+        `budgets` ("" without one), the request that created it and its owner (for a new one,
+        this request and its requester). So a later change asked by anyone does not relabel it;
+        a transfer does, with the next request on it."""
         assert row.id is not None
-        team = resource.owner_team or row.requester_team
+        team = ownership.facts_of(live, intent).owner_team or row.requester_team
         limits = self._budgets.get(team) if team else None
         return Labels.for_intent(
             intent,
             team=team,
             cost_centre=None if limits is None else limits.cost_centre,
-            request_id=format_request_id(row.id),
-            requester=row.requester,
+            request_id=format_request_id(row.id if live is None else live.created_by),
+            requester=row.requester if live is None else live.owner,
         )
 
     def estimate(self, row: RequestRow, plan: Plan, resource: ResourceFacts) -> Costed | None:

@@ -67,9 +67,11 @@ class Previewer:
         self._costing = costing or Costing(store=store)
 
     def labels(self, row: RequestRow, intent: Intent) -> Labels:
-        """The attribution of the request's resources, from who owns them now (as the plan and
-        the apply must agree on it, both read it here)."""
-        return self._costing.labels(row, intent, rows.resource_facts(self._store, row.stack_name, intent))
+        """The attribution of the request's resources, read from the live resource's record (the
+        plan and the apply must agree on it: both read it here)."""
+        with self._store.read() as session:
+            live = repository.get_resource(session, row.stack_name)
+        return self._costing.labels(row, intent, live)
 
     def preview(self, row: RequestRow, intent: Intent) -> Plan | None:
         """Run the preview (recorded as a run); on failure mark the request failed and return None."""

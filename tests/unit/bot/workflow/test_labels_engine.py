@@ -103,7 +103,7 @@ class _Recording(FakeRunner):
         return super().up(intent, on_progress, labels)
 
 
-def test_labels_name_the_owner_team_and_the_request_and_the_apply_uses_the_previews(
+def test_labels_name_the_owner_and_the_creating_request_and_the_apply_uses_the_previews(
     store: Store,
     rulebook: Rulebook,
     catalog: Catalog,
@@ -129,11 +129,13 @@ def test_labels_name_the_owner_team_and_the_request_and_the_apply_uses_the_previ
     )
     assert runner.previewed == runner.applied == [created]
 
-    # Someone of another team changes it: the labels still name the team that owns it.
+    # Someone of another team changes it: the labels still name the team that owns it, its owner and
+    # the request that created it (a change does not relabel a resource).
     search = Actor(user_id="U_SEARCH", team="search")
     bigger = dev.model_copy(update={"params": {**dev.params, "size": "medium"}})
     second = workflow.plan(workflow.submit(bigger, search, "C").id)
     assert second.state is RequestState.AWAITING_APPROVAL  # the owners must agree first
     assert runner.previewed[-1] == Labels.for_intent(
-        bigger, team="payments", cost_centre="CC-payments", request_id=second.id, requester="U_SEARCH"
+        bigger, team="payments", cost_centre="CC-payments", request_id=first.id, requester="U_DEV"
     )
+    assert second.id != first.id
