@@ -16,6 +16,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.slack import day2, present, reading
+from bot.slack import request_views as views
+from bot.slack.conversations import permalink
 from bot.slack.modals import request_modal
 from bot.slack.render import render_blocks, render_text
 from bot.slack.services import Handler, Section, SlackServices, acked, user_errors
@@ -164,20 +166,33 @@ def _destroy(
     ack: Ack,
     respond: Respond,
     command: dict[str, Any],
+    client: WebClient,
     *_: Any,
 ) -> None:
     channel = services.config.channels.requests
     # One answer: the destroy is asked for, or the reason it cannot be (never both).
     with acked(ack, respond):
-        services.workflow.request_destroy(
+        destroy = services.workflow.request_destroy(
             cmd.request_id,
             services.actor(user),
             channel,
             dedupe_key=str(command.get("trigger_id") or "") or None,
         )
-        asked = render_text(
-            "replies/destroy_asked", request_id=cmd.request_id, channel=present.channel_link(channel)
-        )
+        if destroy.requester != user:
+            # Someone else's open destroy was returned: nothing was asked in this person's name.
+            link = permalink(client, destroy.channel, destroy.thread_ts) if destroy.thread_ts else None
+            view = views.request_view(destroy, link)
+            asked = render_text(
+                "replies/destroy_already_asked",
+                request_id=destroy.id,
+                requester=view["requester_mention"],
+                thread=view["thread_link"],
+                target_id=cmd.request_id,
+            )
+        else:
+            asked = render_text(
+                "replies/destroy_asked", request_id=cmd.request_id, channel=present.channel_link(channel)
+            )
         respond(text=asked, response_type="ephemeral")
 
 

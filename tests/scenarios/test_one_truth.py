@@ -29,7 +29,7 @@ def test_a_rejected_request_shows_rejected_in_its_root_status_and_ask(scenario: 
     request = scenario.settled_request()
     assert request.state is RequestState.AWAITING_APPROVAL
     ask = scenario.approval_message(request.id)
-    assert "state *awaiting approval* (1 from security)" in _root(scenario, request.id).all_text
+    assert "state *awaiting approval* (waiting for 1 from security)" in _root(scenario, request.id).all_text
     assert "waiting for 1 more" in _status(scenario, request.id).all_text
 
     scenario.driver.slash_command(f"reject {request.id} use staging first", user="U0SEC1")

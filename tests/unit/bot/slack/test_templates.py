@@ -327,6 +327,9 @@ REPLY_CONTEXT: dict[str, Any] = {
     "rule_id": "nope",
     "ids": ["prod-needs-security-approval", "dev-is-self-service"],
     "ref": "ab12cd34",
+    "requester": Trusted("<@U0REQ>"),
+    "thread": Trusted("<https://slack.example/archives/C0REQUESTS/p1|thread>"),
+    "target_id": "PB-3",
 }
 
 

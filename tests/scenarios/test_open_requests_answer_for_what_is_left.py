@@ -1,0 +1,54 @@
+"""An open request says what it still waits for, and a second person's ask for the same destroy is
+sent to the open one (findings 2 and 6 of the sandbox walk), over real HTTP through the emulator."""
+
+from __future__ import annotations
+
+from bot.workflow import RequestState
+from tests.support.scenario import Scenario
+
+
+def _built_database(scenario: Scenario, base: str) -> str:
+    """A production database of payments (Riley's), security having approved it."""
+    name = scenario.named(base)
+    scenario.driver.slash_command(f"request postgres-database {name} env=prod size=small", user="U0REQ")
+    request = scenario.settled_request(1, RequestState.AWAITING_APPROVAL)
+    scenario.driver.click(scenario.approval_message(request.id), "approve", user="U0SEC1")
+    built = scenario.wait_state(request.id, RequestState.SUCCEEDED, RequestState.FAILED)
+    assert built.state is RequestState.SUCCEEDED, built.error
+    scenario.settle()
+    return name
+
+
+def test_the_root_and_status_name_only_the_approvals_still_missing(scenario: Scenario) -> None:
+    name = _built_database(scenario, "halfway")
+    scenario.driver.slash_command(f"request postgres-database {name} env=prod size=medium", user="U0SEC1")
+    change = scenario.settled_request(2, RequestState.AWAITING_APPROVAL)
+    assert set(change.required_approvals) == {"security", "team:payments"}
+
+    scenario.driver.click(scenario.approval_message(change.id), "approve", user="U0SEC2")
+
+    root = scenario.wait_for(
+        lambda: (
+            (m := scenario.thread_of(change.id)[0]) and "waiting for 1 from team payments" in m.all_text and m
+        )
+    )
+    assert "from security" not in root.all_text
+    scenario.driver.slash_command(f"status {change.id}", user="U0SEC1")
+    status = scenario.wait_for(lambda: scenario.ephemeral_containing("U0SEC1", "waiting for 1 from"))
+    assert "waiting for 1 from team payments" in status and "1 from security" not in status
+
+
+def test_a_second_persons_destroy_is_sent_to_the_open_one(scenario: Scenario) -> None:
+    _built_database(scenario, "twicegone")
+    built = scenario.bot.workflow.list_for("U0REQ", "mine")[0]
+    scenario.driver.slash_command(f"destroy {built.id}", user="U0REQ")
+    destroy = scenario.settled_request(2, RequestState.AWAITING_APPROVAL)
+    assert destroy.action == "destroy" and destroy.requester == "U0REQ"
+
+    scenario.driver.slash_command(f"destroy {built.id}", user="U0DEV2")
+
+    answer = scenario.wait_for(lambda: scenario.ephemeral_containing("U0DEV2", "already asks"))
+    assert answer.startswith(f"{destroy.id} by <@U0REQ> already asks to destroy what {built.id} built")
+    assert "thread" in answer and "Asking to destroy" not in answer
+    scenario.settle()
+    assert scenario.stored() == 2  # nothing asked in Dana's name
