@@ -39,9 +39,22 @@ class NotAllowed(WorkflowError):
     pass
 
 
+# How a state reads after the request's id: "PB-4 was rejected", "PB-27 has succeeded".
+_STATE_PHRASES = {
+    "evaluated": "is being planned",
+    "succeeded": "has succeeded",
+    "failed": "has failed",
+    "expired": "has expired",
+    "denied": "was denied",
+    "rejected": "was rejected",
+    "cancelled": "was cancelled",
+}
+
+
 class InvalidTransition(WorkflowError):
     def __init__(self, request_id: str, state: str, wanted: str) -> None:
-        super().__init__(f"{request_id} is {state}, so it cannot be {wanted} now.")
+        phrase = _STATE_PHRASES.get(state, f"is {state}")
+        super().__init__(f"{request_id} {phrase}, so it cannot be {wanted} now.")
         self.request_id = request_id
         self.state = state
         self.wanted = wanted

@@ -307,9 +307,10 @@ def _reject(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
 
 
 def _transfer(verb: str, args: Sequence[Token], catalog: Catalog) -> Command:
-    usage = "transfer PB-17 team=<team>"
-    words, problems = _arguments(verb, [t for t in args if t.key != "team"], 1, usage)
+    words, problems = _arguments(verb, [t for t in args if t.key != "team"], 1, "transfer PB-17 team=<team>")
     request_id = _request_id(verb, words, problems, required=True)
+    # The example uses the id given, when there is one: `transfer PB-1` gets `transfer PB-1 team=…`.
+    usage = f"transfer {request_id or 'PB-17'} team=<team>"
     teams = [t for t in args if t.key == "team"]
     if not teams:
         problems.append(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli.logs import quiet_chatty_libraries
 from bot.cli.root import app
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def _logging(data_dir: Path, console_level: str) -> Path:
     root.setLevel(logging.DEBUG if console_level.lower() == "debug" else logging.INFO)
     root.addHandler(to_file)
     root.addHandler(to_console)
-    logging.getLogger("pulumi").setLevel(logging.WARNING)
+    quiet_chatty_libraries()
     return log_file
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.logs import quiet_chatty_libraries
 from bot.cli.root import app
 
 
@@ -18,8 +19,7 @@ def configure_logging(level: str) -> None:
         level=getattr(logging, level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # The Pulumi SDK logs engine chatter at INFO; keep it for --log-level debug.
-    logging.getLogger("pulumi").setLevel(logging.WARNING)
+    quiet_chatty_libraries()
 
 
 @app.command()

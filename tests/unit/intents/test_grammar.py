@@ -388,6 +388,7 @@ def test_transfer_names_the_request_and_the_team(catalog: Catalog) -> None:
 def test_transfer_needs_exactly_one_well_formed_team(catalog: Catalog) -> None:
     (missing,) = error_of("transfer PB-3", catalog).problems
     assert missing.code is ProblemCode.MISSING_ARGUMENT and missing.expected == "team=<team>"
+    assert "`/platform transfer PB-3 team=<team>`" in missing.message  # the id given, not an example's
     assert problems_of("transfer PB-3 team=a team=b", catalog) == [(ProblemCode.BAD_ARGUMENT, None)]
     assert problems_of("transfer PB-3 team=!!", catalog) == [(ProblemCode.BAD_ARGUMENT, None)]
     assert problems_of("transfer PB-3 owner=x", catalog) == [
