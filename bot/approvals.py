@@ -169,9 +169,7 @@ def decide_approval(
         )
     groups = tuple(group for group in ballot.required if group in member_of)
     if not groups:
-        return refuse(
-            Refusal.NOT_A_MEMBER, f"Only members of {_group_list(ballot.required)} can approve this."
-        )
+        return refuse(Refusal.NOT_A_MEMBER, f"Only {who_may(ballot.required)} can approve this.")
     if any(v.approver == approver and v.plan_hash == ballot.plan_hash for v in ballot.votes):
         return refuse(Refusal.DUPLICATE, "You already approved this plan.")
     votes = (*ballot.votes, *(Vote(group, approver, plan_hash) for group in groups))
@@ -210,9 +208,7 @@ def decide_rejection(
     if rejecter == ballot.requester:
         return refuse(Refusal.SELF_APPROVAL, "You can't reject your own request; cancel it instead.")
     if not any(group in member_of for group in ballot.required):
-        return refuse(
-            Refusal.NOT_A_MEMBER, f"Only members of {_group_list(ballot.required)} can reject this."
-        )
+        return refuse(Refusal.NOT_A_MEMBER, f"Only {who_may(ballot.required)} can reject this.")
     if not reason:
         return refuse(
             Refusal.MISSING_REASON, "Please say why you are rejecting it; the requester will see it."
@@ -220,11 +216,37 @@ def decide_rejection(
     return RejectionResult(accepted=True, message="Rejected.", reason=reason)
 
 
+# How the workflow names the groups that stand for a resource's owners (bot.workflow.ownership).
+_TEAM, _OWNER = "team:", "owner:"
+
+
+def group_name(group: str) -> str:
+    """A group as people read it in a refusal: `team:payments` is team payments, `owner:U…` the
+    resource's owner, by mention (an id the bot stored, never typed text)."""
+    if group.startswith(_TEAM):
+        return f"team {group.removeprefix(_TEAM)}"
+    if group.startswith(_OWNER):
+        return f"its owner <@{group.removeprefix(_OWNER)}>"
+    return group
+
+
+def who_may(groups: Iterable[str]) -> str:
+    """`members of oncall, security or team payments`, `its owner <@U…>`, or both joined by "or"."""
+    groups = list(groups)
+    teams = [group_name(g) for g in groups if not g.startswith(_OWNER)]
+    owners = [group_name(g) for g in groups if g.startswith(_OWNER)]
+    members = [f"members of {_listed(teams, 'or')}"] if teams else []
+    return " or ".join(members + owners) or "members of no group"
+
+
 def _group_list(groups: Iterable[str]) -> str:
-    names = [f"`{g}`" for g in groups]
+    return _listed([group_name(g) for g in groups], "and") or "no group"
+
+
+def _listed(names: list[str], last: str) -> str:
     if len(names) <= 1:
-        return "".join(names) or "no group"
-    return ", ".join(names[:-1]) + " and " + names[-1]
+        return "".join(names)
+    return ", ".join(names[:-1]) + f" {last} " + names[-1]
 
 
 def _words(state: str) -> str:

@@ -51,7 +51,7 @@ def test_self_approval_is_refused() -> None:
 def test_someone_outside_the_groups_is_refused() -> None:
     result = decide_approval(ballot(), "U_RANDOM", {"marketing"}, "h1", NOW)
     assert result.refusal is Refusal.NOT_A_MEMBER
-    assert "`security`" in result.message
+    assert result.message == "Only members of security can approve this."
 
 
 def test_an_approval_for_another_plan_hash_is_refused() -> None:
@@ -135,7 +135,7 @@ def test_an_approval_only_for_groups_already_satisfied_is_not_needed() -> None:
     votes = (Vote("security", "U_SEC1", "h1"),)
     result = decide_approval(ballot({"security": 1, "oncall": 1}, votes), "U_SEC2", {"security"}, "h1", NOW)
     assert result.refusal is Refusal.NOT_NEEDED
-    assert "`oncall`" in result.message
+    assert result.message == "security already has the approvals needed; still waiting for oncall."
     assert result.remaining == {"security": 0, "oncall": 1}
 
 
@@ -216,3 +216,15 @@ def test_each_approver_counts_once_and_the_order_of_clicks_cannot_block_quorum(
         # Quorum takes as many distinct people as the quorums add up to: at least the largest one,
         # and the sum when nobody is in two of the groups.
         assert len(set(accepted)) >= sum(required.values()) >= max(required.values())
+
+
+def test_refusals_name_groups_as_people_read_them() -> None:
+    owners = ballot({"oncall": 1, "team:payments": 1, "security": 1})
+    rejected = decide_rejection(owners, "U_X", set(), "no", NOW)
+    assert rejected.message == "Only members of oncall, team payments or security can reject this."
+
+    owner_alone = ballot({"owner:U0FIN": 1})
+    refused = decide_approval(owner_alone, "U_X", set(), "h1", NOW)
+    assert refused.message == "Only its owner <@U0FIN> can approve this."
+    both = decide_approval(ballot({"security": 1, "owner:U0FIN": 1}), "U_X", set(), "h1", NOW)
+    assert both.message == "Only members of security or its owner <@U0FIN> can approve this."
