@@ -36,7 +36,7 @@ from bot.metrics.expiry import register_expiry_metrics
 from bot.metrics.expiry import stats_figure as expiry_stats_figure
 from bot.metrics.wiring import Outcomes, build_outcomes, instrument_notifier
 from bot.schedules import Schedules
-from bot.schedules.wiring import install_schedules
+from bot.schedules.wiring import install_schedules, job_every
 from bot.slack.app import build_bolt_app, build_web_client, secret_safe_logger
 from bot.slack.directory import SlackDirectory
 from bot.slack.expiry_feature import Expiry, announcing
@@ -164,7 +164,8 @@ def create_app(
     registry = CollectorRegistry()
     counting_notifier = instrument_notifier(notifier, registry, store, config.approval_ttl)
     # Environments that expire (ttl=, issue 15): a new one's thread says when (bot/slack/expiry_feature.py).
-    expiry_posts = SlackExpiryPosts(client, MessageRefs(store))
+    expiry_every = job_every(config, "expiry", clock)  # what its messages promise ("within 2 minutes")
+    expiry_posts = SlackExpiryPosts(client, MessageRefs(store), every=expiry_every)
     workflow_notifier = announcing(counting_notifier, store, expiry_posts)
     workflow = Workflow(
         store=store,
@@ -216,6 +217,7 @@ def create_app(
         previewer=runner,
         actor_of=services.actor,
         posts=expiry_posts,
+        every=expiry_every,
     )
     register_expiry_metrics(registry, store)
     outcomes = build_outcomes(

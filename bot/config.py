@@ -137,7 +137,8 @@ class Schedules(_Strict):
     drift: str = "0 */6 * * *"
     feedback: str = "0 10 * * *"
     reminders: str = "0 * * * *"
-    expiry: str = "*/5 * * * *"
+    # Every minute: an environment expires on time (the claims keep each slot to one replica).
+    expiry: str = "* * * * *"
     digest: str = "0 9 * * 1"
 
 

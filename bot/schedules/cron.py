@@ -7,6 +7,7 @@ day-of-week field is therefore rewritten to day names before APScheduler sees it
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -32,6 +33,25 @@ def cron_trigger(job_id: str, expression: str, timezone: str) -> CronTrigger:
         )
     except (ValueError, KeyError) as exc:
         raise InvalidSchedule(job_id, expression, str(exc)) from exc
+
+
+def longest_gap(expression: str, timezone: str, start: datetime, fires: int = 60) -> timedelta | None:
+    """The longest wait between two runs of a cron over its next `fires` runs from `start` (None: the
+    job is switched off): how late a job on it may notice something that became due."""
+    if not expression.strip():
+        return None
+    trigger = cron_trigger("gap", expression, timezone)
+    previous: datetime | None = None
+    gap = timedelta(0)
+    moment = start
+    for _ in range(fires):
+        fire = trigger.get_next_fire_time(previous, moment)
+        if fire is None:
+            break
+        if previous is not None:
+            gap = max(gap, fire - previous)
+        previous, moment = fire, fire + timedelta(seconds=1)
+    return gap or None
 
 
 def standard_day_of_week(field: str) -> str:

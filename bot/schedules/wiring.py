@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock, ManualClock
 from bot.config import AppConfig
+from bot.schedules.cron import longest_gap
 from bot.schedules.reminders import Reminders
 from bot.schedules.scheduler import JobFn, Schedules
 from bot.store import Store
@@ -54,6 +55,15 @@ def install_schedules(
     for job_id, fn in (jobs or {}).items():
         schedules.register(job_id, fn)
     return schedules
+
+
+def job_every(config: AppConfig, job_id: str, clock: Clock) -> timedelta | None:
+    """How late a job may run after its moment: the longest gap of its cron, plus the tick that
+    finds the slot due (None: switched off). What messages promise ("within 2 minutes")."""
+    gap = longest_gap(str(getattr(config.schedules, job_id)), config.timezone, clock.now())
+    if gap is None:
+        return None
+    return gap if isinstance(clock, ManualClock) else gap + timedelta(seconds=TICK_SECONDS)
 
 
 def _expiry_job(workflow: Workflow, environments: JobFn | None) -> JobFn:

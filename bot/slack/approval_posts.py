@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Set
 from bot.config import AppConfig
 from bot.slack import present
 from bot.slack import request_views as views
+from bot.slack.expiry_posts import EXPIRY_KEYS
 from bot.slack.render import Trusted, render_blocks, render_text
 from bot.slack.thread_posts import ASK, STATUS, ThreadPosts
 from bot.workflow import PlanChange, Request, RequestState
@@ -145,7 +146,8 @@ class ApprovalPosts:
 
     def close_asks(self, request: Request, outcome: str) -> None:
         """Replace the buttons of this request's approval asks with how it ended."""
-        asks = self._posts.refs.of(request.number, ASK)
+        # An expiry's DMs and Keep asks are stored as asks too; their outcome settles them (expiry_posts).
+        asks = [a for a in self._posts.refs.of(request.number, ASK) if not a.key.startswith(EXPIRY_KEYS)]
         if not asks:
             return
         view = views.request_view(request, self._posts.permalink(request))

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from slack_bolt import Ack, App, Respond
 
 from bot.slack.expiry_posts import ACTIONS, APPROVE_KEEP, SlackExpiryPosts, parse_value
+from bot.slack.request_views import moment
 from bot.slack.services import SlackServices, user_errors
 from bot.store import Store, repository
 from bot.workflow import Request, Workflow
 from bot.workflow.expiry import DestroyPreviewer, EnvironmentExpiry, ExpiryRun
 from bot.workflow.expiry_actions import Click, ExpiryActions
+from bot.workflow.model import parse_request_id
 from bot.workflow.ports import Directory, Notifier, Rulebook
 from intents import Catalog
 from rulebook import Actor
@@ -41,8 +43,11 @@ class Expiry:
         previewer: DestroyPreviewer,
         actor_of: Callable[[str], Actor],
         posts: SlackExpiryPosts,
+        every: timedelta | None,
         on_expired: Callable[..., None] | None = None,
     ) -> Expiry:
+        """`every`: how often the expiry job runs (bot.schedules.wiring.job_every), told to a click
+        that comes after the expiry."""
         job = EnvironmentExpiry(
             store=store,
             catalog=catalog,
@@ -61,6 +66,8 @@ class Expiry:
             notifier=posts,
             open_destroy=workflow.request_destroy,
             actor_of=actor_of,
+            moment=moment,
+            every=every,
         )
         return cls(job, actions, posts)
 
@@ -111,8 +118,9 @@ def _listener(handler: Callable[[Click, str | None, str], str]) -> Callable[...,
 
 
 class AnnouncingNotifier:
-    """The workflow's notifier, plus one notice: a request whose apply created an environment that
-    expires says when in its thread (after the usual success message)."""
+    """The workflow's notifier, plus: a request whose apply created an environment that expires says
+    when in its thread (after the usual success message), and a destroy that succeeded settles the
+    expiry DMs and Keep asks of what it destroyed (their buttons would only say "already destroyed")."""
 
     def __init__(self, inner: Notifier, store: Store, posts: SlackExpiryPosts) -> None:
         self._inner = inner
@@ -124,6 +132,12 @@ class AnnouncingNotifier:
 
     def succeeded(self, request: Request, outputs: Mapping[str, Any]) -> None:
         self._inner.succeeded(request, outputs)
+        if request.action == "destroy" and request.target_request_id is not None:
+            with self._store.read() as session:
+                target = repository.get_request(session, parse_request_id(request.target_request_id))
+            if target is not None:
+                self._posts.destroyed(Request.from_row(target), request)
+            return
         if request.action != "apply":
             return
         with self._store.read() as session:

@@ -36,15 +36,19 @@ def set_expiry(session: Session, stack_name: str, expires_at: datetime | None) -
     return _changed_one(session.exec(statement))
 
 
-def move_expiry(session: Session, stack_name: str, seen: datetime, expires_at: datetime | None) -> bool:
+def move_expiry(
+    session: Session, stack_name: str, seen: datetime, expires_at: datetime | None, now: datetime
+) -> bool:
     """Extend or Keep: move the expiry only if it is still the one the person saw (`seen`), so a
     double click, or a click on an older DM after someone else extended it, changes nothing; its
-    steps start again. Refused once the destroy was asked (its step is taken)."""
+    steps start again. Refused once the expiry moment has passed (`now`), even before the job has
+    asked for the destroy: the moment the DM named is the one that holds, not the job's next run."""
     statement = (
         update(ResourceRow)
         .where(
             col(ResourceRow.stack_name) == stack_name,
             col(ResourceRow.expires_at) == seen,
+            col(ResourceRow.expires_at) > now,
             (col(ResourceRow.expiry_notice).is_(None)) | (col(ResourceRow.expiry_notice) != EXPIRED),
         )
         .values(expires_at=expires_at, expiry_notice=None)

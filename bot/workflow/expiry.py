@@ -77,6 +77,51 @@ class ExpiryNotice:
     extend_to: datetime | None  # None: Extend would not move it (at its maximum)
     extend_by: str | None
     longest: str | None
+    # The time really left when the DM is sent: a short ttl's first warning comes late, not "in 1 hour".
+    left: timedelta
+
+
+@dataclass(frozen=True)
+class WarningPlan:
+    """Which warning DMs an expiry `ttl` after creation can promise, with the expiry job running at
+    least every `every`: a step is only promised when a run surely falls between the creation and
+    its moment, and its DM can still come before the expiry."""
+
+    at_once: bool  # one DM within `every` of the creation (the steps already due by then, in one)
+    before: tuple[timedelta, ...]  # DMs that come this long before the expiry, longest first
+
+    @property
+    def none(self) -> bool:
+        return not self.at_once and not self.before
+
+
+def warnings_ahead(ttl: timedelta, every: timedelta | None) -> WarningPlan:
+    if every is None or ttl <= every:
+        return WarningPlan(False, ())  # the job may first run after the expiry: no promise
+    steps = [before for step, before in store_expiry.STEPS if step != store_expiry.EXPIRED and before > every]
+    return WarningPlan(
+        at_once=any(ttl - before < every for before in steps),
+        before=tuple(before for before in steps if ttl - before >= every),
+    )
+
+
+def in_words(delta: timedelta) -> str:
+    """A span as people say it: `1 minute`, `55 minutes`, `1 hour 5 minutes`, `24 hours`, `3 days`."""
+    minutes = max(round(delta.total_seconds() / 60), 0)
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 60:
+        return _count(minutes, "minute")
+    hours, rest = divmod(minutes, 60)
+    if hours >= 48 and minutes % (24 * 60) == 0:
+        return _count(hours // 24, "day")
+    if hours >= 3 or rest == 0:
+        return _count(round(minutes / 60), "hour")
+    return f"{_count(hours, 'hour')} {_count(rest, 'minute')}"
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
 class ExpiryNotifier(Protocol):
@@ -90,8 +135,9 @@ class ExpiryNotifier(Protocol):
         """The request's thread: its resource expires at `expires_at`."""
         ...
 
-    def destroy_asked(self, request: Request, destroy: Request, cause: str) -> None:
-        """The request's thread: `destroy` was opened for its resource (`cause`: "expiry", "clicked")."""
+    def destroy_asked(self, request: Request, destroy: Request, cause: str, seen: datetime) -> None:
+        """The request's thread: `destroy` was opened for its resource (`cause`: "expiry", "clicked")
+        whose expiry was `seen`; the warnings and Keep asks about that expiry say so, without buttons."""
         ...
 
 
@@ -157,7 +203,7 @@ class EnvironmentExpiry:
             if step is None:
                 continue
             try:
-                run = self._expire(live, now) if step == store_expiry.EXPIRED else self._warn(live, step)
+                run = self._expire(live, now) if step == store_expiry.EXPIRED else self._warn(live, step, now)
             except Exception:
                 # One resource that cannot be warned or destroyed must not stop the others.
                 log.exception("expiry step %s of %s failed", step, live.stack_name)
@@ -166,7 +212,7 @@ class EnvironmentExpiry:
                 taken.append(run)
         return taken
 
-    def notice(self, live: ResourceRow, step: str) -> ExpiryNotice:
+    def notice(self, live: ResourceRow, step: str, now: datetime) -> ExpiryNotice:
         """The DM's content: reads the destroy plan from the engine (outside any transaction)."""
         assert live.expires_at is not None
         request = rows.snapshot(self._store, live.request_id)
@@ -190,13 +236,14 @@ class EnvironmentExpiry:
             extend_to=extend_to,
             extend_by=policy.extend if policy is not None else None,
             longest=policy.max if policy is not None else None,
+            left=live.expires_at - now,
         )
 
-    def _warn(self, live: ResourceRow, step: str) -> ExpiryRun | None:
+    def _warn(self, live: ResourceRow, step: str, now: datetime) -> ExpiryRun | None:
         with self._store.write() as session:
             if not store_expiry.claim_step(session, live, step):
                 return None
-        self._notifier.warn(self.notice(live, step))
+        self._notifier.warn(self.notice(live, step, now))
         return ExpiryRun(live.stack_name, step)
 
     def _expire(self, live: ResourceRow, now: datetime) -> ExpiryRun | None:
@@ -219,7 +266,7 @@ class EnvironmentExpiry:
                 row = repository.get_request(session, number)
                 if row is not None:
                     T.record(session, row, DESTROY_CAUSE, actor=BOT_ACTOR, at=now, detail=detail)
-        self._notifier.destroy_asked(request, destroy, "expiry")
+        self._notifier.destroy_asked(request, destroy, "expiry", live.expires_at)
         if self._on_expired is not None:
             self._on_expired(live, destroy)
         return ExpiryRun(live.stack_name, store_expiry.EXPIRED, destroy.id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Set
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
@@ -24,7 +24,7 @@ from bot.store import ResourceRow, Store, repository
 from bot.store import expiry as store_expiry
 from bot.workflow import ownership, rows
 from bot.workflow import transitions as T
-from bot.workflow.expiry import OpenDestroy, policy_of
+from bot.workflow.expiry import OpenDestroy, in_words, policy_of
 from bot.workflow.model import FINAL_STATES, Request, format_request_id, parse_request_id
 from bot.workflow.ports import Directory, Rulebook
 from intents.catalog import Catalog
@@ -32,6 +32,7 @@ from rulebook import Actor, Decision, Verdict
 
 
 def when(moment: datetime) -> str:
+    """A moment without Slack: the adapter hands in its own (a date token each reader sees in their zone)."""
     return f"{moment:%a %d %b %H:%M} UTC"
 
 
@@ -45,15 +46,18 @@ class Click:
 
 
 class ActionNotifier(Protocol):
-    def expiry_changed(self, request: Request, kind: str, actor: str, expires_at: datetime | None) -> None:
-        """The thread: `actor` extended (kind "extended") or kept ("kept") the resource."""
+    def expiry_changed(
+        self, request: Request, kind: str, actor: str, expires_at: datetime | None, seen: datetime
+    ) -> None:
+        """The thread: `actor` extended (kind "extended") or kept ("kept") the resource; the warnings
+        and Keep asks about the expiry `seen` say so, without buttons."""
         ...
 
     def keep_asked(self, request: Request, click: Click, asker: str, groups: tuple[str, ...]) -> None:
         """The thread: `asker` wants to keep it; one of `groups` must approve (a button)."""
         ...
 
-    def destroy_asked(self, request: Request, destroy: Request, cause: str) -> None: ...
+    def destroy_asked(self, request: Request, destroy: Request, cause: str, seen: datetime) -> None: ...
 
 
 class ExpiryActions:
@@ -68,7 +72,11 @@ class ExpiryActions:
         notifier: ActionNotifier,
         open_destroy: OpenDestroy,
         actor_of: Callable[[str], Actor],
+        moment: Callable[[datetime], str] = when,
+        every: timedelta | None = None,
     ) -> None:
+        """`moment`: how answers show a moment; `every`: how often the expiry job runs (what a click
+        after the expiry is told about the destroy's start; None: not known, or switched off)."""
         self._store = store
         self._catalog = catalog
         self._rulebook = rulebook
@@ -77,11 +85,14 @@ class ExpiryActions:
         self._notifier = notifier
         self._open_destroy = open_destroy
         self._actor_of = actor_of
+        self._moment = moment
+        self._every = every
 
     # The three buttons ----------------------------------------------------------------------
 
     def extend(self, click: Click, user: str) -> str:
         live = self._current(click, user)
+        self._not_past(click)
         policy = policy_of(self._catalog, live.path)
         if policy is None:
             return f"{click.request_id}'s golden path no longer lets it expire; nothing to extend."
@@ -93,11 +104,13 @@ class ExpiryActions:
             )
         if not self._move(live, click, moved, user, "resource.expiry_extended"):
             return self._stale(click)
-        self._notifier.expiry_changed(rows.snapshot(self._store, live.request_id), "extended", user, moved)
-        return f"Extended by {policy.extend}: {click.request_id} now expires {when(moved)}."
+        request = rows.snapshot(self._store, live.request_id)
+        self._notifier.expiry_changed(request, "extended", user, moved, click.seen)
+        return f"Extended by {policy.extend}: {click.request_id} now expires {self._moment(moved)}."
 
     def keep(self, click: Click, user: str) -> str:
         live = self._current(click, user)
+        self._not_past(click)
         request = rows.snapshot(self._store, live.request_id)
         decision = self._keep_decision(live, request, user)
         if decision.verdict is Verdict.DENY:
@@ -105,9 +118,14 @@ class ExpiryActions:
         if decision.allowed:
             if not self._move(live, click, None, user, "resource.expiry_kept"):
                 return self._stale(click)
-            self._notifier.expiry_changed(request, "kept", user, None)
+            self._notifier.expiry_changed(request, "kept", user, None, click.seen)
             return f"Kept: {click.request_id} no longer expires."
-        groups = self._keep_groups(live, decision)
+        required, groups = self._keep_groups(live, decision, user)
+        if not groups:
+            return (
+                f"Keeping {click.request_id} needs an approval from {_either(required)}, and nobody there "
+                "but you could give it (not the person who asked). Nothing changed."
+            )
         self._notifier.keep_asked(request, click, user, groups)
         with self._store.write() as session:
             row = rows.locked(session, live.request_id)
@@ -115,24 +133,27 @@ class ExpiryActions:
             T.record(session, row, "resource.keep_asked", actor=user, at=self._clock.now(), detail=detail)
         return (
             f"Keeping {click.request_id} needs an approval from {_either(groups)}: asked in its thread. "
-            f"Until then it still expires {when(click.seen)}."
+            f"Until then it still expires {self._moment(click.seen)}."
         )
 
     def approve_keep(self, click: Click, asker: str, user: str) -> str:
         """An approver's click on a Keep ask in the thread (not limited to the owners)."""
         live = self._live(click)
+        self._not_past(click)
         if user == asker:
             return "You asked to keep it: someone else must approve."
         request = rows.snapshot(self._store, live.request_id)
         decision = self._keep_decision(live, request, asker)
-        groups = self._keep_groups(live, decision) if not decision.allowed else ()
         if decision.verdict is Verdict.DENY:
             return T.deny_message(decision) + " Nothing changed."
-        if groups and not any(user in self._directory.members(group) for group in groups):
-            return f"Only {_either(groups)} can approve keeping {click.request_id}. Nothing changed."
+        if not decision.allowed:
+            required, groups = self._keep_groups(live, decision, asker)
+            if not any(user in self._directory.members(group) for group in groups):
+                who = _either(groups or required)
+                return f"Only {who} can approve keeping {click.request_id}. Nothing changed."
         if not self._move(live, click, None, user, "resource.expiry_kept", asked_by=asker):
             return self._stale(click)
-        self._notifier.expiry_changed(request, "kept", user, None)
+        self._notifier.expiry_changed(request, "kept", user, None, click.seen)
         return f"Approved: {click.request_id} no longer expires."
 
     def destroy_now(self, click: Click, user: str) -> str:
@@ -154,10 +175,11 @@ class ExpiryActions:
                 at=self._clock.now(),
                 detail=detail,
             )
-        self._notifier.destroy_asked(rows.snapshot(self._store, live.request_id), destroy, "clicked")
-        state = str(destroy.state).replace("_", " ")
+        self._notifier.destroy_asked(
+            rows.snapshot(self._store, live.request_id), destroy, "clicked", click.seen
+        )
         return (
-            f"Destroy asked: {destroy.id} ({state}), through the same rules as any destroy; "
+            f"Opened {destroy.id} to destroy it, through the same rules as any destroy; "
             "its thread follows it."
         )
 
@@ -197,6 +219,21 @@ class ExpiryActions:
             )
         return self._live(click)
 
+    def _not_past(self, click: Click) -> None:
+        """Extend and Keep end at the moment the DM named, not at the job's next run: what expired is
+        destroyed, however late the job notices it."""
+        if click.seen > self._clock.now():
+            return
+        start = (
+            f"the bot opens its destroy within {in_words(self._every)}"
+            if self._every is not None
+            else "the bot opens its destroy at the expiry job's next run"
+        )
+        raise NotAllowed(
+            f"{click.request_id} expired at {self._moment(click.seen)}: too late to extend or keep it; "
+            f"{start}. Nothing changed."
+        )
+
     def _owners(self, live: ResourceRow) -> Set[str]:
         group = ownership.owners_group(ownership.facts_of(live))
         return self._directory.members(group) if group else frozenset()
@@ -208,9 +245,13 @@ class ExpiryActions:
             intent, self._actor_of(asker), self._clock.now(), action="keep", resource=facts
         )
 
-    def _keep_groups(self, live: ResourceRow, decision: Decision) -> tuple[str, ...]:
-        required = ownership.required_approvals(decision.approvals, ownership.facts_of(live))
-        return tuple(sorted(required))
+    def _keep_groups(
+        self, live: ResourceRow, decision: Decision, asker: str
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The groups the rulebook names for a Keep, and those of them that can approve it: a group
+        whose only member is the asker cannot (nobody approves their own Keep), so it is not offered."""
+        required = tuple(sorted(ownership.required_approvals(decision.approvals, ownership.facts_of(live))))
+        return required, tuple(g for g in required if self._directory.members(g) - {asker})
 
     def _move(
         self,
@@ -223,7 +264,9 @@ class ExpiryActions:
         asked_by: str | None = None,
     ) -> bool:
         with self._store.write() as session:
-            if not store_expiry.move_expiry(session, live.stack_name, click.seen, expires_at):
+            if not store_expiry.move_expiry(
+                session, live.stack_name, click.seen, expires_at, self._clock.now()
+            ):
                 return False
             row = rows.locked(session, live.request_id)
             detail: dict[str, object] = {
@@ -239,25 +282,29 @@ class ExpiryActions:
         """A compare-and-set that missed: someone changed it between the read and the write."""
         try:
             self._live(click)
+            self._not_past(click)
         except WorkflowError as exc:
             return exc.message
         return f"{click.request_id} changed meanwhile. Nothing changed by this click."
 
-    @staticmethod
-    def _stale_text(click: Click, live: ResourceRow) -> str:
+    def _stale_text(self, click: Click, live: ResourceRow) -> str:
         if live.expires_at is None:
             return f"{click.request_id} no longer expires: it was kept. Nothing changed."
         if live.expires_at > click.seen:
-            moved = when(live.expires_at)
+            moved = self._moment(live.expires_at)
             return f"{click.request_id} was already extended: it now expires {moved}. Nothing changed."
-        return f"{click.request_id} now expires {when(live.expires_at)}. Nothing changed."
+        return f"{click.request_id} now expires {self._moment(live.expires_at)}. Nothing changed."
 
 
 def _either(groups: tuple[str, ...]) -> str:
-    names = [g.removeprefix(ownership.TEAM_GROUP).removeprefix(ownership.OWNER_GROUP) for g in groups]
-    shown = [
-        f"team {n}" if g.startswith(ownership.TEAM_GROUP) else n for g, n in zip(groups, names, strict=True)
-    ]
+    shown = []
+    for group in groups:
+        if group.startswith(ownership.TEAM_GROUP):
+            shown.append("team " + group.removeprefix(ownership.TEAM_GROUP))
+        elif group.startswith(ownership.OWNER_GROUP):
+            shown.append(f"its owner <@{group.removeprefix(ownership.OWNER_GROUP)}>")
+        else:
+            shown.append(group)
     return " or ".join(shown) if shown else "nobody"
 
 

@@ -8,6 +8,7 @@ request, reports it in the thread and counts it. Time moves on the ManualClock; 
 
 from __future__ import annotations
 
+import copy
 import html
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -92,9 +93,22 @@ def tick(scenario: Scenario, by: timedelta) -> None:
 
 
 def warnings(scenario: Scenario, request_id: str) -> list[Message]:
-    return [
-        m for m in scenario.slack.dms("U0REQ") if m.find_element("expiry_extend") and request_id in m.all_text
-    ]
+    """The warning DMs about `request_id` whose buttons are live (a settled one has none)."""
+    return [m for m in dms_about(scenario, request_id) if m.find_element("expiry_extend")]
+
+
+def dms_about(scenario: Scenario, request_id: str) -> list[Message]:
+    return [m for m in scenario.slack.dms("U0REQ") if request_id in m.all_text]
+
+
+def stale(message: Message) -> Message:
+    """The message as a reader whose Slack has not refreshed yet still has it (buttons and all)."""
+    return copy.deepcopy(message)
+
+
+def now_of(scenario: Scenario, message: Message) -> Message:
+    """The message as Slack shows it now (after any chat.update)."""
+    return next(m for m in scenario.slack.find_messages(channel=message.channel) if m.ts == message.ts)
 
 
 def answer_after(scenario: Scenario, user: str, seen: int) -> str:
@@ -116,7 +130,10 @@ def test_a_service_with_ttl_says_when_it_expires_and_its_owner_gets_the_24h_dm_w
     expiry = expires_at(scenario, request.stack_name)
     assert expiry is not None and request.finished_at is not None
     assert expiry - request.finished_at == timedelta(days=1)
-    scenario.wait_thread(request.id, "expires *Tue 24 Nov 09:00 UTC* (ttl=1d)")
+    # A Slack date token: each reader sees the moment in their own zone (UTC is the fallback).
+    scenario.wait_thread(
+        request.id, "2026-11-24 09:00 UTC>* (ttl=1d): the bot opens its destroy within 1 minute"
+    )
 
     tick(scenario, timedelta(minutes=5))  # ttl=1d: the 24 h warning is due at once
     dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
@@ -136,6 +153,7 @@ def test_extend_moves_the_expiry_by_the_step_once_and_a_stranger_changes_nothing
     assert before is not None
     tick(scenario, timedelta(minutes=5))
     dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
+    old = stale(dm)
 
     refused = click(scenario, dm, "expiry_extend", user="U0SEC1")  # team platform, not payments
     assert "Only team payments" in refused and "Nothing changed" in refused
@@ -146,9 +164,13 @@ def test_extend_moves_the_expiry_by_the_step_once_and_a_stranger_changes_nothing
     assert expires_at(scenario, request.stack_name) == before + timedelta(days=1)
     scenario.wait_thread(request.id, "extended")
 
-    stale = click(scenario, dm, "expiry_extend")  # the same DM again: it was extended already
-    assert "already extended" in stale and "Nothing changed" in stale
+    again = click(scenario, old, "expiry_extend")  # the same DM again: it was extended already
+    assert "already extended" in again and "Nothing changed" in again
     assert expires_at(scenario, request.stack_name) == before + timedelta(days=1)
+    # The DM itself now says what happened, and its buttons are gone.
+    settled = now_of(scenario, dm)
+    assert not settled.find_element("expiry_extend") and not settled.find_element("expiry_keep")
+    assert "<@U0REQ> extended it: it now expires" in settled.all_text
 
 
 def test_keep_removes_the_expiry_of_a_dev_service_and_nothing_then_destroys_it(scenario: Scenario) -> None:
@@ -156,13 +178,14 @@ def test_keep_removes_the_expiry_of_a_dev_service_and_nothing_then_destroys_it(s
     tick(scenario, timedelta(minutes=5))
     dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
 
+    old = stale(dm)
     assert "no longer expires" in click(scenario, dm, "expiry_keep")
     assert expires_at(scenario, request.stack_name) is None
     scenario.wait_thread(request.id, "kept")
 
     tick(scenario, timedelta(days=2))
     assert resource(scenario, request.stack_name) is not None
-    assert "no longer expires: it was kept" in click(scenario, dm, "expiry_destroy_now")
+    assert "no longer expires: it was kept" in click(scenario, old, "expiry_destroy_now")
 
 
 def test_destroy_now_destroys_it_through_the_destroy_path_and_a_later_click_says_so(
@@ -172,8 +195,9 @@ def test_destroy_now_destroys_it_through_the_destroy_path_and_a_later_click_says
     tick(scenario, timedelta(minutes=5))
     dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
 
+    old = stale(dm)
     answer = click(scenario, dm, "expiry_destroy_now")
-    assert "Destroy asked" in answer
+    assert "to destroy it" in answer and "(evaluated)" not in answer
     destroy = scenario.settled_request(2)
     assert destroy.action == "destroy" and destroy.target_request_id == request.id
     assert destroy.state is RequestState.SUCCEEDED, destroy.error
@@ -181,7 +205,7 @@ def test_destroy_now_destroys_it_through_the_destroy_path_and_a_later_click_says
     scenario.wait_thread(request.id, "Destroy now")
     scenario.wait_thread(destroy.id, "Asked with Destroy now")
 
-    assert "already destroyed" in click(scenario, dm, "expiry_extend")
+    assert "already destroyed" in click(scenario, old, "expiry_extend")
 
 
 def test_at_expiry_the_bot_destroys_it_says_so_in_the_thread_and_counts_it(scenario: Scenario) -> None:
@@ -189,7 +213,8 @@ def test_at_expiry_the_bot_destroys_it_says_so_in_the_thread_and_counts_it(scena
     tick(scenario, timedelta(minutes=5))
     tick(scenario, timedelta(hours=23))  # the 1 h warning
     scenario.wait_for(lambda: len(warnings(scenario, request.id)) == 2 or None)
-    assert "expires in 1 hour" in html.unescape(warnings(scenario, request.id)[1].all_text)
+    # The second DM says the time really left (the job ran 55 minutes before the expiry).
+    assert "expires in 55 minutes" in html.unescape(warnings(scenario, request.id)[1].all_text)
 
     tick(scenario, timedelta(hours=1))
     destroy = scenario.settled_request(2)
@@ -198,7 +223,13 @@ def test_at_expiry_the_bot_destroys_it_says_so_in_the_thread_and_counts_it(scena
     assert destroy.state is RequestState.SUCCEEDED, destroy.error
     assert resource(scenario, request.stack_name) is None
     thread = scenario.wait_thread(request.id, "expired at")
-    assert destroy.id in thread
+    assert f"the bot opened *{destroy.id}* to destroy it" in thread
+    assert warnings(scenario, request.id) == []  # both DMs settled
+    scenario.wait_for(
+        lambda: (
+            all(f"Destroyed by *{destroy.id}*" in m.all_text for m in dms_about(scenario, request.id)) or None
+        )
+    )
     scenario.wait_thread(destroy.id, "reached its expiry")
 
     with scenario.bot.store.read() as session:
@@ -265,9 +296,13 @@ def test_keep_in_prod_needs_another_owner_or_security_and_the_asker_cannot_appro
     assert "Only" in click(scenario, ask, "expiry_keep_approve", user="U0ONCALL")
     assert expires_at(scenario, request.stack_name) == before
 
+    old = stale(ask)
     assert "no longer expires" in click(scenario, ask, "expiry_keep_approve", user="U0DEV2")
     assert expires_at(scenario, request.stack_name) is None
-    assert "it was kept" in click(scenario, ask, "expiry_keep_approve", user="U0SEC1")
+    assert "it was kept" in click(scenario, old, "expiry_keep_approve", user="U0SEC1")
+    for settled in (now_of(scenario, ask), now_of(scenario, dm)):
+        assert not settled.find_element("expiry_keep_approve") and not settled.find_element("expiry_keep")
+        assert "<@U0DEV2> kept it: it no longer expires" in settled.all_text
 
 
 def test_at_its_maximum_the_extend_button_says_why_not_and_changes_nothing(scenario: Scenario) -> None:
@@ -297,7 +332,8 @@ def test_a_restart_before_the_expiry_leaves_the_destroy_to_the_new_process_once(
     destroy = scenario.settled_request(2)
     assert destroy.action == "destroy" and destroy.state is RequestState.SUCCEEDED, destroy.error
     tick(scenario, timedelta(minutes=5))
-    assert scenario.stored() == 2 and len(warnings(scenario, request.id)) == 2
+    assert scenario.stored() == 2 and len(dms_about(scenario, request.id)) == 2
+    assert warnings(scenario, request.id) == []  # settled by the destroy, buttons gone
 
 
 def test_an_expiring_prod_service_is_destroyed_only_after_the_approvals_any_prod_destroy_needs(
@@ -342,3 +378,24 @@ def test_list_mine_shows_when_a_live_environment_expires_and_follows_an_extend(s
     dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
     click(scenario, dm, "expiry_extend")
     assert "expires 2026-11-25 09:00 UTC" in listed()
+
+
+def test_a_three_minute_ttl_promises_one_warning_says_the_time_left_and_goes_on_time(
+    scenario: Scenario,
+) -> None:
+    scenario.driver.slash_command(SERVICE.format(name="brief").replace("ttl=1d", "ttl=3m"), user="U0REQ")
+    request = scenario.settled_request()
+    assert request.state is RequestState.SUCCEEDED, request.error
+    thread = scenario.wait_thread(request.id, "(ttl=3m)")
+    assert "a DM within 1 minute" in thread and "24 hours" not in thread
+
+    tick(scenario, timedelta(minutes=1))
+    dm = scenario.wait_for(lambda: next(iter(warnings(scenario, request.id)), None))
+    assert "expires in 2 minutes" in html.unescape(dm.all_text)
+    old = stale(dm)
+
+    tick(scenario, timedelta(minutes=2))  # the expiry's own minute: the destroy is opened now
+    destroy = scenario.settled_request(2)
+    assert destroy.action == "destroy" and destroy.target_request_id == request.id
+    late = click(scenario, old, "expiry_extend")
+    assert "being destroyed" in late or "already destroyed" in late

@@ -294,6 +294,8 @@ def test_every_notice_renders_with_its_context(path: Path) -> None:
         "cause": "expiry",
         "destroy_id": "PB-9",
         "destroy_state": "evaluated",
+        "then": "the bot opens its destroy within 1 minute of that.",
+        "warnings": "Its owners get a DM 24 hours and 1 hour before, with Extend, Keep and Destroy now.",
         "drifting": 1,
         "posted": 1,
         "resolved": 0,

@@ -103,6 +103,8 @@ def _notice_context(user: str) -> dict[str, Any]:
         "cause": "expiry",
         "destroy_id": "PB-9",
         "destroy_state": "evaluated",
+        "then": "the bot opens its destroy within 1 minute of that.",
+        "warnings": "Its owners get a DM 24 hours and 1 hour before, with Extend, Keep and Destroy now.",
         "drifting": 1,
         "posted": 1,
         "resolved": 0,

@@ -114,15 +114,28 @@ def test_a_move_applies_only_to_the_expiry_that_was_seen_and_not_after_the_destr
     seen = T0 + timedelta(days=1)
     with store.write() as session:
         set_expiry(session, "expiry-move", seen)
-        assert move_expiry(session, "expiry-move", seen, seen + timedelta(days=1))
+        assert move_expiry(session, "expiry-move", seen, seen + timedelta(days=1), T0)
         # The same click again (a double click, a stale DM): the expiry it saw is gone.
-        assert not move_expiry(session, "expiry-move", seen, seen + timedelta(days=1))
+        assert not move_expiry(session, "expiry-move", seen, seen + timedelta(days=1), T0)
     live = _read(store, "expiry-move")
     assert live.expires_at == seen + timedelta(days=1) and live.expiry_notice is None
     with store.write() as session:
         assert claim_step(session, live, EXPIRED)
-        assert not move_expiry(session, "expiry-move", seen + timedelta(days=1), None)
+        assert not move_expiry(session, "expiry-move", seen + timedelta(days=1), None, T0)
     assert _read(store, "expiry-move").expires_at == seen + timedelta(days=1)
+
+
+def test_a_move_at_or_after_the_expiry_moment_is_refused_before_the_job_asked_for_the_destroy(
+    store: Store,
+) -> None:
+    _live(store, "expiry-late")
+    seen = T0 + timedelta(minutes=3)
+    with store.write() as session:
+        set_expiry(session, "expiry-late", seen)
+        assert not move_expiry(session, "expiry-late", seen, seen + timedelta(days=1), seen)
+        assert not move_expiry(session, "expiry-late", seen, None, seen + timedelta(seconds=30))
+    late = _read(store, "expiry-late")
+    assert late.expires_at == seen and late.expiry_notice is None  # the job's destroy is still to come
 
 
 def test_only_the_request_that_created_a_resource_starts_its_expiry(store: Store) -> None:
