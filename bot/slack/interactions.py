@@ -13,7 +13,7 @@ from bot.slack import present
 from bot.slack import request_views as views
 from bot.slack.conversations import direct_message
 from bot.slack.modals import REJECT_FORM, REQUEST_FORM, form_errors, form_values, reject_modal, request_modal
-from bot.slack.render import render_blocks, render_text
+from bot.slack.render import plain_text, render_blocks, render_text
 from bot.slack.services import SlackServices, user_errors
 from intents import IntentError, build_form, intent_from_form
 
@@ -46,7 +46,13 @@ def register(app: App, services: SlackServices) -> None:
         ack()
         value = str(action.get("value", ""))
         request_id, _ = present.parse_button_value(value)
-        with user_errors(tell(respond)):
+        send = tell(respond)
+        with user_errors(send):
+            # Someone who cannot reject is told now, privately, not after typing a reason.
+            refused = workflow.rejection_refused(request_id, body["user"]["id"])
+            if refused is not None:
+                send(refused.message)
+                return
             client.views_open(trigger_id=body["trigger_id"], view=reject_modal(request_id, value))
 
     @app.view(REJECT_FORM)
@@ -59,10 +65,19 @@ def register(app: App, services: SlackServices) -> None:
         if not reason:
             ack(response_action="errors", errors={"reason": "Say why, so the requester can fix it."})
             return
-        ack()
         request_id, _ = present.parse_button_value(str(view.get("private_metadata", "")))
         user = body["user"]["id"]
-        # A modal has no response_url: a refusal goes to the user by DM.
+        # A refusal known before the ack (not a member, decided meanwhile) shows in the modal.
+        refusals: list[str] = []
+        with user_errors(refusals.append):
+            refused = workflow.rejection_refused(request_id, user)
+            if refused is not None:
+                refusals.append(refused.message)
+        if refusals:
+            ack(response_action="errors", errors={"reason": plain_text(refusals[0])[:2000]})
+            return
+        ack()
+        # The modal has closed and has no response_url: a refusal after this (a race) goes by DM.
         send = direct_message(client, user)
         with user_errors(send):
             result = workflow.reject(request_id, user, reason)

@@ -135,6 +135,15 @@ class Approvals:
             votes = repository.current_approvals(session, number, row.approval_round if row else 0)
         return [Vote(v.group, v.approver, v.plan_hash) for v in votes]
 
+    def rejection_refused(self, request_id: str | int, approver: str) -> RejectionResult | None:
+        """Why `approver` could not reject the request now whatever reason they gave, or None: asked
+        before a Reject… modal opens and before its submit is acknowledged, so a refusal shows where
+        the person is (nothing is written; `reject` decides again under the row lock)."""
+        row, at = rows.read(self._store, request_id), self._clock.now()
+        member_of = rows.member_of(self._directory, approver, row.required_approvals)
+        result = decide_rejection(ballot_of(row, []), approver, member_of, "(any reason)", at)
+        return None if result.accepted else result
+
     def reject(self, request_id: str | int, approver: str, reason: str) -> RejectionResult:
         """A member of a required group ends the request, with a reason the requester sees."""
         before, at = rows.read(self._store, request_id), self._clock.now()

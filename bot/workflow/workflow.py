@@ -230,6 +230,9 @@ class Workflow:
     def reject(self, request_id: str | int, approver: str, reason: str) -> RejectionResult:
         return self._approvals.reject(request_id, approver, reason)
 
+    def rejection_refused(self, request_id: str | int, approver: str) -> RejectionResult | None:
+        return self._approvals.rejection_refused(request_id, approver)
+
     def cancel(self, request_id: str | int, actor: str) -> Outcome:
         return self._approvals.cancel(request_id, actor)
 

@@ -52,3 +52,32 @@ def test_a_second_persons_destroy_is_sent_to_the_open_one(scenario: Scenario) ->
     assert "thread" in answer and "Asking to destroy" not in answer
     scenario.settle()
     assert scenario.stored() == 2  # nothing asked in Dana's name
+
+
+def test_reject_is_refused_before_the_modal_opens_for_someone_who_cannot_reject(scenario: Scenario) -> None:
+    scenario.driver.slash_command(f"request postgres-database {scenario.named('unrejected')} env=prod")
+    request = scenario.settled_request(1, RequestState.AWAITING_APPROVAL)
+
+    scenario.driver.click(scenario.approval_message(request.id), "reject", user="U0DEV2")
+
+    answer = scenario.wait_for(lambda: scenario.ephemeral_containing("U0DEV2", "can reject this"))
+    assert answer == "Only members of security can reject this."
+    assert scenario.slack.views_for("U0DEV2") == []
+    assert scenario.dm_text("U0DEV2") == ""
+
+
+def test_a_refused_reject_submit_shows_the_reason_in_the_modal(scenario: Scenario) -> None:
+    scenario.driver.slash_command(f"request postgres-database {scenario.named('withdrawn')} env=prod")
+    request = scenario.settled_request(1, RequestState.AWAITING_APPROVAL)
+    scenario.driver.click(scenario.approval_message(request.id), "reject", user="U0SEC2")
+    modal = scenario.wait_for(lambda: (scenario.slack.views_for("U0SEC2") or [None])[-1])
+    scenario.driver.slash_command(f"cancel {request.id}", user="U0REQ")
+    scenario.wait_state(request.id, RequestState.CANCELLED)
+
+    response = scenario.driver.submit_view(modal, {"reason": "too big"}, user="U0SEC2")
+
+    assert response.json["response_action"] == "errors"
+    assert response.json["errors"]["reason"] == "This request is cancelled; it can't be rejected now."
+    scenario.settle()
+    assert scenario.dm_text("U0SEC2") == ""
+    assert scenario.bot.workflow.get(request.id).state is RequestState.CANCELLED

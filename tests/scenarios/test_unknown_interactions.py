@@ -117,7 +117,7 @@ def test_a_tampered_approve_value_gets_a_short_private_answer_and_changes_no_row
 
 
 @pytest.mark.parametrize("metadata", ["garbage", "", "PB-999|0000", "{"])
-def test_a_reject_form_whose_metadata_was_tampered_is_answered_by_dm_and_changes_no_row(
+def test_a_reject_form_whose_metadata_was_tampered_is_answered_in_the_modal_and_changes_no_row(
     scenario: Scenario, metadata: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     request = _waiting_request(scenario)
@@ -129,9 +129,9 @@ def test_a_reject_form_whose_metadata_was_tampered_is_answered_by_dm_and_changes
 
     response = scenario.driver.submit_view(modal, {"reason": "not like this"}, user="U0SEC1")
 
-    assert response.status == 200
-    answer = scenario.wait_for(lambda: scenario.dm_text("U0SEC1") or None)
-    assert len(answer) < 300 and "Traceback" not in answer
+    assert response.status == 200 and response.json["response_action"] == "errors"
+    answer = response.json["errors"]["reason"]
+    assert 0 < len(answer) < 300 and "Traceback" not in answer
     _unchanged_after_a_moment(scenario, before)
     assert scenario.bot.workflow.get(request.id).state is RequestState.AWAITING_APPROVAL
     _no_traceback(caplog)
