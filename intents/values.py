@@ -240,7 +240,8 @@ def check_value(spec: ParamSpec, raw: str | Sequence[str], pattern: NamedPattern
         value = tuple(sorted({_check_text(spec, item, pattern, item=several) for item in items if item}))
         low = max(spec.min or 0, 1 if spec.required else 0)
         if len(value) < low or (spec.max is not None and len(value) > spec.max):
-            raise BadValue(f"it has {len(value)} items")
+            count = len(value)
+            raise BadValue(f"it has {count} item{'' if count == 1 else 's'}" if count else None)
         return value
     if not isinstance(raw, str):
         if len(raw) != 1:
@@ -295,7 +296,9 @@ def bad_value_problem(
     fix = f" {bad.fix}" if bad.fix else ""
     return Problem(
         code=ProblemCode.BAD_VALUE,
-        message=f"`{key}` cannot be `{given}`{reason}: expected {expected}."
+        # An empty value has nothing to quote (`` is raw markup in Slack): say it was empty.
+        message=(f"`{key}` cannot be `{given}`" if given.strip() else f"`{key}` cannot be empty")
+        + f"{reason}: expected {expected}."
         f"{did_you_mean(bad.suggestions)}{fix}",
         path=path,
         key=key,

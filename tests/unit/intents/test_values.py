@@ -119,6 +119,16 @@ def test_secret_values_are_never_echoed(sink: Catalog) -> None:
     assert caught.value.given == {"name": "abc", "api_token": "***"}
 
 
+def test_an_empty_or_too_long_list_is_worded_as_people_read_it(sink: Catalog) -> None:
+    with pytest.raises(IntentError) as caught:
+        parse_intent('sink abc zones=""', sink)
+    # No empty code span (`` is raw markup in Slack) and no "(it has 0 items)".
+    assert caught.value.problems[0].message.startswith("`zones` cannot be empty: expected")
+    with pytest.raises(IntentError) as caught:
+        parse_intent("sink abc tags=a,b,c,d", sink)
+    assert "`tags` cannot be `a,b,c,d` (it has 4 items): expected" in caught.value.problems[0].message
+
+
 def test_form_lists_and_single_item_lists(sink: Catalog) -> None:
     intent = sink.build_intent("sink", {"name": ["abc"], "zones": ["b", "a,c"], "tags": []})
     assert intent.params["zones"] == ("a", "b", "c") and intent.params["tags"] == ()

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.slack import request_views as views
-from bot.slack.render import render_blocks
+from bot.slack.render import Trusted, render_blocks, render_text
 from bot.workflow import RequestState
 from bot.workflow.model import ResourceRef
 from tests.support.request_snapshots import AT, make_request
@@ -152,3 +152,16 @@ def test_lists_and_app_home_mark_destroys_and_say_what_destroyed_a_resource() ->
     assert second.startswith("*PB-29* *succeeded*") and "· destroy `service name=demo" in second
     home = json.dumps(render_blocks("home", approvals=[], mine=shown), ensure_ascii=False)
     assert "*destroyed* by PB-29" in home and "destroy `service name=demo" in home
+
+
+def test_a_rejected_destroy_says_nothing_was_destroyed_not_to_ask_again() -> None:
+    destroy = make_request(action="destroy", state=RequestState.REJECTED)
+    text = render_text(
+        "notices/rejected", request=views.request_view(destroy), actor=Trusted("<@U0SEC1>"), reason="no"
+    )
+    assert "Nothing was destroyed" in text and "/platform request" not in text
+    built = make_request(state=RequestState.REJECTED)
+    text = render_text(
+        "notices/rejected", request=views.request_view(built), actor=Trusted("<@U0SEC1>"), reason="no"
+    )
+    assert "Nothing was deployed. Change the request and ask again with `/platform request …`" in text
