@@ -123,7 +123,8 @@ def describe_failure(exc: Exception) -> str:
 
 
 def render_value(value: Any) -> str:
-    """How a CEL value reads inside a message: lists joined with commas, booleans in CEL spelling."""
+    """How a CEL value reads inside a message: lists joined with commas, booleans in CEL spelling,
+    doubles without a trailing `.0`."""
     if type(value) is str:  # the usual case, first
         return value
     if isinstance(value, bool):
@@ -134,4 +135,7 @@ def render_value(value: Any) -> str:
         return ", ".join(render_value(v) for v in value)
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, float):
+        # Money and counts arrive as CEL doubles: 125.0 reads as 125, 12.5 as 12.5, 1/3 as 0.33.
+        return f"{value:.2f}".rstrip("0").rstrip(".")
     return str(value)

@@ -35,7 +35,7 @@ def test_plan_stage_rules_see_the_estimate_and_the_budget(book_from: Build) -> N
     decision = book_from(text).evaluate(postgres(), REQUESTER, TUESDAY_10, plan=PRICED)
 
     assert decision.verdict is Verdict.DENY
-    assert decision.matches[0].message == "340.0 of 500.0"
+    assert decision.matches[0].message == "340 of 500"
 
 
 def test_a_plan_without_an_estimate_says_nothing_is_priced_and_there_is_no_limit(book_from: Build) -> None:
@@ -54,5 +54,5 @@ def test_the_default_budget_rule_asks_finance_only_for_an_overspend(default_book
 
     assert {need.group: need.count for need in decision.approvals} == {"finance": 1}
     assert decision.matches[0].message == (
-        "This adds EUR 50.0/month and takes team payments to EUR 530.0 of its EUR 500.0 monthly budget."
+        "This adds EUR 50/month and takes team payments to EUR 530 of its EUR 500 monthly budget."
     )

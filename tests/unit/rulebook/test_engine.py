@@ -38,6 +38,7 @@ def test_failure_reasons_are_short_and_safe() -> None:
 def test_values_render_the_way_cel_writes_them() -> None:
     assert render_value(True) == "true" and render_value(False) == "false"
     assert render_value(None) == "null"
+    assert (render_value(125.0), render_value(12.5), render_value(1 / 3)) == ("125", "12.5", "0.33")
     assert render_value(["a", 1, ["b"]]) == "a, 1, b"
     assert render_value(datetime(2025, 1, 2, 3, 4, tzinfo=UTC)) == "2025-01-02T03:04:00+00:00"
     assert render_value(2.5) == "2.5"
