@@ -23,7 +23,7 @@ from tests.support.clock import MONDAY_MORNING
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli
 from tests.support.scenario import Scenario, close_bot, scenario_config, scenario_settings, serve_bot
-from tests.unit.bot.cost.focus_files import charge, focus_csv
+from tests.support.focus_files import charge, focus_csv
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

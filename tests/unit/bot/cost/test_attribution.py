@@ -8,7 +8,7 @@ from decimal import Decimal
 from bot.cost.attribution import BY_RESOURCE, BY_TAGS, attribute_all
 from bot.cost.focus import parse_focus
 from bot.cost.history import StackChange
-from tests.unit.bot.cost.focus_files import charge, focus_csv
+from tests.support.focus_files import charge, focus_csv
 
 AT = datetime(2025, 1, 2, tzinfo=UTC)
 CHANGES = [

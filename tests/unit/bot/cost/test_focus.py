@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bot.cost.focus import FocusError, currency_problems, parse_focus
-from tests.unit.bot.cost.focus_files import COLUMNS, charge, focus_csv
+from tests.support.focus_files import COLUMNS, charge, focus_csv
 
 
 def problems(text: str) -> list[str]:
