@@ -20,10 +20,10 @@ from bot.cost.view import Scope, build_view
 from bot.devtools.slack_emulator import SlackEmulator, default_workspace
 from bot.workflow import RequestState
 from tests.support.clock import MONDAY_MORNING
+from tests.support.focus_files import charge, focus_csv
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli
 from tests.support.scenario import Scenario, close_bot, scenario_config, scenario_settings, serve_bot
-from tests.support.focus_files import charge, focus_csv
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

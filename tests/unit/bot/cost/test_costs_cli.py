@@ -15,8 +15,8 @@ from bot.cli import (
 )
 from bot.config import MANIFESTS
 from bot.store import ResourceRow, Store, repository
-from tests.support.store_rows import request_row
 from tests.support.focus_files import charge, focus_csv
+from tests.support.store_rows import request_row
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

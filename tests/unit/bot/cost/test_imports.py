@@ -15,8 +15,8 @@ from bot.cost.imports import ImportSummary, import_focus, latest_import
 from bot.cost.reading import stack_changes
 from bot.store import CostImportChargeRow, CostImportRow, ResourceRow, Store, repository
 from tests.support.databases import store_on_each_backend  # noqa: F401  (the `store` fixture, on both backends)
-from tests.support.store_rows import request_row
 from tests.support.focus_files import charge, focus_csv
+from tests.support.store_rows import request_row
 
 DEC = datetime(2024, 12, 1, tzinfo=UTC)
 NOW = datetime(2025, 2, 3, 9, tzinfo=UTC)
