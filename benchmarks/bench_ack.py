@@ -201,7 +201,7 @@ def main() -> int:
     workspace = default_workspace()
     secret = workspace.signing_secret
     with tempfile.TemporaryDirectory() as tmp, SlackEmulator(workspace) as slack:
-        options = SandboxOptions(data_dir=Path(tmp), postgres=False)
+        options = SandboxOptions(data_dir=Path(tmp), postgres=False, rabbitmq=False)
         config = sandbox_app_config(options).model_copy(update={"server": SETTINGS})
         bot = create_app(sandbox_settings(workspace, slack.base_url, Path(tmp)), config)
         bot.start()

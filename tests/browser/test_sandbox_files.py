@@ -30,7 +30,11 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     options = SandboxOptions(
-        data_dir=tmp_path_factory.mktemp("sandbox"), port=0, postgres=False, clock=ManualClock(MONDAY_MORNING)
+        data_dir=tmp_path_factory.mktemp("sandbox"),
+        port=0,
+        postgres=False,
+        rabbitmq=False,
+        clock=ManualClock(MONDAY_MORNING),
     )
     with Sandbox(options) as started:
         yield started
