@@ -224,3 +224,19 @@ def test_a_keep_ask_and_the_dm_say_how_it_ended_once_the_expiry_opens_the_destro
     posts.destroyed(request, done)
     (dm,) = slack.dms("U0REQ")
     assert "Destroyed by *PB-2*" in dm.all_text
+
+
+def test_a_settled_warning_is_valid_block_kit_and_typed_text_cannot_ping_from_it(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    posts = _posts(client)
+    hostile = "<!channel> ```end``` *bold*"
+    request = replace(_expiring("1d"), intent_text=hostile)
+    posts.warn(_notice(request=request))
+
+    posts.expiry_changed(request, "kept", "U0DEV2", None, EXPIRES)
+
+    (dm,) = slack.dms("U0REQ")
+    assert [b.to_dict() for b in Block.parse_all(dm.blocks)] == dm.blocks
+    assert "<!channel>" not in str(dm.blocks) and "```" not in str(dm.blocks)
+    assert "<@U0DEV2> kept it: it no longer expires." in dm.all_text
