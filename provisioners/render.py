@@ -63,17 +63,41 @@ def summary_line(counts: Mapping[str, int], unchanged: int) -> str:
     return "Resources: " + ", ".join(parts) + tail + "."
 
 
+# The attribution every resource carries (provisioners.labels.LABELS_INPUT).
+LABELS_KEY = "labels"
+
+
 def render_changes(
     header: str, changes: Sequence[RenderedChange], footer: str, max_value_lines: int | None
 ) -> str:
     lines = [header]
+    shared = _shared_new_labels(changes)
+    if shared is not None:
+        # Said once: the same six labels on every resource would bury the changes that matter.
+        lines.append(f"  + {LABELS_KEY} (on every resource below): {format_value(shared)}")
     for change in changes:
-        lines.extend(_render_change(change, max_value_lines))
+        lines.extend(_render_change(change, max_value_lines, skip=LABELS_KEY if shared is not None else None))
     lines.append(footer)
     return "\n".join(lines)
 
 
-def _render_change(change: RenderedChange, max_lines: int | None) -> list[str]:
+def _shared_new_labels(changes: Sequence[RenderedChange]) -> JsonValue | None:
+    """The labels two or more changes newly set to one same value (creates, or a first labelling);
+    None when they differ, or when a change keeps or removes its labels (each is shown then)."""
+    set_to = [
+        c.after[LABELS_KEY]
+        for c in changes
+        if LABELS_KEY in c.keys and LABELS_KEY in c.after and LABELS_KEY not in c.before
+    ]
+    others = [
+        c for c in changes if LABELS_KEY in c.keys and (LABELS_KEY in c.before or LABELS_KEY not in c.after)
+    ]
+    if len(set_to) < 2 or others or any(v != set_to[0] for v in set_to):
+        return None
+    return set_to[0]
+
+
+def _render_change(change: RenderedChange, max_lines: int | None, skip: str | None = None) -> list[str]:
     symbol = SYMBOLS[change.op]
     notes = [change.op] + (["stateful"] if change.stateful else [])
     head = f"{symbol} {change.short_type} {change.name} ({', '.join(notes)})"
@@ -81,6 +105,8 @@ def _render_change(change: RenderedChange, max_lines: int | None) -> list[str]:
         head += f" [replace because: {', '.join(change.replace_keys)}]"
     out = [head]
     for key in change.keys:
+        if key == skip:
+            continue
         before, after = change.before.get(key), change.after.get(key)
         if change.op == "create" or (key not in change.before and key in change.after):
             out.extend(_single("+", key, after, max_lines))

@@ -128,3 +128,30 @@ def test_drift_report_summarises_changed_and_missing_resources() -> None:
         DriftReport(stack="s", checked=2).summary_line()
         == "No drift: 2 resource(s) match the recorded state."
     )
+
+
+def _created(name: str, labels: dict[str, str]) -> ResourceChange:
+    return change(
+        name=name,
+        urn=f"urn:pulumi:s::p::{TYPE}::{name}",
+        op="create",
+        keys=("name", "labels"),
+        before={},
+        after={"name": name, "labels": labels},
+    )
+
+
+def test_labels_every_created_resource_shares_are_shown_once_above_them() -> None:
+    labels = {"team": "payments", "request_id": "PB-3"}
+    text = Plan.build("s", [_created("database", labels), _created("owner", labels)]).render_text()
+    assert text.count("labels") == 1
+    assert '  + labels (on every resource below): {request_id: "PB-3", team: "payments"}' in text
+    assert '    + name: "database"' in text and '    + name: "owner"' in text
+
+
+def test_labels_that_differ_or_change_are_shown_on_each_resource() -> None:
+    differ = [_created("database", {"team": "a"}), _created("owner", {"team": "b"})]
+    assert Plan.build("s", differ).render_text().count("+ labels: {team:") == 2
+    relabelled = change(keys=("labels",), before={"labels": {"team": "a"}}, after={"labels": {"team": "b"}})
+    text = Plan.build("s", [*differ, relabelled]).render_text()
+    assert "on every resource" not in text and '~ labels: {team: "a"} => {team: "b"}' in text
