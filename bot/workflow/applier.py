@@ -149,6 +149,27 @@ class Applier:
             return self._fail(started, exc)
         return self._finish(started, applied)
 
+    def reconsider(self, number: int) -> Request:
+        """A request awaiting approval whose resource changed under it (a transfer): decided again
+        now, on a fresh preview under the stack lock, as the apply step would decide it (approvals
+        void, the owners of now asked). When the stack is busy it waits as it is: the apply-time
+        check still holds."""
+        row, lease = self._locks.take_lease(number, {RequestState.AWAITING_APPROVAL}, None)
+        if lease is None:
+            return Request.from_row(row)
+        try:
+            row = rows.read(self._store, number)
+            if row.state != RequestState.AWAITING_APPROVAL or not rows.facts_changed(self._store, row):
+                return rows.snapshot(self._store, number)
+            intent = Intent.model_validate(row.intent)
+            plan = self._previewer.preview(row, intent)
+            if plan is None or self._replan(number, intent, plan) is not RequestState.APPROVED:
+                return rows.snapshot(self._store, number)
+            # Nobody's approval is needed now: applied with the plan just made, as a new request is.
+            return self.apply_locked(number, plan)
+        finally:
+            self._locks.release(row.stack_name, number)
+
     def resume(self, number: int) -> Request:
         """An apply whose process died: take its stack's lease over once it expired, clear the dead
         attempt's Pulumi lock, refresh, and run the operation again (it converges). The thread is
@@ -286,8 +307,11 @@ class Applier:
             self._notifier.secrets_withheld(request, recipient)
 
     def _replan(self, number: int, intent: Intent, plan: Plan) -> RequestState:
-        """The re-preview differs from the approved plan: void the approvals and decide again."""
+        """The re-preview differs from the approved plan (or the resource changed): void the
+        approvals and decide again. Approved requests come here before apply, waiting ones from
+        `reconsider`; a request that moved on meanwhile is left."""
         row = rows.read(self._store, number)
+        before = row.state
         old = None if row.plan is None else Plan.model_validate(row.plan)
         change = plan_change(old, plan)
         at = self._clock.now()
@@ -304,7 +328,7 @@ class Applier:
         )
         with self._store.write() as session:
             row = rows.locked(session, number)
-            if row.state != RequestState.APPROVED:
+            if row.state != before:
                 return RequestState(row.state)
             if change.old_hash != change.new_hash:
                 reason = f"plan changed from {(change.old_hash or '')[:12]} to {change.new_hash[:12]}"

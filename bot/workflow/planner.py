@@ -237,6 +237,8 @@ def enter_decision(
     required = ownership.required_approvals(decision.approvals, resource)
     detail = {"verdict": str(decision.verdict), "rules": list(decision.rule_ids), **(extra or {})}
     step = T.route(decision, required, replanned=replanned)
+    if step is None and row.state == RequestState.AWAITING_APPROVAL:
+        step = T.APPROVAL_NOT_NEEDED  # a waiting request re-decided (bot.workflow.applier.reconsider)
     if step is None:
         assert row.id is not None
         repository.update_request(session, row.id, at, required_approvals={}, **values)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Callable, Set
 
 from bot.clock import Clock
 from bot.errors import NotAllowed
@@ -16,13 +16,23 @@ from bot.workflow.safe_notifier import SafeNotifier
 
 class Transfers:
     def __init__(
-        self, *, store: Store, directory: Directory, clock: Clock, notifier: SafeNotifier, admins: Set[str]
+        self,
+        *,
+        store: Store,
+        directory: Directory,
+        clock: Clock,
+        notifier: SafeNotifier,
+        admins: Set[str],
+        reconsider: Callable[[int], Request] | None = None,
     ) -> None:
+        """`reconsider`: decides a waiting request on the transferred stack again (the applier's
+        `reconsider`); None leaves them to the apply-time check."""
         self._store = store
         self._directory = directory
         self._clock = clock
         self._notifier = notifier
         self._admins = admins
+        self._reconsider = reconsider
 
     def transfer(self, request_id: str | int, team: str, actor: str) -> Outcome:
         """A platform admin hands the live resource `request_id` built (or last changed) to `team`.
@@ -76,4 +86,18 @@ class Transfers:
         request = rows.snapshot(self._store, number)
         self._notifier.request_updated(request)
         self._notifier.resource_transferred(request, transfer)
+        self._reconsider_waiting(row.stack_name)
         return Outcome(request, changed=True, message=f"What {name} built now belongs to {team}.")
+
+    def _reconsider_waiting(self, stack_name: str) -> None:
+        """Requests waiting for approvals on the stack asked its old owners: decided again now, so
+        their asks name the new owners instead of counting approvals nobody should give."""
+        if self._reconsider is None:
+            return
+        with self._store.read() as session:
+            waiting = repository.requests_in_states(
+                session, {RequestState.AWAITING_APPROVAL}, stack_name=stack_name
+            )
+        for waiting_row in waiting:
+            if waiting_row.id is not None:
+                self._reconsider(waiting_row.id)

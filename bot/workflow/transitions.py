@@ -44,9 +44,12 @@ APPROVED = _t("approved", {S.AWAITING_APPROVAL}, S.APPROVED)
 REJECTED = _t("rejected", {S.AWAITING_APPROVAL}, S.REJECTED)
 EXPIRED = _t("expired", {S.AWAITING_APPROVAL}, S.EXPIRED)
 CANCELLED = _t("cancelled", {S.EVALUATED, S.PLANNED, S.AWAITING_APPROVAL, S.APPROVED}, S.CANCELLED)
-# A re-preview before apply found a different plan.
-APPROVALS_VOIDED = _t("approvals_voided", {S.APPROVED}, S.AWAITING_APPROVAL)
-DENIED_BY_NEW_PLAN = _t("denied", {S.APPROVED}, S.DENIED)
+# A re-preview before apply found a different plan, or the resource of a request still waiting
+# for approvals changed under it (a transfer): decided again, its approvals void.
+APPROVALS_VOIDED = _t("approvals_voided", {S.APPROVED, S.AWAITING_APPROVAL}, S.AWAITING_APPROVAL)
+DENIED_BY_NEW_PLAN = _t("denied", {S.APPROVED, S.AWAITING_APPROVAL}, S.DENIED)
+# That re-decision of a waiting request needs nobody's approval any more.
+APPROVAL_NOT_NEEDED = _t("approval_not_needed", {S.AWAITING_APPROVAL}, S.APPROVED)
 APPLY_STARTED = _t("apply_started", {S.APPROVED}, S.APPLYING)
 SUCCEEDED = _t("succeeded", {S.APPLYING}, S.SUCCEEDED)
 APPLY_FAILED = _t("failed", {S.APPLYING}, S.FAILED)

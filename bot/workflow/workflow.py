@@ -155,7 +155,12 @@ class Workflow:
             store=store, directory=directory, clock=clock, notifier=safe, policy=policy, schedule=schedule
         )
         self._transfers = Transfers(
-            store=store, directory=directory, clock=clock, notifier=safe, admins=policy.admins
+            store=store,
+            directory=directory,
+            clock=clock,
+            notifier=safe,
+            admins=policy.admins,
+            reconsider=self._applier.reconsider,
         )
         self._recovery = Recovery(
             store=store,

@@ -107,24 +107,56 @@ def test_a_re_decision_that_needs_no_approvals_still_opens_a_new_round(
     assert wf.status(danas.id).approvals == ()
 
 
-def test_the_last_approval_of_a_request_on_a_resource_that_changed_is_not_announced_as_applying(
+def test_the_last_approval_of_a_request_on_a_resource_another_created_is_not_announced_as_applying(
+    teams_workflow: Workflow, catalog: Catalog, notifier: RecordingNotifier
+) -> None:
+    """Riley and Dana both ask for the same new production database; Riley's is built first. The
+    security approval that completes Dana's is not told as "approved, applying": the apply step
+    voids it at once and asks payments, the owners now, with security again."""
+    wf = teams_workflow
+    prod = catalog.build_intent("postgres-database", {"name": "racebase", "env": "prod"})
+    rileys = wf.submit(prod, RILEY, "C")
+    danas = wf.submit(prod, DANA, "C")
+    assert wf.plan(rileys.id).state is RequestState.AWAITING_APPROVAL
+    planned = wf.plan(danas.id)
+    assert planned.resource is None and planned.state is RequestState.AWAITING_APPROVAL
+    wf.approve(rileys.id, "U_SEC1", wf.get(rileys.id).plan_hash or "")
+    assert wf.apply(rileys.id).state is RequestState.SUCCEEDED
+
+    assert wf.approve(danas.id, "U_SEC1", planned.plan_hash or "").complete
+    assert [a for a in notifier.of("approval_recorded") if a[0].id == danas.id] == []
+
+    assert wf.apply(danas.id).state is RequestState.AWAITING_APPROVAL
+    ((voided, _change),) = [a for a in notifier.of("approvals_voided") if a[0].id == danas.id]
+    assert "team:payments" in voided.required_approvals
+    assert wf.status(danas.id).approvals == ()
+
+
+def test_a_transfer_decides_the_requests_waiting_on_the_resource_again_and_asks_the_new_owners(
     teams_workflow: Workflow, catalog: Catalog, notifier: RecordingNotifier, directory: StaticDirectory
 ) -> None:
-    """Payments' approval completes Dana's change after an admin handed the database to platform:
-    the thread is not told "approved, applying"; the apply step voids the approvals at once and
-    asks platform, the owners now."""
+    """Dana's change waits for payments when an admin hands the database to platform: it is decided
+    again at once, and platform is asked; payments' click on the stale ask no longer counts. Handed
+    to Dana's own team, it needs nobody and is applied."""
     directory.groups["team:platform"] = {"U_OLIVE"}
     wf = teams_workflow
     rileys = wf.submit(_database(catalog), RILEY, "C")  # type: ignore[arg-type]
     wf.plan(rileys.id)
     danas = wf.submit(_database(catalog, "medium"), DANA, "C")  # type: ignore[arg-type]
     planned = wf.plan(danas.id)
+    assert planned.required_approvals == {"team:payments": 1}
+
     wf.transfer(rileys.id, "platform", "U_ADMIN")
 
-    assert wf.approve(danas.id, "U_PAY2", planned.plan_hash or "").complete
-    assert [a for a in notifier.of("approval_recorded") if a[0].id == danas.id] == []
+    again = wf.get(danas.id)
+    assert again.state is RequestState.AWAITING_APPROVAL
+    assert again.required_approvals == {"team:platform": 1}
+    assert again.approval_round == planned.approval_round + 1
+    assert again.resource is not None and again.resource.owner_team == "platform"
+    asked = [(r.id, group) for r, group, _count in notifier.of("approval_requested")]
+    assert asked[-1] == (danas.id, "team:platform")
+    assert [a[0].id for a in notifier.of("approvals_voided")] == [danas.id]
+    assert not wf.approve(danas.id, "U_PAY2", planned.plan_hash or "").accepted
 
-    assert wf.apply(danas.id).state is RequestState.AWAITING_APPROVAL
-    ((voided, _change),) = [a for a in notifier.of("approvals_voided") if a[0].id == danas.id]
-    assert voided.required_approvals == {"team:platform": 1}
-    assert wf.status(danas.id).approvals == ()
+    wf.transfer(rileys.id, "search", "U_ADMIN")
+    assert wf.get(danas.id).state is RequestState.SUCCEEDED
