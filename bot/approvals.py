@@ -145,6 +145,22 @@ def remaining_need(
     return {group: max(0, count - counted.count(group)) for group, count in required.items()}
 
 
+def unfillable(
+    required: Mapping[str, int], members: Mapping[str, Collection[str]], requester: str
+) -> dict[str, int]:
+    """Approvals nobody can give, whoever approves from now on: each person counts for one group
+    and the requester for none, so a team whose only members count for another group (or who is
+    only the requester) leaves its slot empty for good. Empty when the request can complete."""
+    anyone = "any"  # every eligible person approving the same plan
+    votes = [
+        Vote(group, person, anyone)
+        for group in required
+        for person in sorted(members.get(group, ()))
+        if person != requester
+    ]
+    return {group: n for group, n in remaining_need(required, votes, anyone).items() if n > 0}
+
+
 def decide_approval(
     ballot: Ballot, approver: str, member_of: Collection[str], plan_hash: str, now: datetime
 ) -> ApprovalResult:

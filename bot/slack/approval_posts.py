@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Set
 
+from bot.approvals import unfillable
 from bot.config import AppConfig
 from bot.slack import present
 from bot.slack import request_views as views
 from bot.slack.expiry_posts import EXPIRY_KEYS
-from bot.slack.render import Trusted, render_blocks, render_text
+from bot.slack.render import Trusted, escape_mrkdwn, render_blocks, render_text
 from bot.slack.thread_posts import ASK, STATUS, ThreadPosts
 from bot.workflow import PlanChange, Request, RequestState
 from bot.workflow.ownership import OWNER_GROUP, TEAM_GROUP
@@ -113,6 +114,7 @@ class ApprovalPosts:
                     if all(is_owners_group(g) for g in request.required_approvals)
                     else "Approvers were asked in their channels."
                 )
+                + ("" if outcome else self._stuck(request))
             ),
             outcome=Trusted(outcome) if outcome else "",
         )
@@ -125,6 +127,21 @@ class ApprovalPosts:
             self._posts.refs.save(request.number, STATUS, request.channel, ts, key=key)
         else:
             self._posts.update(ref.channel, ref.ts, blocks, "Approvals")
+
+    def _stuck(self, request: Request) -> str:
+        """Said when nobody can complete the round (a team whose only members count for another
+        group, or who asked), rather than waiting silently until it expires."""
+        # A group with no members at all is told where it is asked (mention_list's "nobody can approve").
+        members = {g: self._members(g) for g in request.required_approvals}
+        required = {g: n for g, n in request.required_approvals.items() if members[g]}
+        empty = unfillable(required, members, request.requester)
+        if not empty:
+            return ""
+        names = ", ".join(escape_mrkdwn(views.group_label(g)) for g in sorted(empty))
+        return (
+            f" :warning: Nobody can complete it: nobody is left to approve for {names} "
+            "(a person counts for one group only, and not on their own request)."
+        )
 
     def has_status(self, request: Request) -> bool:
         return bool(self._posts.refs.of(request.number, STATUS))

@@ -16,6 +16,7 @@ from bot.approvals import (
     expiry,
     is_expired,
     remaining_need,
+    unfillable,
 )
 
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -228,3 +229,14 @@ def test_refusals_name_groups_as_people_read_them() -> None:
     assert refused.message == "Only its owner <@U0FIN> can approve this."
     both = decide_approval(ballot({"security": 1, "owner:U0FIN": 1}), "U_X", set(), "h1", NOW)
     assert both.message == "Only members of security or its owner <@U0FIN> can approve this."
+
+
+def test_a_slot_nobody_left_can_fill_is_unfillable() -> None:
+    required = {"oncall": 1, "team:platform": 1}
+    # Olive alone is in both groups: she counts for one, so one approval can never be given.
+    assert unfillable(required, {"oncall": {"U_OLIVE"}, "team:platform": {"U_OLIVE"}}, "U_DEV") == {
+        "team:platform": 1
+    }
+    assert unfillable(required, {"oncall": {"U_OLIVE"}, "team:platform": {"U_OLIVE", "U_SAM"}}, "U_DEV") == {}
+    # The requester never counts, even as the team's only member.
+    assert unfillable({"team:search": 1}, {"team:search": {"U_DANA"}}, "U_DANA") == {"team:search": 1}

@@ -129,6 +129,9 @@ def _reply_context(user: str) -> dict[str, Any]:
         "rule_id": user,
         "ids": ["prod-needs-security"],
         "ref": "ab12cd34",
+        "requester": Trusted("<@U0REQ>"),
+        "thread": Trusted("<https://slack.example/archives/C0REQUESTS/p1|thread>"),
+        "target_id": "PB-3",
     }
 
 
