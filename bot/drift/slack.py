@@ -249,6 +249,10 @@ def drift_command(checker: DriftChecker, worker: ThreadPool) -> AfterAck:
     def handle(command: Command, user: str, respond: Respond, payload: dict[str, Any]) -> None:
         assert isinstance(command, DriftCommand)
         target = command.request_id
+        if target is not None:
+            # A request that does not exist, or built nothing live, is said at once (a quick read),
+            # not after "Checking PB-999 ...".
+            checker.targets(target)
         respond(
             text=f"Checking {target or 'every stack'} for drift; the answer follows here.",
             response_type="ephemeral",

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.drift.checker import DriftSweep
+from bot.drift.checker import DriftChecker, DriftSweep
 from bot.drift.findings import Finding
 from bot.drift.ports import CheckFailure
-from bot.drift.slack import finding_view, summary_text
+from bot.drift.slack import drift_command, finding_view, summary_text
 from bot.slack.render import render_blocks
+from bot.slack.services import user_errors
+from bot.workflow import ThreadPool
+from intents import DriftCommand
 from provisioners import ResourceChange
 
 FILE = "pulumi-python:dynamic/platformbot:RepoFile"
@@ -75,3 +78,21 @@ def test_the_drift_command_summary_counts_and_names_failures() -> None:
 
 def _request() -> dict[str, object]:
     return {"id": "PB-2", "requester_mention": "<@U0REQ>"}
+
+
+def test_drift_of_an_unknown_request_says_so_at_once_without_checking_first(checker: DriftChecker) -> None:
+    answers: list[str] = []
+    pool = ThreadPool(max_workers=1)
+    handle = drift_command(checker, pool)
+    try:
+        with user_errors(answers.append):
+            handle(
+                DriftCommand(request_id="PB-999"),
+                "U0REQ",
+                lambda **answer: answers.append(answer["text"]),
+                {},
+            )
+        pool.drain(10)
+    finally:
+        pool.shutdown()
+    assert answers == ["There is no request PB-999."]
