@@ -38,7 +38,10 @@ def scenario_config(pulumi_bin_dir: Path) -> AppConfig:
         },
         teams={"payments": ("U0REQ", "U0DEV2"), "platform": ("U0SEC1", "U0SEC2", "U0ONCALL")},
         # Cost centres (the default rulebook denies production resources without one); no limits.
-        budgets={"payments": TeamBudget(cost_centre="CC-4711"), "platform": TeamBudget(cost_centre="CC-1000")},
+        budgets={
+            "payments": TeamBudget(cost_centre="CC-4711"),
+            "platform": TeamBudget(cost_centre="CC-1000"),
+        },
         admins=("U0ONCALL",),
         approval_ttl_hours=24,
         pulumi=PulumiSettings(pulumi_bin_dir=pulumi_bin_dir),
