@@ -3,6 +3,8 @@ sent to the open one (findings 2 and 6 of the sandbox walk), over real HTTP thro
 
 from __future__ import annotations
 
+import json
+
 from bot.workflow import RequestState
 from tests.support.scenario import Scenario
 
@@ -81,3 +83,28 @@ def test_a_refused_reject_submit_shows_the_reason_in_the_modal(scenario: Scenari
     scenario.settle()
     assert scenario.dm_text("U0SEC2") == ""
     assert scenario.bot.workflow.get(request.id).state is RequestState.CANCELLED
+
+
+def test_a_transfer_asks_the_waiting_change_of_the_new_owners_at_once(scenario: Scenario) -> None:
+    name = _built_database(scenario, "handedover")
+    built = scenario.bot.workflow.list_for("U0REQ", "mine")[0]
+    scenario.driver.slash_command(f"request postgres-database {name} env=prod size=medium", user="U0SEC1")
+    change = scenario.settled_request(2, RequestState.AWAITING_APPROVAL)
+    assert "team:payments" in change.required_approvals
+
+    scenario.driver.slash_command(f"transfer {built.id} team=platform", user="U0ONCALL")
+
+    # The transfer's listener decides it again after its answer: wait for the root to say so.
+    root = scenario.wait_for(
+        lambda: "owned by platform" in (text := scenario.thread_of(change.id)[0].all_text) and text
+    )
+    assert "owned by payments" not in root and "from team payments" not in root
+    again = scenario.bot.workflow.get(change.id)
+    assert again.state is RequestState.AWAITING_APPROVAL
+    assert again.approval_round > change.approval_round
+    assert "team:payments" not in again.required_approvals
+    scenario.wait_for(lambda: scenario.ephemeral_containing("U0ONCALL", "now belongs to platform"))
+    new_ask = scenario.approval_message(change.id)  # the old ask lost its buttons; this is the new round's
+    assert again.plan_hash and again.plan_hash[:12] in json.dumps(new_ask.blocks)
+    thread = scenario.thread_text(change.id)
+    assert "approved. Applying" not in thread
