@@ -14,9 +14,10 @@ from typing import Any
 
 from bot.clock import as_utc, format_utc
 from bot.cost.present import cost_line
-from bot.slack.render import Trusted, code, escape_mrkdwn, literal, render_blocks
+from bot.slack.render import Trusted, as_typed, code, escape_mrkdwn, literal, render_blocks
 from bot.workflow import Request, RequestState
 from bot.workflow.ownership import OWNER_GROUP, TEAM_GROUP, declared_team
+from intents.text import SLACK_MARKUP, unescape_entities
 from rulebook import OWNING_TEAM
 
 _ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{1,20})&gt;")
@@ -47,11 +48,25 @@ ASK_OUTCOMES = {
 
 def with_mentions(text: str) -> str:
     """An error made literal (see render.literal) in which the workflow's own `<@U…>` mention
-    still works: only in its head (`Rejected by <@U…>: `), never in the reason a person typed."""
+    still works: only in its head (`Rejected by <@U…>: `), never in the reason a person typed.
+    The reason reads as Slack showed it while typing (`@dana`, `runbook (https://…)`), as text."""
     head, colon, tail = text.partition(": ")
     if not colon or not _ESCAPED_MENTION.search(literal(head)):
         return literal(text)
-    return _ESCAPED_MENTION.sub(r"<@\1>", literal(head)) + colon + literal(tail)
+    return _ESCAPED_MENTION.sub(r"<@\1>", literal(head)) + colon + literal(readable(tail))
+
+
+def readable(typed: str) -> str:
+    """Slack's markup in typed text as words (`<@U…|dana>` is @dana, `<https://x|runbook>` is
+    `runbook (https://x)`), so nothing typed shows as raw markup and nothing typed pings anyone."""
+
+    def shown(found: re.Match[str]) -> str:
+        target, _, label = found.group()[1:-1].partition("|")
+        if target.lower().startswith(("http://", "https://", "mailto:")) and label and label != target:
+            return f"{label} ({target})"
+        return as_typed(found.group())
+
+    return unescape_entities(SLACK_MARKUP.sub(shown, typed))
 
 
 def moment(at: datetime | None, tz: tzinfo | None = None) -> str:

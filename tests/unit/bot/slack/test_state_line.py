@@ -27,3 +27,12 @@ def test_a_snapshot_read_without_votes_still_shows_what_was_required() -> None:
     assert views.state_line(request) == (
         "*awaiting approval* (1 from oncall, 1 from security, 1 from team payments)"
     )
+
+
+def test_a_rejection_reason_reads_as_slack_showed_it_and_pings_nobody() -> None:
+    typed = "<@U0DEV2|dana> please see <https://x.example|runbook> <!here>"
+    request = make_request(state=RequestState.REJECTED, error=f"Rejected by <@U0SEC1>: {typed}")
+
+    assert views.state_line(request) == (
+        "*rejected* by <@U0SEC1>: @dana please see runbook (https://x.example) @here"
+    )
