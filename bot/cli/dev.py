@@ -62,6 +62,14 @@ def dev(
         bool,
         typer.Option("--socket", help="The local Slack reaches the bot over Socket Mode instead of HTTP"),
     ] = False,
+    path_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--path-dir",
+            help="A golden-path package folder (as `platformbot paths new` writes) to offer here before "
+            "it is installed; repeatable",
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="Terminal log level: debug, info, warning")] = "warning",
 ) -> None:
     """The sandbox: the bot, a local Slack and a web page to use them, on loopback, nothing to configure."""
@@ -70,6 +78,12 @@ def dev(
     from bot.devtools.sandbox.errors import SandboxError
     from provisioners.settings import PULUMI_VERSION, discover_pulumi_bin_dir
 
+    path_dirs = tuple(d.expanduser().resolve() for d in path_dir or ())
+    # Checked before anything starts: a typo should cost no PostgreSQL or RabbitMQ start-up.
+    for folder in path_dirs:
+        if not folder.is_dir():
+            typer.echo(f"platformbot dev: --path-dir {folder}: there is no such folder", err=True)
+            raise typer.Exit(2)
     where = (data_dir or default_data_dir()).expanduser().resolve()
     log_file = _logging(where, log_level)
     pulumi_bin_dir = discover_pulumi_bin_dir()
@@ -87,6 +101,7 @@ def dev(
         rabbitmq=not no_rabbitmq,
         pulumi_bin_dir=pulumi_bin_dir,
         socket=socket,
+        golden_path_dirs=path_dirs,
     )
     try:
         # Before the bot's modules load (seconds), so the RabbitMQ node's seconds pass meanwhile.
@@ -98,12 +113,15 @@ def dev(
         from bot.devtools.sandbox.runtime import Sandbox
 
         sandbox = Sandbox(options, claimed)
+        refusals = _start_refusals()
     except BaseException:
         claimed.release()
         raise
     try:
         sandbox.start()
-    except SandboxError as exc:
+    except refusals as exc:
+        # A package from --path-dir that cannot load: the bot's own located message (package,
+        # file, line, reason) instead of a traceback; start() has stopped what it started.
         typer.echo(f"platformbot dev: {exc}", err=True)
         raise typer.Exit(2) from exc
     except OSError as exc:
@@ -120,6 +138,19 @@ def dev(
     finally:
         typer.echo("platformbot dev: stopping…")
         sandbox.close()
+
+
+def _start_refusals() -> tuple[type[Exception], ...]:
+    """What a start can fail with that is a message, not a bug: the sandbox's own errors, and what
+    create_app raises for a golden-path package that cannot load (its import, catalog entry, rule
+    fragment or price file). Imported late, as the rest of the bot is."""
+    from bot.cost.errors import PriceBookError
+    from bot.devtools.sandbox.errors import SandboxError
+    from intents import CatalogError
+    from provisioners.errors import GoldenPathError
+    from rulebook import RulebookLoadError
+
+    return (SandboxError, GoldenPathError, CatalogError, RulebookLoadError, PriceBookError)
 
 
 def _redis_line(sandbox: Sandbox) -> str:
@@ -156,12 +187,26 @@ def _banner(sandbox: Sandbox, log_file: Path) -> None:
                 f"  Redis       {_redis_line(sandbox)}",
                 f"  RabbitMQ    {_rabbitmq_line(sandbox)}",
                 f"  bot         {_bot_line(sandbox)}",
+                *_path_dir_lines(sandbox),
                 f"  log         {log_file}",
                 "",
                 "Try `/platform help` in #platform-requests. Stop with Ctrl-C.",
             ]
         ),
     )
+
+
+def _path_dir_lines(sandbox: Sandbox) -> list[str]:
+    """The paths each --path-dir added, so a typo'd or empty folder shows before anyone asks."""
+    if sandbox.bot is None:
+        return []
+    origins = sandbox.bot.services.path_origins
+    lines = []
+    for folder in sandbox.bot.config.golden_path_dirs:
+        source = f"folder {folder}"
+        found = [f"{name} {version}" for name, (version, src) in origins.items() if src == source]
+        lines.append(f"  path dir    {folder}: {', '.join(found) or 'no golden-path package in it'}")
+    return lines
 
 
 def _bot_line(sandbox: Sandbox) -> str:

@@ -4,6 +4,7 @@ wired to the bot the same way a real installation's YAML would be, so nothing ne
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -47,6 +48,9 @@ class SandboxOptions:
     pulumi_bin_dir: Path | None = None
     # Socket Mode instead of HTTP between the local Slack and the bot (`platformbot dev --socket`).
     socket: bool = False
+    # Golden-path package folders to offer besides the installed ones (`platformbot dev
+    # --path-dir`): a platform engineer tries a package here before anyone installs it.
+    golden_path_dirs: Sequence[Path] = ()
 
 
 def sandbox_app_config(
@@ -81,6 +85,7 @@ def sandbox_app_config(
         admins=("U0ONCALL",),
         timezone="Europe/Berlin",
         paths=paths,
+        golden_path_dirs=tuple(Path(d).expanduser().resolve() for d in options.golden_path_dirs),
         pulumi=PulumiSettings(
             state_dir=data / "pulumi-state",
             git_root=data / "repos",
