@@ -120,9 +120,14 @@ class Applier:
         if not taken:
             return Request.from_row(row)
         try:
-            return self.apply_locked(number)
+            done = self.apply_locked(number)
         finally:
             self._locks.release(row.stack_name, number)
+        if done.state is RequestState.SUCCEEDED:
+            # The resource is new, changed or gone: what waits for approvals on it was decided on
+            # the facts before (it may still say "creates a new ..." or name the old owners).
+            self.reconsider_waiting(row.stack_name)
+        return done
 
     def apply_locked(self, number: int, fresh: Plan | None = None) -> Request:
         """With the stack lock held. `fresh`: a plan previewed under this same lock (no re-preview)."""
@@ -149,11 +154,26 @@ class Applier:
             return self._fail(started, exc)
         return self._finish(started, applied)
 
+    def reconsider_waiting(self, stack_name: str) -> None:
+        """Every request awaiting approval on `stack_name` whose resource changed under it (an
+        apply of another request, a transfer) is decided again now (`reconsider`)."""
+        with self._store.read() as session:
+            waiting = repository.requests_in_states(
+                session, {RequestState.AWAITING_APPROVAL}, stack_name=stack_name
+            )
+        for row in waiting:
+            if row.id is not None and rows.facts_changed(self._store, row):
+                self.reconsider(row.id)
+
     def reconsider(self, number: int) -> Request:
         """A request awaiting approval whose resource changed under it (a transfer): decided again
         now, on a fresh preview under the stack lock, as the apply step would decide it (approvals
         void, the owners of now asked). When the stack is busy it waits as it is: the apply-time
         check still holds."""
+        row = rows.read(self._store, number)
+        with self._store.read() as session:
+            if repository.get_lock(session, row.stack_name) is not None:
+                return Request.from_row(row)  # busy: not worth a "stack busy" notice in its thread
         row, lease = self._locks.take_lease(number, {RequestState.AWAITING_APPROVAL}, None)
         if lease is None:
             return Request.from_row(row)

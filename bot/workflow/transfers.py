@@ -23,10 +23,10 @@ class Transfers:
         clock: Clock,
         notifier: SafeNotifier,
         admins: Set[str],
-        reconsider: Callable[[int], Request] | None = None,
+        reconsider: Callable[[str], None] | None = None,
     ) -> None:
-        """`reconsider`: decides a waiting request on the transferred stack again (the applier's
-        `reconsider`); None leaves them to the apply-time check."""
+        """`reconsider`: decides the requests waiting on the transferred stack again (the applier's
+        `reconsider_waiting`); None leaves them to the apply-time check."""
         self._store = store
         self._directory = directory
         self._clock = clock
@@ -86,18 +86,7 @@ class Transfers:
         request = rows.snapshot(self._store, number)
         self._notifier.request_updated(request)
         self._notifier.resource_transferred(request, transfer)
-        self._reconsider_waiting(row.stack_name)
+        if self._reconsider is not None:
+            # Requests waiting for approvals asked the old owners: decided again, the new ones asked.
+            self._reconsider(row.stack_name)
         return Outcome(request, changed=True, message=f"What {name} built now belongs to {team}.")
-
-    def _reconsider_waiting(self, stack_name: str) -> None:
-        """Requests waiting for approvals on the stack asked its old owners: decided again now, so
-        their asks name the new owners instead of counting approvals nobody should give."""
-        if self._reconsider is None:
-            return
-        with self._store.read() as session:
-            waiting = repository.requests_in_states(
-                session, {RequestState.AWAITING_APPROVAL}, stack_name=stack_name
-            )
-        for waiting_row in waiting:
-            if waiting_row.id is not None:
-                self._reconsider(waiting_row.id)

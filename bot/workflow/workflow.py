@@ -160,7 +160,7 @@ class Workflow:
             clock=clock,
             notifier=safe,
             admins=policy.admins,
-            reconsider=self._applier.reconsider,
+            reconsider=self._applier.reconsider_waiting,
         )
         self._recovery = Recovery(
             store=store,
