@@ -26,8 +26,8 @@ from bot.config import (
     path_settings,
     read_or_create_secret,
 )
-from bot.cost import BookPricing, load_price_book
-from bot.cost.loader import merge_price_books
+from bot.cost import BookPricing
+from bot.cost.loader import load_prices
 from bot.cost.slack import CostsFeature
 from bot.drift.checker import DriftChecker
 from bot.drift.feature import Drift
@@ -133,10 +133,7 @@ def create_app(
         config.rulebook_path, known_groups=set(config.groups), fragments=golden_paths.rule_fragments()
     )
     # A broken price book stops the bot here, with file and line, like the catalog (issue 14).
-    prices = merge_price_books(
-        load_price_book(config.prices_path, known_paths=[p.name for p in catalog.paths]),
-        {str(f): load_price_book(f, known_paths=catalog.names) for f in golden_paths.price_files()},
-    )
+    prices = load_prices(config.prices_path, catalog, golden_paths.price_files())
     runner_settings = runner_settings_for(settings, config)
     runner = Runner(
         runner_settings,

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from bot.cost.errors import PriceBookError
 from bot.cost.prices import PriceBook
+from intents.catalog import Catalog
 from rulebook.errors import Problem
 from rulebook.located import read_located
 
@@ -68,6 +69,15 @@ def parse_price_book(text: str, *, source: str = "<prices>", known_paths: Iterab
     if problems:
         raise PriceBookError(problems)
     return book
+
+
+def load_prices(path: str | Path, catalog: Catalog, price_files: Iterable[Path] = ()) -> PriceBook:
+    """The price book the bot runs with: the book at `path` and every golden-path package's price
+    file (`price_files`, from discovery) merged in, each checked against `catalog`'s paths."""
+    return merge_price_books(
+        load_price_book(path, known_paths=catalog.names),
+        {str(f): load_price_book(f, known_paths=catalog.names) for f in price_files},
+    )
 
 
 def merge_price_books(base: PriceBook, fragments: Mapping[str, PriceBook]) -> PriceBook:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cost import BookPricing, Estimate, estimate_plan, load_price_book
-from bot.cost.loader import merge_price_books
+from bot.cost import BookPricing, Estimate, estimate_plan
+from bot.cost.loader import DEFAULT_PRICES_PATH, load_prices
 from intents.intent import Intent
 from intents.loader import load_catalog
 from provisioners import Runner, discover
@@ -42,10 +42,9 @@ REGISTRY = discover()
 
 def bot_pricing(registry: Registry) -> BookPricing:
     """The price book as create_app builds it: shipped book + the added paths' price files."""
-    catalog = registry.catalog(load_catalog())
-    base = load_price_book(known_paths=[p.name for p in catalog.paths])
-    fragments = {str(f): load_price_book(f, known_paths=catalog.names) for f in registry.price_files()}
-    return BookPricing(merge_price_books(base, fragments))
+    return BookPricing(
+        load_prices(DEFAULT_PRICES_PATH, registry.catalog(load_catalog()), registry.price_files())
+    )
 
 
 PRICING = bot_pricing(REGISTRY)
