@@ -21,6 +21,7 @@ import yaml
 from bot.devtools.slack_emulator import SlackDriver, SlackEmulator, default_workspace
 from bot.store import Store, repository
 from tests.support.postgres import PostgresServer
+from tests.support.processes import descendants, free_port
 from tests.support.pulumi import require_pulumi_cli
 from tests.support.scenario import scenario_config
 
@@ -30,27 +31,9 @@ APPLY_GRACE = 120.0
 STOP_WITHIN = INFLIGHT_GRACE + APPLY_GRACE + 15
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            found += [child, *_descendants(child)]
-    return found
-
-
 class BotProcess:
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self._log = log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
@@ -77,7 +60,7 @@ class BotProcess:
     def kill(self) -> None:
         # The engine starts its provider plugins in process groups of their own: collect the
         # whole tree first, so nothing outlives the "crash" (a dying container takes all of it).
-        tree = _descendants(self.proc.pid)
+        tree = descendants(self.proc.pid)
         os.killpg(self.proc.pid, signal.SIGKILL)
         for pid in tree:
             try:

@@ -24,26 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from tests.support.processes import descendants, free_port
+
 REPO = Path(__file__).resolve().parents[2]
 Kind = Literal["replica", "worker"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            found += [child, *_descendants(child)]
-    return found
 
 
 class Process:
@@ -70,7 +54,7 @@ class Process:
     def kill(self) -> None:
         # The engine starts its plugins in process groups of their own: collect the whole tree
         # first, so nothing outlives the "crash" (a dying container takes all of it).
-        tree = _descendants(self.proc.pid)
+        tree = descendants(self.proc.pid)
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -99,7 +83,7 @@ class Replica(Process):
     kind: Kind = "replica"
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         super().__init__(["serve", "--host", "127.0.0.1", "--port", str(self.port)], env, log)
 
     @property
