@@ -27,6 +27,7 @@ from bot.config import (
     read_or_create_secret,
 )
 from bot.cost import BookPricing
+from bot.cost.errors import PriceBookError
 from bot.cost.loader import load_prices
 from bot.cost.slack import CostsFeature
 from bot.drift.checker import DriftChecker
@@ -49,11 +50,12 @@ from bot.temporal.wiring import Execution, build_execution
 from bot.workflow import ThreadPool, Workflow, WorkflowPolicy
 from bot.workflow.costing import Costing
 from bot.workflow.locks import LeaseTimes
-from intents import Catalog, load_catalog
+from intents import Catalog, CatalogError, load_catalog
 from provisioners import Runner, RunnerSettings
 from provisioners.discovery import discover
+from provisioners.errors import GoldenPathError
 from provisioners.programs.base import GoldenPathProgram
-from rulebook import Rulebook, load_rulebook
+from rulebook import Rulebook, RulebookLoadError, load_rulebook
 
 log = logging.getLogger("bot")
 
@@ -108,6 +110,18 @@ class PlatformBot:
         if self.execution is not None:
             self.execution.close()
         self.store.dispose()
+
+
+# What create_app raises for a start that cannot go ahead and says why in a located message, not
+# a bug: the config, and a golden path that cannot load (its import, catalog entry, rule fragment
+# or price file). `serve`, `worker` and `dev` print these and exit 2, with no traceback.
+START_REFUSALS: tuple[type[Exception], ...] = (
+    ConfigError,
+    GoldenPathError,
+    CatalogError,
+    RulebookLoadError,
+    PriceBookError,
+)
 
 
 def create_app(

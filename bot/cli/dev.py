@@ -142,15 +142,11 @@ def dev(
 
 def _start_refusals() -> tuple[type[Exception], ...]:
     """What a start can fail with that is a message, not a bug: the sandbox's own errors, and what
-    create_app raises for a golden-path package that cannot load (its import, catalog entry, rule
-    fragment or price file). Imported late, as the rest of the bot is."""
-    from bot.cost.errors import PriceBookError
+    create_app refuses to start with. Imported late, as the rest of the bot is."""
+    from bot.app import START_REFUSALS
     from bot.devtools.sandbox.errors import SandboxError
-    from intents import CatalogError
-    from provisioners.errors import GoldenPathError
-    from rulebook import RulebookLoadError
 
-    return (SandboxError, GoldenPathError, CatalogError, RulebookLoadError, PriceBookError)
+    return (SandboxError, *START_REFUSALS)
 
 
 def _redis_line(sandbox: Sandbox) -> str:

@@ -30,15 +30,15 @@ def serve(
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Serve the bot. Configuration: environment variables and PLATFORMBOT_CONFIG (see README)."""
-    from bot.app import create_app
-    from bot.config import ConfigError, Settings
+    from bot.app import START_REFUSALS, create_app
+    from bot.config import Settings
     from bot.shutdown import shut_down
 
     configure_logging(log_level)
     settings = Settings()
     try:
         bot = create_app(settings)
-    except ConfigError as exc:
+    except START_REFUSALS as exc:
         typer.echo(f"platformbot: {exc}", err=True)
         raise typer.Exit(2) from exc
     bot.start()

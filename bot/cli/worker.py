@@ -25,15 +25,16 @@ def worker(
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Run a Temporal worker for plans and applies. Configuration: as for `serve`."""
-    from bot.app import create_app
-    from bot.config import ConfigError, Settings
+    from bot.app import START_REFUSALS, create_app
+    from bot.config import Settings
     from bot.temporal import StepWorker
     from bot.temporal.connection import TemporalUnavailable
 
     configure_logging(log_level)
+    refusals: tuple[type[Exception], ...] = (*START_REFUSALS, TemporalUnavailable)
     try:
         bot = create_app(Settings())
-    except (ConfigError, TemporalUnavailable) as exc:
+    except refusals as exc:
         typer.echo(f"platformbot: {exc}", err=True)
         raise typer.Exit(2) from exc
     execution = bot.execution

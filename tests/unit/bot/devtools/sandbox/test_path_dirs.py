@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 import bot.cli.commands  # noqa: F401  (registers every sub-command, as main() does)
 from bot.cli import app
 from bot.clock import ManualClock
+from bot.config import MANIFESTS
 from bot.devtools.sandbox.api import SandboxApi
 from bot.devtools.sandbox.config import REQUESTER, REQUESTS_CHANNEL, SandboxOptions
 from bot.devtools.sandbox.runtime import Sandbox
@@ -191,3 +192,25 @@ def test_dev_names_the_paths_each_path_dir_added_in_its_banner(tmp_path: Path) -
     assert process.returncode == 0, err
     assert f"path dir    {package.resolve()}: demo-queue 0.1.0" in banner, banner
     assert f"path dir    {empty.resolve()}: no golden-path package in it" in banner, banner
+
+
+def test_serve_refuses_a_broken_golden_path_with_its_located_message_not_a_traceback(tmp_path: Path) -> None:
+    package = _scaffold(tmp_path / "packages", "demo-queue")
+    catalog = package / "platformbot_demo_queue" / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("program: demo-queue", "program: another-program"))
+    example = (MANIFESTS / "config.example.yaml").read_text()
+    config = tmp_path / "config.yaml"
+    config.write_text(example.replace("golden_path_dirs: []", f"golden_path_dirs: [{package}]"))
+    env = _env() | {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "s3cret",
+        "PLATFORMBOT_CONFIG": str(config),
+        "PLATFORMBOT_DATA_DIR": str(tmp_path / "data"),
+    }
+    serve = [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--port", "0"]
+
+    refused = subprocess.run(serve, capture_output=True, text=True, env=env, timeout=120)
+
+    assert refused.returncode == 2, refused.stderr
+    assert f"platformbot: golden path from folder {package.resolve()}: {catalog.resolve()}:" in refused.stderr
+    assert "Traceback" not in refused.stderr
