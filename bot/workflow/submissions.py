@@ -134,10 +134,12 @@ class Submissions:
             raise InvalidTransition(name, target.state.replace("_", " "), "destroyed")
         with self._store.read() as session:
             existing = repository.open_destroy_for(session, target.id, FINAL_STATES)
+            # What is live now: a later request (a resize, an update) may have changed it since.
+            live = rows.live_intent(session, repository.get_resource(session, target.stack_name))
         if existing is not None:
             return Request.from_row(existing)
         return self._open(
-            Intent.model_validate(target.intent),
+            live or Intent.model_validate(target.intent),
             actor,
             channel or target.channel,
             "destroy",

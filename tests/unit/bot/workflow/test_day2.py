@@ -174,3 +174,17 @@ def test_a_rotation_after_a_transfer_clears_what_the_old_team_still_held(
     with store.read() as session:
         live = repository.get_resource(session, first.stack_name)
     assert live is not None and live.owner_team == "search" and live.credentials_from_team is None
+
+
+def test_a_destroy_named_by_an_older_request_shows_what_is_live_now(
+    workflow: Workflow, catalog: Catalog
+) -> None:
+    first = built(workflow, catalog)
+    update = workflow.update(first.id, [("owners", "U123ABC,U0PAY2")], DEV, "C")
+    assert workflow.plan(update.id).state is RequestState.SUCCEEDED
+
+    destroy = workflow.request_destroy(first.id, DEV, "C")
+
+    # Its text and plan are about the resource as the update left it, not as PB-1 asked for it.
+    assert destroy.intent.params["owners"] == ("U0PAY2", "U123ABC")
+    assert "U0PAY2" in destroy.intent_text
