@@ -22,6 +22,7 @@ from provisioners.labels import Labels
 from provisioners.plan import ApplyResult, DestroyResult, DriftReport, Plan, Progress, StackInfo
 from provisioners.programs import PROGRAMS, GoldenPathProgram
 from provisioners.settings import RunnerSettings
+from provisioners.state_backend import is_postgres_backend, prepare_postgres_backend
 
 log = logging.getLogger("provisioners.runner")
 
@@ -226,6 +227,9 @@ class Runner:
         with self._guard:
             if self._command is None:
                 self._command = pulumi_command(self.settings)
+                # Once per runner, before its first login: see provisioners/state_backend.py.
+                if is_postgres_backend(self.settings.backend()):
+                    prepare_postgres_backend(self.settings.backend())
             return self._command
 
     def _workspace(self, program: GoldenPathProgram) -> auto.LocalWorkspace:

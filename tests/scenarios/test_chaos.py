@@ -37,7 +37,6 @@ from bot.workflow.model import format_request_id
 from tests.support.chaos import Fleet
 from tests.support.chaos_checks import (
     overlaps,
-    precreate_pulumi_state,
     pulumi_leftovers,
     resume_waits,
     slot_claims,
@@ -119,8 +118,9 @@ def test_thirty_requests_survive_twenty_kills_of_replicas_and_workers(
         budgets={"payments": {"cost_centre": "CC-4711", "monthly_budget": 100000}},
         server={"inflight_grace_seconds": 1, "shutdown_grace_seconds": 5},
     )
+    # No pre-created state table: every process starting at once prepares it (the product's
+    # provisioners/state_backend.py), as a fleet's first start would.
     state_dsn = postgres_server.dsn(state_database)
-    precreate_pulumi_state(state_dsn)
     state_url = state_dsn.replace("postgresql://", "postgres://", 1)
     settings["pulumi"]["backend_url"] = f"{state_url}?sslmode=disable"
     config = tmp_path / "config.yaml"

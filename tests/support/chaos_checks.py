@@ -1,7 +1,6 @@
 """What the chaos scenario checks afterwards (tests/scenarios/test_chaos.py), from the bot's
 database and the Pulumi state in PostgreSQL.
 
-    precreate_pulumi_state   the PostgreSQL backend's table, made once before anyone logs in
     pulumi_leftovers   update locks and pending operations left in the PostgreSQL backend
     overlaps           runs on one stack whose times overlap (a killed run ends at its kill)
     slot_claims        the schedule's slot claims: each slot once, none lost, none failed
@@ -21,25 +20,7 @@ import psycopg
 
 from bot.store import RunRow, ScheduleClaimRow
 
-# The Pulumi CLI's PostgreSQL DIY backend runs this at every login (pkg/backend/diy/postgres/
-# schema.sql, CLI 3.259.0). Two first logins at once race on CREATE TABLE IF NOT EXISTS and one
-# fails (a duplicate pg_type row), so the table is made before any process logs in.
-PULUMI_STATE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS pulumi_state (
-    key TEXT PRIMARY KEY,
-    data JSON NOT NULL,
-    updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS pulumi_state_key_prefix_idx ON pulumi_state (key text_pattern_ops);
-"""
-
-
 # The Pulumi state ----------------------------------------------------------------------------
-
-
-def precreate_pulumi_state(dsn: str) -> None:
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(PULUMI_STATE_SCHEMA)
 
 
 @dataclass(frozen=True)
