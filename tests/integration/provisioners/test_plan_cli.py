@@ -26,7 +26,12 @@ def test_plan_prints_the_real_plan_and_the_same_hash_twice(tmp_path: Path, pulum
     assert lines[0].startswith("Plan for stack service.payments-api.dev (hash ")
     assert "+ platformbot:RepoFile index.js (create)" in first.stdout
     assert "+ platformbot:GitRepository repository (create, stateful)" in first.stdout
-    assert lines[-2] == "Resources: 8 to create."
+    # Every resource listed is a create (the labels file among them), and the summary counts them.
+    created = [
+        line for line in lines if line.startswith("+ ") and line.endswith(("(create)", "(create, stateful)"))
+    ]
+    assert "+ platformbot:RepoFile .platform/labels.json (create)" in first.stdout
+    assert lines[-2] == f"Resources: {len(created)} to create."
     assert lines[-1].startswith("plan hash: ") and len(lines[-1]) == len("plan hash: ") + 64
     assert second.stdout.splitlines()[-1] == lines[-1]
     assert not (tmp_path / "plan" / "git" / "payments-api").exists()  # a plan changes nothing
