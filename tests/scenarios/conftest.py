@@ -13,19 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import create_app
-from bot.clock import ManualClock
-from bot.devtools.slack_emulator import SlackEmulator, default_workspace
-from tests.support.clock import MONDAY_MORNING
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli
 from tests.support.scenario import (
     Scenario,
     Transport,
-    close_bot,
+    running_scenario,
     scenario_config,
-    scenario_settings,
-    serve_bot,
 )
 
 
@@ -40,22 +34,7 @@ def scenario(
     tmp_path: Path, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch, transport: Transport
 ) -> Iterator[Scenario]:
     pulumi_bin_dir = require_pulumi_cli()
-    workspace = default_workspace()
     monkeypatch.setenv("PLATFORMBOT_POSTGRES_ADMIN_DSN", postgres_server.dsn())
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "scenario-passphrase")
-    clock = ManualClock(MONDAY_MORNING)
-    with SlackEmulator(workspace) as slack:
-        bot = create_app(
-            scenario_settings(slack, tmp_path / "data"), scenario_config(pulumi_bin_dir), clock=clock
-        )
-        bot.start()
-        try:
-            server, driver, socket = serve_bot(slack, bot, transport)
-        except BaseException:
-            bot.close()
-            raise
-        running = Scenario(slack, driver, bot, server, clock, tmp_path / "data", transport, socket)
-        try:
-            yield running
-        finally:
-            close_bot(running)  # the bot a restart test replaced, when it did
+    with running_scenario(scenario_config(pulumi_bin_dir), tmp_path / "data", transport) as running:
+        yield running

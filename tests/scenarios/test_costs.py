@@ -11,19 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import create_app
-from bot.clock import ManualClock
 from bot.config import TeamBudget
 from bot.cost.imports import import_focus
 from bot.cost.reading import stack_changes
 from bot.cost.view import Scope, build_view
-from bot.devtools.slack_emulator import SlackEmulator, default_workspace
 from bot.workflow import RequestState
-from tests.support.clock import MONDAY_MORNING
 from tests.support.focus_files import charge, focus_csv
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import require_pulumi_cli
-from tests.support.scenario import Scenario, close_bot, scenario_config, scenario_settings, serve_bot
+from tests.support.scenario import (
+    Scenario,
+    running_scenario,
+    scenario_config,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -43,20 +43,8 @@ def scenario(
             }
         }
     )
-    clock = ManualClock(MONDAY_MORNING)
-    with SlackEmulator(default_workspace()) as slack:
-        bot = create_app(scenario_settings(slack, tmp_path / "data"), config, clock=clock)
-        bot.start()
-        try:
-            server, driver, socket = serve_bot(slack, bot, "http")
-        except BaseException:
-            bot.close()
-            raise
-        running = Scenario(slack, driver, bot, server, clock, tmp_path / "data", "http", socket)
-        try:
-            yield running
-        finally:
-            close_bot(running)
+    with running_scenario(config, tmp_path / "data") as running:
+        yield running
 
 
 def provision_service(scenario: Scenario, name: str) -> str:

@@ -19,16 +19,18 @@ import yaml
 from prometheus_client import generate_latest
 from sqlmodel import select
 
-from bot.app import create_app
-from bot.clock import ManualClock
 from bot.config import MANIFESTS, TeamBudget
-from bot.devtools.slack_emulator import Message, SlackEmulator, default_workspace
+from bot.devtools.slack_emulator import Message
 from bot.store import AuditEventRow, ResourceRow
 from bot.workflow import Request, RequestState
 from bot.workflow.expiry import DESTROY_CAUSE
-from tests.support.clock import MONDAY_MORNING
 from tests.support.pulumi import require_pulumi_cli
-from tests.support.scenario import Scenario, close_bot, restart, scenario_config, scenario_settings, serve_bot
+from tests.support.scenario import (
+    Scenario,
+    restart,
+    running_scenario,
+    scenario_config,
+)
 
 pytestmark = [pytest.mark.engine]
 
@@ -49,20 +51,8 @@ def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Scenar
         update={"catalog_path": catalog_path, "budgets": budgets}
     )
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "scenario-passphrase")
-    clock = ManualClock(MONDAY_MORNING)
-    with SlackEmulator(default_workspace()) as slack:
-        bot = create_app(scenario_settings(slack, tmp_path / "data"), config, clock=clock)
-        bot.start()
-        try:
-            server, driver, socket = serve_bot(slack, bot, "http")
-        except BaseException:
-            bot.close()
-            raise
-        running = Scenario(slack, driver, bot, server, clock, tmp_path / "data", "http", socket)
-        try:
-            yield running
-        finally:
-            close_bot(running)
+    with running_scenario(config, tmp_path / "data") as running:
+        yield running
 
 
 def built_service(scenario: Scenario, name: str) -> Request:

@@ -4,7 +4,8 @@ fixtures that build one are in tests/scenarios/conftest.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -15,9 +16,10 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from bot.app import PlatformBot, create_app
 from bot.clock import ManualClock
 from bot.config import AppConfig, ApproverGroup, Channels, PulumiSettings, Settings, TeamBudget
-from bot.devtools.slack_emulator import Message, SlackDriver, SlackEmulator
+from bot.devtools.slack_emulator import Message, SlackDriver, SlackEmulator, default_workspace
 from bot.http_server import HttpServer
 from bot.workflow import FINAL_STATES, Request, RequestState
+from tests.support.clock import MONDAY_MORNING
 
 T = TypeVar("T")
 
@@ -175,6 +177,27 @@ def serve_bot(
     socket.connect()
     slack.socket_mode.wait_connected()
     return server, SlackDriver(slack, transport="socket"), socket
+
+
+@contextmanager
+def running_scenario(
+    config: AppConfig, data_dir: Path, transport: Transport = "http", clock: ManualClock | None = None
+) -> Iterator[Scenario]:
+    """A bot with `config` on a fresh emulator, served over `transport`, closed afterwards."""
+    clock = clock or ManualClock(MONDAY_MORNING)
+    with SlackEmulator(default_workspace()) as slack:
+        bot = create_app(scenario_settings(slack, data_dir), config, clock=clock)
+        bot.start()
+        try:
+            server, driver, socket = serve_bot(slack, bot, transport)
+        except BaseException:
+            bot.close()
+            raise
+        running = Scenario(slack, driver, bot, server, clock, data_dir, transport, socket)
+        try:
+            yield running
+        finally:
+            close_bot(running)  # the bot a restart test replaced, when it did
 
 
 def close_bot(scenario: Scenario) -> None:
